@@ -1,0 +1,96 @@
+package keeper
+
+import (
+	"context"
+
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
+
+	"github.com/sabfl/sabfl/chain/x/fedlearn/types"
+)
+
+type msgServer struct{ k Keeper }
+
+var _ types.MsgServer = msgServer{}
+
+// NewMsgServerImpl returns the module's Msg service.
+func NewMsgServerImpl(k Keeper) types.MsgServer { return msgServer{k: k} }
+
+// CreateTask validates the task, escrows its budget in the module account and stores it with its
+// initial model as the task's global model.
+func (s msgServer) CreateTask(ctx context.Context, msg *types.MsgCreateTask) (*types.MsgCreateTaskResponse, error) {
+	creator, err := s.k.addressCodec.StringToBytes(msg.Creator)
+	if err != nil {
+		return nil, errorsmod.Wrapf(sdkerrors.ErrInvalidAddress, "creator: %v", err)
+	}
+	if err := msg.ValidateStateless(); err != nil {
+		return nil, err
+	}
+	params, err := s.k.GetParams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := msg.ValidateAgainst(params); err != nil {
+		return nil, err
+	}
+	budget := sdk.NewCoins(msg.Budget)
+	if spendable := s.k.bank.SpendableCoins(ctx, creator); !spendable.IsAllGTE(budget) {
+		return nil, errorsmod.Wrapf(types.ErrInsufficientFunds, "budget %s, spendable %s", msg.Budget, spendable)
+	}
+	if err := s.k.bank.SendCoinsFromAccountToModule(ctx, creator, types.ModuleName, budget); err != nil {
+		return nil, errorsmod.Wrap(types.ErrInsufficientFunds, err.Error())
+	}
+	id, err := s.k.TaskSeq.Next(ctx)
+	if err != nil {
+		return nil, err
+	}
+	task := types.Task{
+		Id:                 id,
+		Creator:            msg.Creator,
+		ModelSpec:          msg.ModelSpec,
+		InitialModelSha256: msg.InitialModelSha256,
+		NumRounds:          msg.NumRounds,
+		CommitteeSize:      msg.CommitteeSize,
+		Rule:               msg.Rule,
+		Phases:             msg.Phases,
+		MaxUpdatesPerRound: msg.MaxUpdatesPerRound,
+		Budget:             msg.Budget,
+		Escrow:             msg.Budget,
+		Status:             types.TASK_STATUS_ACTIVE,
+		CreatedHeight:      sdk.UnwrapSDKContext(ctx).BlockHeight(),
+	}
+	if err := s.k.Tasks.Set(ctx, id, task); err != nil {
+		return nil, err
+	}
+	model := types.GlobalModel{TaskId: id, Round: 0, Sha256: msg.InitialModelSha256, Payload: msg.InitialModel}
+	if err := s.k.GlobalModels.Set(ctx, id, model); err != nil {
+		return nil, err
+	}
+	err = sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventTaskCreated{
+		TaskId: id, Creator: msg.Creator, Budget: msg.Budget, NumRounds: msg.NumRounds,
+		InitialModelSha256: msg.InitialModelSha256,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &types.MsgCreateTaskResponse{TaskId: id}, nil
+}
+
+// UpdateParams replaces the params; only the authority may.
+func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
+	if msg.Authority != s.k.authority {
+		return nil, errorsmod.Wrapf(types.ErrInvalidAuthority, "expected %s, got %s", s.k.authority, msg.Authority)
+	}
+	if err := msg.Params.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.k.Params.Set(ctx, msg.Params); err != nil {
+		return nil, err
+	}
+	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventParamsUpdated{Params: msg.Params}); err != nil {
+		return nil, err
+	}
+	return &types.MsgUpdateParamsResponse{}, nil
+}

@@ -1,0 +1,54 @@
+from amino import amino_pb2 as _amino_pb2
+from cosmos.base.v1beta1 import coin_pb2 as _coin_pb2
+from cosmos.msg.v1 import msg_pb2 as _msg_pb2
+from cosmos_proto import cosmos_pb2 as _cosmos_pb2
+from gogoproto import gogo_pb2 as _gogo_pb2
+from sabfl.fedlearn.v1 import params_pb2 as _params_pb2
+from sabfl.fedlearn.v1 import task_pb2 as _task_pb2
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from typing import ClassVar as _ClassVar, Mapping as _Mapping, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class MsgCreateTask(_message.Message):
+    __slots__ = ("creator", "model_spec", "initial_model_sha256", "initial_model", "num_rounds", "committee_size", "rule", "phases", "max_updates_per_round", "budget")
+    CREATOR_FIELD_NUMBER: _ClassVar[int]
+    MODEL_SPEC_FIELD_NUMBER: _ClassVar[int]
+    INITIAL_MODEL_SHA256_FIELD_NUMBER: _ClassVar[int]
+    INITIAL_MODEL_FIELD_NUMBER: _ClassVar[int]
+    NUM_ROUNDS_FIELD_NUMBER: _ClassVar[int]
+    COMMITTEE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    PHASES_FIELD_NUMBER: _ClassVar[int]
+    MAX_UPDATES_PER_ROUND_FIELD_NUMBER: _ClassVar[int]
+    BUDGET_FIELD_NUMBER: _ClassVar[int]
+    creator: str
+    model_spec: str
+    initial_model_sha256: bytes
+    initial_model: bytes
+    num_rounds: int
+    committee_size: int
+    rule: _task_pb2.AggregationRule
+    phases: _task_pb2.PhaseLengths
+    max_updates_per_round: int
+    budget: _coin_pb2.Coin
+    def __init__(self, creator: _Optional[str] = ..., model_spec: _Optional[str] = ..., initial_model_sha256: _Optional[bytes] = ..., initial_model: _Optional[bytes] = ..., num_rounds: _Optional[int] = ..., committee_size: _Optional[int] = ..., rule: _Optional[_Union[_task_pb2.AggregationRule, _Mapping]] = ..., phases: _Optional[_Union[_task_pb2.PhaseLengths, _Mapping]] = ..., max_updates_per_round: _Optional[int] = ..., budget: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ...) -> None: ...
+
+class MsgCreateTaskResponse(_message.Message):
+    __slots__ = ("task_id",)
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    task_id: int
+    def __init__(self, task_id: _Optional[int] = ...) -> None: ...
+
+class MsgUpdateParams(_message.Message):
+    __slots__ = ("authority", "params")
+    AUTHORITY_FIELD_NUMBER: _ClassVar[int]
+    PARAMS_FIELD_NUMBER: _ClassVar[int]
+    authority: str
+    params: _params_pb2.Params
+    def __init__(self, authority: _Optional[str] = ..., params: _Optional[_Union[_params_pb2.Params, _Mapping]] = ...) -> None: ...
+
+class MsgUpdateParamsResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
