@@ -1,0 +1,158 @@
+"""Validator scoring of updates and the on-chain part of every softmax rule.
+
+Split of work (agreed with the chain):
+
+* off chain, each validator v reports one non-negative score s_{v,i} per update (lower is better),
+  computed by a :class:`ScoringRule` from (θ_t, Δ_i, v's private held-out data, optionally v's own
+  reference update trained on that data);
+* on chain, L_i = stake-weighted median over validators (:func:`stake_weighted_median`), then
+  w_i = softmax(−(L_i − min L)/τ) with τ from a :class:`TemperatureRule` (:func:`softmax_weights`).
+
+The on-chain functions here are the float64 reference the chain's fixed-point code is tested against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from sabfl.ml.evaluate import evaluate_many
+
+LOSS_CAP = 1e6
+TAU_MODES = ("fixed", "mad")
+
+
+@dataclass(frozen=True)
+class ScoringRule:
+    """score_i = heldout_loss(θ_t + η·Δ_i) + λ·(1 − cos(Δ_i, r_v)), capped to [0, ``LOSS_CAP``].
+
+    * ``eta`` — probe step; 1 is the paper (the participant's whole model θ_i), a short step scores the
+      update's direction at first order and so does not punish a good-but-specialised non-IID update
+      for what it has not seen.
+    * ``balanced`` — mean over classes of the per-class mean loss, so a held-out set's class mix does
+      not reward updates that fit its majority classes.
+    * ``direction_weight`` λ — agreement with the validator's own reference update r_v (an update trained
+      from θ_t on its held-out data, as FLTrust's root update). 0 disables it and r_v is not needed.
+
+    An update with any non-finite value, or whose score is not finite, gets ``LOSS_CAP``.
+    """
+
+    eta: float = 1.0
+    balanced: bool = False
+    direction_weight: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.eta > 0:
+            raise ValueError(f"eta must be positive, got {self.eta}")
+        if self.direction_weight < 0:
+            raise ValueError(f"direction_weight must be non-negative, got {self.direction_weight}")
+
+    @property
+    def needs_reference(self) -> bool:
+        return self.direction_weight > 0
+
+
+@dataclass(frozen=True)
+class TemperatureRule:
+    """τ for the softmax: ``fixed`` → τ = ``tau``; ``mad`` → τ = max(c · MAD(L), ``tau_min``).
+
+    MAD(L) = median_i |L_i − median_j L_j| with the chain's median: sorted[(n − 1) // 2].
+    The ``mad`` form is scale-free: multiplying every score by k multiplies τ by k (above ``tau_min``),
+    so the weights do not depend on the loss's units or on the probe step.
+    """
+
+    mode: str = "fixed"
+    tau: float = 0.1
+    c: float = 1.0
+    tau_min: float = 1e-3
+
+    def __post_init__(self) -> None:
+        if self.mode not in TAU_MODES:
+            raise ValueError(f"unknown tau mode {self.mode!r}; use one of {TAU_MODES}")
+        if self.mode == "fixed" and not self.tau > 0:
+            raise ValueError(f"fixed tau must be positive, got {self.tau}")
+        if self.mode == "mad" and not (self.c > 0 and self.tau_min > 0):
+            raise ValueError(f"mad tau needs c > 0 and tau_min > 0, got c={self.c}, tau_min={self.tau_min}")
+
+    def __call__(self, losses: np.ndarray) -> float:
+        if self.mode == "fixed":
+            return self.tau
+        return max(self.c * median_absolute_deviation(losses), self.tau_min)
+
+
+def chain_median(values: np.ndarray) -> float:
+    """The chain's median: for an even count, the lower of the two middle values."""
+    ordered = np.sort(np.asarray(values, dtype=np.float64))
+    if ordered.size == 0:
+        raise ValueError("median of an empty list")
+    return float(ordered[(ordered.size - 1) // 2])
+
+
+def median_absolute_deviation(values: np.ndarray) -> float:
+    center = chain_median(values)
+    return chain_median(np.abs(np.asarray(values, dtype=np.float64) - center))
+
+
+def stake_weighted_median(scores: np.ndarray, stakes: np.ndarray) -> np.ndarray:
+    """Per update, the lower stake-weighted median over validators of ``scores`` [V, n].
+
+    Validators are sorted by score (ties by index); the result is the first score at which the
+    cumulative stake reaches half of the total stake (2·cum ≥ total). A coalition holding less than half
+    of the stake can therefore not move L_i outside the range of the honest validators' scores.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    stakes = np.asarray(stakes, dtype=np.float64)
+    if scores.ndim != 2 or stakes.shape != (scores.shape[0],):
+        raise ValueError(f"scores must be [V, n] and stakes [V]; got {scores.shape} and {stakes.shape}")
+    if (stakes < 0).any() or stakes.sum() <= 0:
+        raise ValueError("stakes must be non-negative with a positive total")
+    order = np.argsort(scores, axis=0, kind="stable")
+    cumulative = np.cumsum(stakes[order], axis=0)
+    pick = np.argmax(2 * cumulative >= stakes.sum(), axis=0)
+    columns = np.arange(scores.shape[1])
+    return scores[order[pick, columns], columns]
+
+
+def softmax_weights(losses: np.ndarray, temperature: TemperatureRule) -> np.ndarray:
+    """w_i = exp(−(L_i − min L)/τ) / Σ_k exp(−(L_k − min L)/τ) in float64 (the chain's reference)."""
+    losses = np.asarray(losses, dtype=np.float64)
+    if losses.ndim != 1 or losses.size == 0:
+        raise ValueError("softmax needs a non-empty vector of losses")
+    if not np.isfinite(losses).all():
+        raise ValueError("losses must be finite (cap them at LOSS_CAP)")
+    logits = np.exp(-(losses - losses.min()) / temperature(losses))
+    return logits / logits.sum()
+
+
+def score_updates(
+    model: nn.Module,
+    rule: ScoringRule,
+    global_params: torch.Tensor,
+    updates: torch.Tensor,
+    x_heldout: torch.Tensor,
+    y_heldout: torch.Tensor,
+    num_classes: int,
+    reference_update: torch.Tensor | None = None,
+) -> np.ndarray:
+    """One validator's scores [n] (float64) of ``updates`` [n, d] in one batched pass."""
+    scores = np.full(len(updates), LOSS_CAP)
+    finite = torch.isfinite(updates).all(dim=1)
+    if not finite.any():
+        return scores
+    candidates = updates[finite]
+    evaluation = evaluate_many(
+        model, global_params + rule.eta * candidates, x_heldout, y_heldout, num_classes
+    )
+    loss = evaluation.balanced_loss if rule.balanced else evaluation.loss
+    if rule.needs_reference:
+        if reference_update is None:
+            raise ValueError("this scoring rule needs the validator's reference update")
+        cosine = torch.nn.functional.cosine_similarity(candidates, reference_update[None], dim=1)
+        loss = loss + rule.direction_weight * (1 - cosine)
+    values = loss.double().numpy()
+    values = np.where(np.isfinite(values), np.clip(values, 0.0, LOSS_CAP), LOSS_CAP)
+    scores[finite.numpy()] = values
+    return scores

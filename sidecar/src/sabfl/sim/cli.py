@@ -1,0 +1,107 @@
+"""``sabfl sim``: one simulation from flags, or a grid from ``--preset``/``--config``."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+from pathlib import Path
+
+import torch
+
+from sabfl.aggregators import aggregator_names
+from sabfl.attacks.participants import PARTICIPANT_ATTACKS
+from sabfl.attacks.validators import VALIDATOR_ATTACKS
+from sabfl.ml.models import MODEL_NAMES
+from sabfl.ml.partition import SCHEMES
+from sabfl.sim.config import GridConfig, SimConfig, load_config, preset_path
+from sabfl.sim.report import format_table, write_run
+
+# Flags map one-to-one onto SimConfig fields; None means "keep the config file's (or default) value".
+FLAGS: list[tuple[str, dict]] = [
+    ("dataset", {"help": "digits | fashion-mnist | npz:PATH | mnist:DIR"}),
+    ("max_train", {"type": int, "help": "keep a seeded subset of this many training images"}),
+    ("max_test", {"type": int, "help": "keep a seeded subset of this many test images"}),
+    ("model", {"choices": MODEL_NAMES}),
+    ("participants", {"type": int}),
+    ("byzantine", {"type": float, "help": "fraction f of Byzantine participants"}),
+    ("attack", {"choices": list(PARTICIPANT_ATTACKS)}),
+    ("partition", {"choices": SCHEMES}),
+    ("alpha", {"type": float, "help": "Dirichlet concentration (smaller = more non-IID)"}),
+    ("shards_per_participant", {"type": int}),
+    ("validators", {"type": int}),
+    ("holdout", {"type": int, "help": "held-out samples per validator"}),
+    ("byzantine_validators", {"type": float, "help": "fraction of Byzantine validators"}),
+    ("validator_attack", {"choices": list(VALIDATOR_ATTACKS)}),
+    ("rounds", {"type": int}),
+    ("epochs", {"type": int}),
+    ("batch_size", {"type": int}),
+    ("lr", {"type": float}),
+    ("seed", {"type": int}),
+    ("aggregators", {"help": f"comma-separated, or 'all': {','.join(aggregator_names())}"}),
+]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("sim", help="simulate federated rounds with attacks, without a chain")
+    for name, options in FLAGS:
+        parser.add_argument("--" + name.replace("_", "-"), dest=name, default=None, **options)
+    parser.add_argument("--config", type=Path, help="YAML run or grid config (flags override run settings)")
+    parser.add_argument("--preset", help="a committed grid config, e.g. paper, paper-fmnist")
+    parser.add_argument("--out", type=Path, default=Path("out/sim"), help="output directory")
+    parser.add_argument("--workers", type=int, default=1, help="parallel grid runs (processes)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads per process")
+    parser.add_argument("--histogram", action="store_true", help="print each participant's label histogram")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log per-round accuracy to stderr")
+    parser.set_defaults(handler=run)
+
+
+def overrides(args: argparse.Namespace) -> dict:
+    values = {name: getattr(args, name) for name, _ in FLAGS if getattr(args, name) is not None}
+    if "aggregators" in values:
+        values["aggregators"] = tuple(values["aggregators"].split(","))
+    return values
+
+
+def run(args: argparse.Namespace) -> int:
+    torch.set_num_threads(args.threads)
+    args.out.mkdir(parents=True, exist_ok=True)
+    logger = logging.getLogger("sabfl")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    console = logging.StreamHandler()
+    console.setLevel(logging.INFO if args.verbose else logging.WARNING)
+    file_log = logging.FileHandler(args.out / "sim.log", mode="w")
+    for handler in (console, file_log):
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+
+    config_path = preset_path(args.preset) if args.preset else args.config
+    config = load_config(config_path) if config_path else SimConfig()
+    if isinstance(config, GridConfig):
+        from sabfl.sim.grid import run_grid
+
+        grid = dataclasses.replace(config, base=dataclasses.replace(config.base, **overrides(args)))
+        summary = run_grid(grid, args.out, workers=args.workers, threads=args.threads)
+        print(summary)
+        return 0
+
+    from sabfl.sim.runner import Simulation, run_simulation
+
+    config = dataclasses.replace(config, **overrides(args))
+    if args.histogram:
+        from sabfl.ml.partition import format_histogram, label_histogram
+
+        simulation = Simulation(config)
+        print(
+            format_histogram(
+                label_histogram(
+                    simulation.dataset.y_train, simulation.split.participants, simulation.dataset.num_classes
+                )
+            )
+        )
+    result = run_simulation(config)
+    write_run(result, args.out)
+    print(format_table(result))
+    print(f"results in {args.out}/results.json")
+    return 0
