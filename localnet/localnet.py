@@ -1,0 +1,404 @@
+#!/usr/bin/env python3
+"""Generate, start, stop and inspect an N-validator sabfl chain.
+
+One generator serves both layouts: a single-host localnet (every node on 127.0.0.1 with its own port
+block) and a multi-host network (`--hosts a,b,c,d`: node i listens on host i; copy `DIR/node<i>` to that
+host and run `sabfld start --home <that dir>` there). Standard library only, so it runs before any
+virtualenv exists.
+
+Usage:
+  localnet.py init   [--validators N] [--participants P] [--hosts H1,H2,...] [--port-offset K] [--dir DIR]
+  localnet.py start  [--dir DIR]      start every node of DIR whose host is local, wait for blocks
+  localnet.py stop   [--dir DIR]
+  localnet.py status [--dir DIR]      height, peers, app hash per node; app hashes compared at one height
+  localnet.py reset  [--dir DIR]      stop and delete DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DIR = ROOT / "localnet" / "run"
+SABFLD = os.environ.get("SABFLD", str(ROOT / "build" / "bin" / "sabfld"))
+CHAIN_ID = "sabfl-localnet"
+DENOM = "stake"
+VALIDATOR_BALANCE = 10**13
+VALIDATOR_STAKE = 10**12
+PARTICIPANT_BALANCE = 10**12
+PORT_STRIDE = 10  # node i uses base port + PORT_STRIDE * i
+BASE_PORTS = {"p2p": 26656, "rpc": 26657, "abci": 26658, "grpc": 9090, "api": 1317, "pprof": 6060}
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "0.0.0.0"}
+
+# Block timing: fast blocks for interactive rounds, but a propose timeout long enough for a loaded
+# 2-core machine running 4 nodes plus sidecars.
+CONSENSUS_TIMEOUTS = {"timeout_propose": '"2s"', "timeout_commit": '"500ms"'}
+# Model payloads travel inline in txs.
+MAX_TX_BYTES = 16 << 20
+GRPC_MAX_MSG_BYTES = 64 << 20
+
+
+def sabfld(*args: str, home: Path | None = None, capture: bool = True) -> str:
+    cmd = [SABFLD, *args] + (["--home", str(home)] if home else [])
+    result = subprocess.run(cmd, capture_output=capture, text=True)
+    if result.returncode != 0:
+        sys.exit(f"localnet: `{' '.join(cmd)}` failed:\n{result.stderr or result.stdout}")
+    return (result.stdout or "") + (result.stderr or "")
+
+
+def ports(index: int, offset: int) -> dict[str, int]:
+    return {name: base + offset + PORT_STRIDE * index for name, base in BASE_PORTS.items()}
+
+
+def set_toml(path: Path, section: str, key: str, value: str) -> None:
+    """Set `key = value` inside `[section]` ("" = before the first section) of a TOML file."""
+    lines = path.read_text().splitlines()
+    current = ""
+    for i, line in enumerate(lines):
+        header = re.match(r"^\[([^\]]+)\]\s*$", line)
+        if header:
+            current = header.group(1)
+            continue
+        if current == section and re.match(rf"^{re.escape(key)}\s*=", line):
+            lines[i] = f"{key} = {value}"
+            path.write_text("\n".join(lines) + "\n")
+            return
+    raise KeyError(f"{key} not found in [{section}] of {path}")
+
+
+def add_key(name: str, keyring_home: Path) -> dict[str, str]:
+    out = sabfld("keys", "add", name, "--keyring-backend", "test", "--output", "json", home=keyring_home)
+    info = json.loads(out[out.index("{") :])
+    return {"name": name, "address": info["address"], "mnemonic": info["mnemonic"]}
+
+
+def init(args: argparse.Namespace) -> None:
+    out: Path = args.dir
+    if out.exists():
+        sys.exit(f"localnet: {out} exists; run `localnet.py reset` first")
+    hosts = args.hosts.split(",") if args.hosts else ["127.0.0.1"] * args.validators
+    if len(hosts) != args.validators:
+        sys.exit(f"localnet: {len(hosts)} hosts given for {args.validators} validators")
+    out.mkdir(parents=True)
+    homes = [out / f"node{i}" for i in range(args.validators)]
+    accounts = out / "accounts"
+
+    nodes = []
+    for i, home in enumerate(homes):
+        sabfld("init", f"node{i}", "--chain-id", CHAIN_ID, "--default-denom", DENOM, home=home)
+        validator = add_key(f"validator{i}", home)
+        validator["valoper"] = sabfld(
+            "keys", "show", validator["name"], "--bech", "val", "-a", "--keyring-backend", "test", home=home
+        ).strip()
+        node_id = sabfld("comet", "show-node-id", home=home).strip()
+        nodes.append(
+            {
+                "name": f"node{i}",
+                "host": hosts[i],
+                "node_id": node_id,
+                "ports": ports(i, args.port_offset),
+                "home": str(home),
+                "validator": validator,
+            }
+        )
+    creator = add_key("creator", accounts)
+    participants = [add_key(f"participant{j}", accounts) for j in range(args.participants)]
+
+    genesis_home = homes[0]
+    for node in nodes:
+        sabfld(
+            "genesis",
+            "add-genesis-account",
+            node["validator"]["address"],
+            f"{VALIDATOR_BALANCE}{DENOM}",
+            home=genesis_home,
+        )
+    for account in [creator, *participants]:
+        sabfld(
+            "genesis",
+            "add-genesis-account",
+            account["address"],
+            f"{PARTICIPANT_BALANCE}{DENOM}",
+            home=genesis_home,
+        )
+    tune_genesis(genesis_home / "config" / "genesis.json")
+
+    gentx_dir = genesis_home / "config" / "gentx"
+    gentx_dir.mkdir(exist_ok=True)
+    for i, (node, home) in enumerate(zip(nodes, homes, strict=True)):
+        if i:
+            shutil.copy(genesis_home / "config" / "genesis.json", home / "config" / "genesis.json")
+        target = gentx_dir / f"gentx-node{i}.json"
+        sabfld(
+            "genesis",
+            "gentx",
+            node["validator"]["name"],
+            f"{VALIDATOR_STAKE}{DENOM}",
+            "--chain-id",
+            CHAIN_ID,
+            "--keyring-backend",
+            "test",
+            "--moniker",
+            node["name"],
+            "--ip",
+            node["host"],
+            "--p2p-port",
+            str(node["ports"]["p2p"]),
+            "--output-document",
+            str(target),
+            home=home,
+        )
+    sabfld("genesis", "collect-gentxs", home=genesis_home)
+    sabfld("genesis", "validate", home=genesis_home)
+    for home in homes[1:]:
+        shutil.copy(genesis_home / "config" / "genesis.json", home / "config" / "genesis.json")
+
+    for node, home in zip(nodes, homes, strict=True):
+        peers = ",".join(f"{p['node_id']}@{p['host']}:{p['ports']['p2p']}" for p in nodes if p is not node)
+        configure_node(home, node, peers)
+
+    (out / "keys.json").write_text(
+        json.dumps(
+            {
+                "chain_id": CHAIN_ID,
+                "denom": DENOM,
+                "address_prefix": "sabfl",
+                "nodes": [
+                    {
+                        **node,
+                        "rpc": f"http://{node['host']}:{node['ports']['rpc']}",
+                        "grpc": f"{node['host']}:{node['ports']['grpc']}",
+                        "api": f"http://{node['host']}:{node['ports']['api']}",
+                    }
+                    for node in nodes
+                ],
+                "creator": creator,
+                "participants": participants,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    os.chmod(out / "keys.json", 0o600)
+    print(
+        f"localnet: {args.validators} validators, {args.participants} participants in {out}; "
+        f"keys in {out}/keys.json"
+    )
+
+
+def tune_genesis(path: Path) -> None:
+    genesis = json.loads(path.read_text())
+    state = genesis["app_state"]
+    # Downtime slashing gentle enough for a loaded 2-core machine: a node must miss 95% of a long window.
+    state["slashing"]["params"].update(
+        {
+            "signed_blocks_window": "2000",
+            "min_signed_per_window": "0.050000000000000000",
+            "downtime_jail_duration": "60s",
+            "slash_fraction_downtime": "0.000100000000000000",
+        }
+    )
+    state["staking"]["params"]["unbonding_time"] = "600s"
+    genesis["consensus"]["params"]["block"]["max_bytes"] = str(64 << 20)
+    path.write_text(json.dumps(genesis, indent=2) + "\n")
+
+
+def configure_node(home: Path, node: dict, peers: str) -> None:
+    host, p = node["host"], node["ports"]
+    listen = host if host in LOCAL_HOSTS else "0.0.0.0"
+    config = home / "config" / "config.toml"
+    set_toml(config, "", "proxy_app", f'"tcp://127.0.0.1:{p["abci"]}"')
+    set_toml(config, "rpc", "pprof_laddr", f'"127.0.0.1:{p["pprof"]}"')
+    set_toml(config, "rpc", "laddr", f'"tcp://{listen}:{p["rpc"]}"')
+    set_toml(config, "rpc", "max_body_bytes", str(2 * MAX_TX_BYTES))
+    set_toml(config, "p2p", "laddr", f'"tcp://{listen}:{p["p2p"]}"')
+    set_toml(config, "p2p", "external_address", f'"{host}:{p["p2p"]}"')
+    set_toml(config, "p2p", "persistent_peers", f'"{peers}"')
+    set_toml(config, "p2p", "allow_duplicate_ip", "true")
+    set_toml(config, "p2p", "addr_book_strict", "false")
+    set_toml(config, "p2p", "max_packet_msg_payload_size", "65536")
+    set_toml(config, "mempool", "max_tx_bytes", str(MAX_TX_BYTES))
+    set_toml(config, "mempool", "max_txs_bytes", str(16 * MAX_TX_BYTES))
+    for key, value in CONSENSUS_TIMEOUTS.items():
+        set_toml(config, "consensus", key, value)
+    app = home / "config" / "app.toml"
+    set_toml(app, "", "minimum-gas-prices", f'"0{DENOM}"')
+    set_toml(app, "api", "enable", "true")
+    set_toml(app, "api", "address", f'"tcp://{listen}:{p["api"]}"')
+    set_toml(app, "grpc", "address", f'"{listen}:{p["grpc"]}"')
+    set_toml(app, "grpc", "max-recv-msg-size", f'"{GRPC_MAX_MSG_BYTES}"')
+    client = home / "config" / "client.toml"
+    set_toml(client, "", "chain-id", f'"{CHAIN_ID}"')
+    set_toml(client, "", "keyring-backend", '"test"')
+    set_toml(client, "", "node", f'"tcp://{host}:{p["rpc"]}"')
+
+
+def load_keys(out: Path) -> dict:
+    path = out / "keys.json"
+    if not path.exists():
+        sys.exit(f"localnet: no localnet in {out}; run `localnet.py init` first")
+    return json.loads(path.read_text())
+
+
+def pid_of(home: Path) -> int | None:
+    pid_file = home / "sabfld.pid"
+    if not pid_file.exists():
+        return None
+    pid = int(pid_file.read_text())
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    return pid
+
+
+def rpc_get(node: dict, path: str, timeout: float = 2.0) -> dict:
+    with urllib.request.urlopen(f"{node['rpc']}{path}", timeout=timeout) as response:
+        return json.loads(response.read())["result"]
+
+
+def start(args: argparse.Namespace) -> None:
+    keys = load_keys(args.dir)
+    local = [n for n in keys["nodes"] if n["host"] in LOCAL_HOSTS]
+    for node in local:
+        home = Path(node["home"])
+        if pid_of(home):
+            continue
+        log = open(home / "sabfld.log", "ab")
+        process = subprocess.Popen(
+            [SABFLD, "start", "--home", str(home)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        (home / "sabfld.pid").write_text(str(process.pid))
+    deadline = time.time() + args.timeout
+    while time.time() < deadline:
+        heights = [height_of(node) for node in local]
+        if all(h is not None and h >= 2 for h in heights):
+            print(f"localnet: {len(local)} nodes producing blocks (heights {heights})")
+            return
+        for node in local:
+            if not pid_of(Path(node["home"])):
+                sys.exit(f"localnet: {node['name']} exited; see {node['home']}/sabfld.log")
+        time.sleep(0.5)
+    sys.exit(
+        f"localnet: nodes did not produce blocks within {args.timeout}s; see {args.dir}/node*/sabfld.log"
+    )
+
+
+def height_of(node: dict) -> int | None:
+    try:
+        return int(rpc_get(node, "/status")["sync_info"]["latest_block_height"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def stop(args: argparse.Namespace) -> None:
+    if not (args.dir / "keys.json").exists():
+        return
+    for node in load_keys(args.dir)["nodes"]:
+        home = Path(node["home"])
+        pid = pid_of(home)
+        if pid is None:
+            continue
+        os.killpg(pid, signal.SIGTERM)
+        for _ in range(100):
+            if pid_of(home) is None:
+                break
+            time.sleep(0.1)
+        else:
+            os.killpg(pid, signal.SIGKILL)
+        (home / "sabfld.pid").unlink(missing_ok=True)
+    print("localnet: stopped")
+
+
+def status(args: argparse.Namespace) -> None:
+    keys = load_keys(args.dir)
+    rows, heights = [], []
+    for node in keys["nodes"]:
+        try:
+            info = rpc_get(node, "/status")
+            peers = rpc_get(node, "/net_info")["n_peers"]
+            height = int(info["sync_info"]["latest_block_height"])
+            heights.append(height)
+            rows.append((node["name"], str(height), str(peers), info["sync_info"]["latest_app_hash"][:16]))
+        except OSError as error:
+            rows.append((node["name"], "down", "-", str(error)[:40]))
+    print(f"{'node':8} {'height':>8} {'peers':>5}  app hash (latest)")
+    for row in rows:
+        print(f"{row[0]:8} {row[1]:>8} {row[2]:>5}  {row[3]}")
+    if not heights:
+        sys.exit("localnet: no node answers")
+    common = min(heights)
+    hashes = {}
+    for node in keys["nodes"]:
+        try:
+            hashes[node["name"]] = rpc_get(node, f"/block?height={common}")["block"]["header"]["app_hash"]
+        except OSError:
+            continue
+    agreed = len(set(hashes.values())) == 1
+    print(
+        f"at height {common}: app hash {'equal on ' + str(len(hashes)) + ' nodes' if agreed else 'DIFFERS'}: "
+        + ", ".join(sorted({h[:16] for h in hashes.values()}))
+    )
+    first = keys["nodes"][0]
+    span = min(20, common - 1)
+    if span >= 1:
+        times = [
+            rpc_get(first, f"/block?height={h}")["block"]["header"]["time"] for h in (common - span, common)
+        ]
+        seconds = (parse_time(times[1]) - parse_time(times[0])) / span
+        print(f"block interval (last {span} blocks): {seconds:.2f} s")
+    if not agreed or len(hashes) != len(keys["nodes"]):
+        sys.exit(1)
+
+
+def parse_time(stamp: str) -> float:
+    """RFC 3339 with nanoseconds → seconds since the epoch."""
+    from datetime import datetime
+
+    main, _, rest = stamp.rstrip("Z").partition(".")
+    fraction = float("0." + rest) if rest else 0.0
+    return datetime.fromisoformat(main + "+00:00").timestamp() + fraction
+
+
+def reset(args: argparse.Namespace) -> None:
+    stop(args)
+    shutil.rmtree(args.dir, ignore_errors=True)
+    print(f"localnet: removed {args.dir}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("command", choices=["init", "start", "stop", "status", "reset"])
+    parser.add_argument("--dir", type=Path, default=Path(os.environ.get("LOCALNET_DIR", DEFAULT_DIR)))
+    parser.add_argument("--validators", "-n", type=int, default=4)
+    parser.add_argument("--participants", type=int, default=10)
+    parser.add_argument("--hosts", default="", help="comma-separated host of each validator (multi-host)")
+    parser.add_argument(
+        "--port-offset",
+        type=int,
+        default=int(os.environ.get("LOCALNET_PORT_OFFSET", "0")),
+        help="added to every port, so two localnets can run side by side",
+    )
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds `start` waits for blocks")
+    args = parser.parse_args()
+    args.dir = args.dir.resolve()
+    {"init": init, "start": start, "stop": stop, "status": status, "reset": reset}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()

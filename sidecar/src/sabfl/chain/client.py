@@ -1,0 +1,165 @@
+"""A small client over cosmpy: builds, signs and broadcasts txs carrying any of our Msgs, keeps the
+account sequence locally (so several txs can land in one block), waits for inclusion, and turns a
+rejected tx into a TxError with the chain's own error text. Queries go through generated gRPC stubs on
+a channel whose message size limit is raised for model payloads."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from cosmpy.aerial.tx import SigningCfg, Transaction, TxFee
+from cosmpy.aerial.wallet import LocalWallet
+from cosmpy.protos.cosmos.auth.v1beta1 import auth_pb2
+from cosmpy.protos.cosmos.auth.v1beta1 import query_pb2 as auth_query
+from cosmpy.protos.cosmos.auth.v1beta1 import query_pb2_grpc as auth_grpc
+from cosmpy.protos.cosmos.bank.v1beta1 import query_pb2 as bank_query
+from cosmpy.protos.cosmos.bank.v1beta1 import query_pb2_grpc as bank_grpc
+from cosmpy.protos.cosmos.base.abci.v1beta1 import abci_pb2
+from cosmpy.protos.cosmos.tx.v1beta1 import service_pb2 as tx_service
+from cosmpy.protos.cosmos.tx.v1beta1 import service_pb2_grpc as tx_grpc
+
+from sabfl.fedlearn.v1 import query_pb2_grpc as fedlearn_grpc
+
+# Codes the SDK uses for a stale sequence (sdkerrors.ErrWrongSequence) and a tx already in the mempool.
+WRONG_SEQUENCE_CODE = 32
+TX_IN_MEMPOOL_CODE = 19
+
+
+class TxError(RuntimeError):
+    """A tx the chain rejected (in simulation, CheckTx or DeliverTx); `log` is the chain's error text."""
+
+    def __init__(self, log: str, code: int = 0, codespace: str = "", txhash: str = "") -> None:
+        super().__init__(f"tx rejected (codespace={codespace or '?'} code={code}): {log}")
+        self.log = log
+        self.code = code
+        self.codespace = codespace
+        self.txhash = txhash
+
+
+@dataclass(frozen=True)
+class ChainConfig:
+    chain_id: str
+    grpc_address: str  # host:port
+    address_prefix: str = "sabfl"
+    denom: str = "stake"
+    max_message_bytes: int = 64 << 20
+    # Gas = simulated gas × adjustment + margin; zero fees on a localnet, so generous is free.
+    gas_adjustment: float = 1.3
+    gas_margin: int = 20_000
+    inclusion_timeout_s: float = 60.0
+    poll_interval_s: float = 0.25
+
+
+class ChainClient:
+    """Signs as one account; one instance per account and process."""
+
+    def __init__(self, config: ChainConfig, wallet: LocalWallet) -> None:
+        self.config = config
+        self.wallet = wallet
+        self.address = str(wallet.address())
+        limit = config.max_message_bytes
+        self.channel = grpc.insecure_channel(
+            config.grpc_address,
+            options=[("grpc.max_receive_message_length", limit), ("grpc.max_send_message_length", limit)],
+        )
+        self.tx = tx_grpc.ServiceStub(self.channel)
+        self.auth = auth_grpc.QueryStub(self.channel)
+        self.bank = bank_grpc.QueryStub(self.channel)
+        self.fedlearn = fedlearn_grpc.QueryStub(self.channel)
+        self._account_number: int | None = None
+        self._sequence: int | None = None
+
+    def close(self) -> None:
+        self.channel.close()
+
+    def __enter__(self) -> ChainClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def balance(self, address: str | None = None, denom: str | None = None) -> int:
+        request = bank_query.QueryBalanceRequest(
+            address=address or self.address, denom=denom or self.config.denom
+        )
+        return int(self.bank.Balance(request).balance.amount)
+
+    def _load_account(self) -> None:
+        response = self.auth.Account(auth_query.QueryAccountRequest(address=self.address))
+        account = auth_pb2.BaseAccount()
+        if not response.account.Unpack(account):
+            raise RuntimeError(f"account {self.address} is not a base account")
+        self._account_number = account.account_number
+        self._sequence = account.sequence
+
+    def _signed(self, msgs: tuple[Any, ...], gas_limit: int, memo: str) -> Transaction:
+        assert self._account_number is not None and self._sequence is not None
+        tx = Transaction()
+        for msg in msgs:
+            tx.add_message(msg)
+        tx.seal(
+            SigningCfg.direct(self.wallet.public_key(), self._sequence),
+            fee=TxFee(amount=f"0{self.config.denom}", gas_limit=gas_limit),
+            memo=memo,
+        )
+        tx.sign(self.wallet.signer(), self.config.chain_id, self._account_number)
+        return tx.complete()
+
+    def simulate(self, *msgs: Any, memo: str = "") -> int:
+        """Gas the msgs use; a msg the chain would reject raises TxError with its text."""
+        if self._sequence is None:
+            self._load_account()
+        tx = self._signed(msgs, gas_limit=0, memo=memo)
+        try:
+            response = self.tx.Simulate(tx_service.SimulateRequest(tx_bytes=tx.tx.SerializeToString()))
+        except grpc.RpcError as error:
+            raise TxError(error.details() or str(error)) from None
+        return int(response.gas_info.gas_used)
+
+    def broadcast(self, *msgs: Any, gas_limit: int | None = None, memo: str = "") -> str:
+        """Sign with the local sequence and broadcast (sync); returns the tx hash once CheckTx accepts it."""
+        if self._sequence is None:
+            self._load_account()
+        if gas_limit is None:
+            used = self.simulate(*msgs, memo=memo)
+            gas_limit = int(used * self.config.gas_adjustment) + self.config.gas_margin
+        for attempt in range(2):
+            tx = self._signed(msgs, gas_limit, memo)
+            request = tx_service.BroadcastTxRequest(
+                tx_bytes=tx.tx.SerializeToString(), mode=tx_service.BroadcastMode.BROADCAST_MODE_SYNC
+            )
+            response = self.tx.BroadcastTx(request).tx_response
+            if response.code == WRONG_SEQUENCE_CODE and attempt == 0:
+                # Another process signed with this account: resync once and retry.
+                self._load_account()
+                continue
+            if response.code != 0:
+                raise TxError(response.raw_log, response.code, response.codespace, response.txhash)
+            assert self._sequence is not None
+            self._sequence += 1
+            return str(response.txhash)
+        raise AssertionError("unreachable")
+
+    def wait(self, txhash: str) -> abci_pb2.TxResponse:
+        """Block until the tx is in a block; a tx that failed in DeliverTx raises TxError."""
+        deadline = time.monotonic() + self.config.inclusion_timeout_s
+        while True:
+            try:
+                response = self.tx.GetTx(tx_service.GetTxRequest(hash=txhash)).tx_response
+            except grpc.RpcError as error:
+                if error.code() != grpc.StatusCode.NOT_FOUND:
+                    raise
+            else:
+                if response.code != 0:
+                    raise TxError(response.raw_log, response.code, response.codespace, txhash)
+                return response
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"tx {txhash} not included within {self.config.inclusion_timeout_s}s")
+            time.sleep(self.config.poll_interval_s)
+
+    def submit(self, *msgs: Any, gas_limit: int | None = None, memo: str = "") -> abci_pb2.TxResponse:
+        """Broadcast and wait for inclusion."""
+        return self.wait(self.broadcast(*msgs, gas_limit=gas_limit, memo=memo))
