@@ -1,0 +1,258 @@
+package keeper_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	addresscodec "cosmossdk.io/core/address"
+	sdkmath "cosmossdk.io/math"
+	storetypes "cosmossdk.io/store/types"
+
+	"github.com/cosmos/cosmos-sdk/codec/address"
+	"github.com/cosmos/cosmos-sdk/runtime"
+	"github.com/cosmos/cosmos-sdk/testutil"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	moduletestutil "github.com/cosmos/cosmos-sdk/types/module/testutil"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+
+	"github.com/sabfl/sabfl/chain/x/fedlearn/keeper"
+	"github.com/sabfl/sabfl/chain/x/fedlearn/types"
+)
+
+// fakeBank keeps balances in memory: enough to observe escrow movements without a bank module.
+type fakeBank struct {
+	balances map[string]sdk.Coins
+}
+
+func (b *fakeBank) SpendableCoins(_ context.Context, addr sdk.AccAddress) sdk.Coins {
+	return b.balances[addr.String()]
+}
+
+func (b *fakeBank) SendCoinsFromAccountToModule(_ context.Context, from sdk.AccAddress, module string, amt sdk.Coins) error {
+	have := b.balances[from.String()]
+	if !have.IsAllGTE(amt) {
+		return fmt.Errorf("insufficient funds: %s < %s", have, amt)
+	}
+	b.balances[from.String()] = have.Sub(amt...)
+	moduleAddr := authtypes.NewModuleAddress(module).String()
+	b.balances[moduleAddr] = b.balances[moduleAddr].Add(amt...)
+	return nil
+}
+
+type fixture struct {
+	ctx       sdk.Context
+	keeper    keeper.Keeper
+	msgs      types.MsgServer
+	queries   types.QueryServer
+	bank      *fakeBank
+	codec     addresscodec.Codec
+	creator   string
+	authority string
+}
+
+func newFixture(t *testing.T) fixture {
+	t.Helper()
+	key := storetypes.NewKVStoreKey(types.StoreKey)
+	ctx := testutil.DefaultContextWithDB(t, key, storetypes.NewTransientStoreKey("transient")).Ctx
+	enc := moduletestutil.MakeTestEncodingConfig()
+	types.RegisterInterfaces(enc.InterfaceRegistry)
+	codec := address.NewBech32Codec("sabfl")
+	authority, err := codec.BytesToString(authtypes.NewModuleAddress("gov"))
+	require.NoError(t, err)
+	creator, err := codec.BytesToString(sdk.AccAddress("creator_____________"))
+	require.NoError(t, err)
+	bank := &fakeBank{balances: map[string]sdk.Coins{
+		sdk.AccAddress("creator_____________").String(): sdk.NewCoins(sdk.NewInt64Coin("stake", 10_000_000)),
+	}}
+	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(key), codec, bank, authority)
+	require.NoError(t, k.InitGenesis(ctx, types.DefaultGenesis()))
+	return fixture{
+		ctx: ctx.WithBlockHeight(7), keeper: k, msgs: keeper.NewMsgServerImpl(k), queries: keeper.NewQueryServerImpl(k),
+		bank: bank, codec: codec, creator: creator, authority: authority,
+	}
+}
+
+func validCreateTask(creator string) *types.MsgCreateTask {
+	payload := []byte("canonical initial model bytes")
+	digest := sha256.Sum256(payload)
+	return &types.MsgCreateTask{
+		Creator:            creator,
+		ModelSpec:          "digits/logreg",
+		InitialModelSha256: digest[:],
+		InitialModel:       payload,
+		NumRounds:          5,
+		CommitteeSize:      3,
+		Rule: types.AggregationRule{
+			TemperatureMode: types.TEMPERATURE_MODE_FIXED, Temperature: "0.05", ScoreStep: "1",
+		},
+		Phases:             types.PhaseLengths{Submit: 5, Commit: 3, Reveal: 3, Aggregate: 3, Attest: 3},
+		MaxUpdatesPerRound: 20,
+		Budget:             sdk.NewInt64Coin("stake", 400_000),
+	}
+}
+
+func (f fixture) moduleBalance() sdk.Coins {
+	return f.bank.balances[authtypes.NewModuleAddress(types.ModuleName).String()]
+}
+
+func TestCreateTaskStoresTaskEscrowAndModel(t *testing.T) {
+	f := newFixture(t)
+	msg := validCreateTask(f.creator)
+
+	res, err := f.msgs.CreateTask(f.ctx, msg)
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), res.TaskId)
+
+	task, err := f.queries.Task(f.ctx, &types.QueryTaskRequest{TaskId: 1})
+	require.NoError(t, err)
+	require.Equal(t, types.Task{
+		Id: 1, Creator: f.creator, ModelSpec: msg.ModelSpec, InitialModelSha256: msg.InitialModelSha256,
+		NumRounds: 5, CommitteeSize: 3, Rule: msg.Rule, Phases: msg.Phases, MaxUpdatesPerRound: 20,
+		Budget: msg.Budget, Escrow: msg.Budget, Status: types.TASK_STATUS_ACTIVE, CreatedHeight: 7,
+	}, task.Task)
+
+	model, err := f.queries.GlobalModel(f.ctx, &types.QueryGlobalModelRequest{TaskId: 1})
+	require.NoError(t, err)
+	require.Equal(t, msg.InitialModel, model.Model.Payload)
+	require.Equal(t, uint64(0), model.Model.Round)
+
+	require.Equal(t, sdk.NewCoins(msg.Budget), f.moduleBalance())
+	require.Equal(t, int64(9_600_000), f.bank.balances[sdk.AccAddress("creator_____________").String()].AmountOf("stake").Int64())
+
+	var created bool
+	for _, event := range f.ctx.EventManager().Events() {
+		created = created || event.Type == "sabfl.fedlearn.v1.EventTaskCreated"
+	}
+	require.True(t, created, "EventTaskCreated emitted")
+
+	res, err = f.msgs.CreateTask(f.ctx, validCreateTask(f.creator))
+	require.NoError(t, err)
+	require.Equal(t, uint64(2), res.TaskId, "task ids increase")
+}
+
+func TestCreateTaskRejections(t *testing.T) {
+	oversize := make([]byte, types.DefaultParams().MaxModelBytes+1)
+	oversizeDigest := sha256.Sum256(oversize)
+	cases := []struct {
+		name   string
+		mutate func(*types.MsgCreateTask)
+		err    error
+	}{
+		{"empty model spec", func(m *types.MsgCreateTask) { m.ModelSpec = "" }, types.ErrEmptyModelSpec},
+		{"empty payload", func(m *types.MsgCreateTask) { m.InitialModel = nil }, types.ErrEmptyPayload},
+		{"hash mismatch", func(m *types.MsgCreateTask) { m.InitialModelSha256 = make([]byte, 32) }, types.ErrHashMismatch},
+		{"oversize payload", func(m *types.MsgCreateTask) {
+			m.InitialModel, m.InitialModelSha256 = oversize, oversizeDigest[:]
+		}, types.ErrPayloadTooLarge},
+		{"zero temperature", func(m *types.MsgCreateTask) { m.Rule.Temperature = "0" }, types.ErrInvalidRule},
+		{"negative temperature", func(m *types.MsgCreateTask) { m.Rule.Temperature = "-0.5" }, types.ErrInvalidRule},
+		{"temperature not a decimal", func(m *types.MsgCreateTask) { m.Rule.Temperature = "warm" }, types.ErrInvalidRule},
+		{"temperature too precise", func(m *types.MsgCreateTask) { m.Rule.Temperature = "0.0000001" }, types.ErrInvalidRule},
+		{"unspecified temperature mode", func(m *types.MsgCreateTask) {
+			m.Rule.TemperatureMode = types.TEMPERATURE_MODE_UNSPECIFIED
+		}, types.ErrInvalidRule},
+		{"mad mode without multiplier", func(m *types.MsgCreateTask) {
+			m.Rule = types.AggregationRule{TemperatureMode: types.TEMPERATURE_MODE_MAD, TemperatureMin: "0.01", ScoreStep: "1"}
+		}, types.ErrInvalidRule},
+		{"score step zero", func(m *types.MsgCreateTask) { m.Rule.ScoreStep = "0" }, types.ErrInvalidRule},
+		{"score step above one", func(m *types.MsgCreateTask) { m.Rule.ScoreStep = "1.5" }, types.ErrInvalidRule},
+		{"zero rounds", func(m *types.MsgCreateTask) { m.NumRounds = 0 }, types.ErrInvalidRounds},
+		{"too many rounds", func(m *types.MsgCreateTask) { m.NumRounds = types.DefaultParams().MaxRounds + 1 }, types.ErrInvalidRounds},
+		{"zero committee", func(m *types.MsgCreateTask) { m.CommitteeSize = 0 }, types.ErrInvalidCommittee},
+		{"committee too large", func(m *types.MsgCreateTask) {
+			m.CommitteeSize = types.DefaultParams().MaxCommitteeSize + 1
+		}, types.ErrInvalidCommittee},
+		{"zero-block phase", func(m *types.MsgCreateTask) { m.Phases.Reveal = 0 }, types.ErrInvalidPhases},
+		{"phase too long", func(m *types.MsgCreateTask) { m.Phases.Submit = types.DefaultParams().MaxPhaseBlocks + 1 }, types.ErrInvalidPhases},
+		{"update cap above param", func(m *types.MsgCreateTask) {
+			m.MaxUpdatesPerRound = types.DefaultParams().MaxUpdatesPerRound + 1
+		}, types.ErrInvalidUpdateLimit},
+		{"zero budget", func(m *types.MsgCreateTask) { m.Budget = sdk.NewInt64Coin("stake", 0) }, types.ErrInvalidBudget},
+		{"invalid budget denom", func(m *types.MsgCreateTask) { m.Budget = sdk.Coin{Denom: "1x", Amount: sdkmath.NewInt(5)} }, types.ErrInvalidBudget},
+		{"insufficient funds", func(m *types.MsgCreateTask) { m.Budget = sdk.NewInt64Coin("stake", 20_000_000) }, types.ErrInsufficientFunds},
+		{"unfunded denom", func(m *types.MsgCreateTask) { m.Budget = sdk.NewInt64Coin("other", 1) }, types.ErrInsufficientFunds},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			msg := validCreateTask(f.creator)
+			tc.mutate(msg)
+			_, err := f.msgs.CreateTask(f.ctx, msg)
+			require.ErrorIs(t, err, tc.err)
+			_, err = f.keeper.Tasks.Get(f.ctx, 1)
+			require.Error(t, err, "no task stored")
+			require.True(t, f.moduleBalance().IsZero(), "nothing escrowed")
+		})
+	}
+	t.Run("bad creator address", func(t *testing.T) {
+		f := newFixture(t)
+		_, err := f.msgs.CreateTask(f.ctx, validCreateTask("cosmos1notours"))
+		require.ErrorContains(t, err, "creator")
+	})
+}
+
+func TestUpdateParams(t *testing.T) {
+	f := newFixture(t)
+	params := types.DefaultParams()
+	params.MaxCommitteeSize = 7
+
+	_, err := f.msgs.UpdateParams(f.ctx, &types.MsgUpdateParams{Authority: f.creator, Params: params})
+	require.ErrorIs(t, err, types.ErrInvalidAuthority)
+
+	bad := params
+	bad.MaxRounds = 0
+	_, err = f.msgs.UpdateParams(f.ctx, &types.MsgUpdateParams{Authority: f.authority, Params: bad})
+	require.ErrorIs(t, err, types.ErrInvalidParams)
+
+	_, err = f.msgs.UpdateParams(f.ctx, &types.MsgUpdateParams{Authority: f.authority, Params: params})
+	require.NoError(t, err)
+	got, err := f.queries.Params(f.ctx, &types.QueryParamsRequest{})
+	require.NoError(t, err)
+	require.Equal(t, params, got.Params)
+
+	msg := validCreateTask(f.creator)
+	msg.CommitteeSize = 8
+	_, err = f.msgs.CreateTask(f.ctx, msg)
+	require.ErrorIs(t, err, types.ErrInvalidCommittee, "new params apply")
+}
+
+func TestQueries(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.queries.Task(f.ctx, &types.QueryTaskRequest{TaskId: 9})
+	require.ErrorContains(t, err, "task not found")
+	for range 3 {
+		_, err := f.msgs.CreateTask(f.ctx, validCreateTask(f.creator))
+		require.NoError(t, err)
+	}
+	page, err := f.queries.Tasks(f.ctx, &types.QueryTasksRequest{})
+	require.NoError(t, err)
+	require.Len(t, page.Tasks, 3)
+	require.Equal(t, uint64(3), page.Pagination.Total)
+}
+
+func TestGenesisRoundTrip(t *testing.T) {
+	f := newFixture(t)
+	for range 2 {
+		_, err := f.msgs.CreateTask(f.ctx, validCreateTask(f.creator))
+		require.NoError(t, err)
+	}
+	exported, err := f.keeper.ExportGenesis(f.ctx)
+	require.NoError(t, err)
+	require.Len(t, exported.Tasks, 2)
+	require.Len(t, exported.GlobalModels, 2)
+	require.Equal(t, uint64(3), exported.NextTaskId)
+
+	g := newFixture(t)
+	require.NoError(t, g.keeper.InitGenesis(g.ctx, exported))
+	again, err := g.keeper.ExportGenesis(g.ctx)
+	require.NoError(t, err)
+	require.Equal(t, exported, again)
+
+	res, err := g.msgs.CreateTask(g.ctx, validCreateTask(g.creator))
+	require.NoError(t, err)
+	require.Equal(t, uint64(3), res.TaskId, "imported sequence continues")
+}
