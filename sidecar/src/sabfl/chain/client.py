@@ -160,6 +160,14 @@ class ChainClient:
                 raise TimeoutError(f"tx {txhash} not included within {self.config.inclusion_timeout_s}s")
             time.sleep(self.config.poll_interval_s)
 
+    @staticmethod
+    def msg_response(response: abci_pb2.TxResponse, index: int, into: Any) -> Any:
+        """Decode the index-th Msg's response of an included tx into the given message."""
+        data = abci_pb2.TxMsgData.FromString(bytes.fromhex(response.data))
+        if not data.msg_responses[index].Unpack(into):
+            raise TypeError(f"msg response {index} is {data.msg_responses[index].type_url}")
+        return into
+
     def submit(self, *msgs: Any, gas_limit: int | None = None, memo: str = "") -> abci_pb2.TxResponse:
         """Broadcast and wait for inclusion."""
         return self.wait(self.broadcast(*msgs, gas_limit=gas_limit, memo=memo))

@@ -1,0 +1,84 @@
+# sabfl: build, protobuf generation, install, localnet, tests.
+# On a fresh machine `make demo` and `make test` install everything they need themselves.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+ROOT   := $(abspath .)
+VENV   := $(ROOT)/.venv
+PY     := $(VENV)/bin/python
+BIN    := $(ROOT)/build/bin
+SABFLD := $(BIN)/sabfld
+N            ?= 4
+PARTICIPANTS ?= 10
+LOCALNET := python3 $(ROOT)/localnet/localnet.py
+# Debian packages: the Fashion-MNIST IDX files the ML core reads offline.
+APT_PACKAGES := dataset-fashion-mnist
+FUZZTIME ?= 10s
+
+GO_SOURCES := $(shell find chain -name '*.go' -not -path '*/testdata/*') chain/go.mod chain/go.sum
+gomod_version = $(shell cd chain && go list -m -f '{{.Version}}' $(1))
+
+.PHONY: build install system-deps python-deps proto proto-tools localnet localnet-stop localnet-status \
+        localnet-reset test test-go test-python lint clean
+
+build: $(SABFLD)
+
+$(SABFLD): $(GO_SOURCES)
+	cd chain && go build -o $(SABFLD) ./cmd/sabfld
+
+install: system-deps python-deps build proto-tools
+
+system-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+python-deps: $(VENV)/.installed
+
+# One pip command for every pinned dependency, then `pip check`: a conflicting pin fails here.
+$(VENV)/.installed: sidecar/pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '$(ROOT)/sidecar[dev]'
+	$(VENV)/bin/pip check
+	touch $@
+
+proto-tools: $(BIN)/protoc-gen-gocosmos $(BIN)/protoc-gen-grpc-gateway
+
+$(BIN)/protoc-gen-gocosmos: chain/go.mod
+	GOBIN=$(BIN) go install github.com/cosmos/gogoproto/protoc-gen-gocosmos@$(call gomod_version,github.com/cosmos/gogoproto)
+
+$(BIN)/protoc-gen-grpc-gateway: chain/go.mod
+	GOBIN=$(BIN) go install github.com/grpc-ecosystem/grpc-gateway/protoc-gen-grpc-gateway@$(call gomod_version,github.com/grpc-ecosystem/grpc-gateway)
+
+proto: proto-tools python-deps
+	bash proto/protocgen.sh
+
+localnet: build
+	@[ -f localnet/run/keys.json ] || $(LOCALNET) init --validators $(N) --participants $(PARTICIPANTS)
+	$(LOCALNET) start
+
+localnet-stop:
+	$(LOCALNET) stop
+
+localnet-status:
+	$(LOCALNET) status
+
+localnet-reset:
+	$(LOCALNET) reset
+
+test: install
+	$(MAKE) test-go test-python
+
+test-go:
+	cd chain && go vet ./... && go test ./...
+
+# Unit tests of the sidecar package, then the end-to-end tests over a real localnet.
+test-python: python-deps build proto-tools
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q --import-mode=importlib sidecar/tests tests
+
+clean:
+	rm -rf build

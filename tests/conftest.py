@@ -1,0 +1,53 @@
+"""End-to-end fixtures: a real 4-validator localnet started once per test session on its own ports."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sabfl.chain import ChainClient, ChainConfig, KeysFile, load_keys
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALNET = [sys.executable, str(ROOT / "localnet" / "localnet.py")]
+# A port block apart from `make localnet`'s, so the tests and a developer's localnet can run together.
+PORT_OFFSET = "1000"
+
+
+def localnet(command: str, directory: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*LOCALNET, command, "--dir", str(directory), *extra], capture_output=True, text=True, check=False
+    )
+
+
+@pytest.fixture(scope="session")
+def localnet_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    directory = tmp_path_factory.mktemp("localnet") / "net"
+    init = localnet(
+        "init", directory, "--validators", "4", "--participants", "6", "--port-offset", PORT_OFFSET
+    )
+    assert init.returncode == 0, init.stdout + init.stderr
+    start = localnet("start", directory)
+    try:
+        assert start.returncode == 0, start.stdout + start.stderr
+        yield directory
+    finally:
+        localnet("stop", directory)
+        if os.environ.get("KEEP_LOCALNET") is None:
+            localnet("reset", directory)
+
+
+@pytest.fixture(scope="session")
+def keys(localnet_dir: Path) -> KeysFile:
+    return load_keys(localnet_dir / "keys.json")
+
+
+@pytest.fixture(scope="session")
+def creator(keys: KeysFile) -> Iterator[ChainClient]:
+    config = ChainConfig(chain_id=keys.chain_id, grpc_address=keys.nodes[0].grpc)
+    with ChainClient(config, keys.creator.wallet(keys.address_prefix)) as client:
+        yield client
