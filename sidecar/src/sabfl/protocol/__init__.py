@@ -1,0 +1,56 @@
+"""Pure-Python, bit-identical port of the chain's round maths (chain/x/fedlearn/consensus).
+
+The miner computes exactly the weights the chain will check, validators build their loss commitments and
+anyone recomputes a round's committee. Standard library only; every value is an integer with the scale
+named in :mod:`sabfl.protocol.fixedpoint`. Both implementations are checked against the shared vectors in
+chain/x/fedlearn/consensus/testdata/vectors.json.
+"""
+
+from sabfl.protocol.commitment import COMMITMENT_DOMAIN, commitment
+from sabfl.protocol.consensus import (
+    TEMPERATURE_FIXED,
+    TEMPERATURE_MAD,
+    TemperatureRule,
+    check_weights,
+    consensus_losses,
+    softmax_weights,
+    stake_weighted_median,
+)
+from sabfl.protocol.errors import InvalidInput, InvalidRule, ProtocolError, UnsortedHashes, WeightsRejected
+from sabfl.protocol.fixedpoint import (
+    DEFAULT_WEIGHT_TOLERANCE,
+    LOSS_SCALE,
+    U64_MAX,
+    WEIGHT_SCALE,
+    exp_neg,
+    loss_to_micro,
+    weights_to_floats,
+)
+from sabfl.protocol.selection import Candidate, draw_committee, round_seed
+
+__all__ = [
+    "COMMITMENT_DOMAIN",
+    "DEFAULT_WEIGHT_TOLERANCE",
+    "LOSS_SCALE",
+    "TEMPERATURE_FIXED",
+    "TEMPERATURE_MAD",
+    "U64_MAX",
+    "WEIGHT_SCALE",
+    "Candidate",
+    "InvalidInput",
+    "InvalidRule",
+    "ProtocolError",
+    "TemperatureRule",
+    "UnsortedHashes",
+    "WeightsRejected",
+    "check_weights",
+    "commitment",
+    "consensus_losses",
+    "draw_committee",
+    "exp_neg",
+    "loss_to_micro",
+    "round_seed",
+    "softmax_weights",
+    "stake_weighted_median",
+    "weights_to_floats",
+]
