@@ -3,6 +3,7 @@ package consensus
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -80,5 +81,19 @@ func TestCommitmentRejects(t *testing.T) {
 	}
 	if _, err := Commitment(1, 1, strings.Repeat("v", 1<<16-1), salt, nil, nil); err != nil {
 		t.Errorf("a 65535-byte validator address is allowed: %v", err)
+	}
+}
+
+// TestDocumentedCommitment pins the example quoted in docs/protocol.md (inputs in documentedCommitment).
+func TestDocumentedCommitment(t *testing.T) {
+	c := documentedCommitment()
+	hashes := make([][32]byte, len(c.UpdateHashes))
+	for i, h := range c.UpdateHashes {
+		hashes[i] = decode32(t, h)
+	}
+	got, err := Commitment(c.TaskID, c.Round, c.Validator, decode32(t, c.Salt), hashes, c.Losses)
+	const want = "08c4b3fc9da8076b372e6f5ea33a366bc954424f4faf91144f3040033c63b821"
+	if err != nil || hex.EncodeToString(got[:]) != want {
+		t.Errorf("documented commitment = %x, %v; want %s", got, err, want)
 	}
 }
