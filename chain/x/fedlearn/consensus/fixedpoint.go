@@ -61,14 +61,15 @@ func expNegRatio(num, den *big.Int) *big.Int {
 
 	sum := new(big.Int).Set(expScale)
 	term := new(big.Int).Set(expScale)
-	divisor := new(big.Int)
-	for n := int64(1); ; n++ {
+	n := new(big.Int)
+	for i := int64(1); ; i++ {
 		term.Mul(term, r)
-		term.Quo(term, divisor.Mul(expScale, big.NewInt(n)))
+		term.Quo(term, expScale)
+		term.Quo(term, n.SetInt64(i)) // floor(floor(a/b)/c) = floor(a/(b·c))
 		if term.Sign() == 0 {
 			break
 		}
-		if n%2 == 1 {
+		if i%2 == 1 {
 			sum.Sub(sum, term)
 		} else {
 			sum.Add(sum, term)

@@ -58,7 +58,7 @@ def _exp_neg_ratio(num: int, den: int) -> int:
     total = term = _EXP_SCALE
     n = 1
     while True:
-        term = term * r // (_EXP_SCALE * n)
+        term = term * r // _EXP_SCALE // n  # = floor(term·r / (1e36·n))
         if term == 0:
             break
         total = total - term if n % 2 == 1 else total + term
