@@ -32,6 +32,7 @@ var (
 // the nearest unit (halves up). The result is 0 once e^(−x) < 0.5e-18, i.e. for x above ln(2e18) ≈ 42.14.
 // Computed at the internal scale 1e36 (see expNegRatio), so the result is the correctly rounded value
 // except when e^(−x)·1e18 lies within ~1e-16 of a half-integer; the error is below 1 unit (1e-18).
+// x is a *big.Int because the arguments that still give a non-zero result reach 42.14e18 > MaxUint64.
 func ExpNeg(x *big.Int) (uint64, error) {
 	if x == nil || x.Sign() < 0 {
 		return 0, fmt.Errorf("%w: ExpNeg needs x >= 0, got %v", ErrInvalidInput, x)
