@@ -39,7 +39,7 @@ def split_federated(
     holdout_total = num_validators * holdout_per_validator
     if holdout_total >= len(labels):
         raise ValueError(f"{holdout_total} held-out samples leave nothing for participants")
-    # Round-robin over a label-sorted permutation gives every validator a near-stratified held-out set.
+    # Dealing a label-sorted draw round-robin gives every validator an equal share of each class in it.
     holdout = order[:holdout_total]
     holdout = holdout[np.argsort(labels[holdout], kind="stable")]
     validators = [np.sort(holdout[v::num_validators]) for v in range(num_validators)]

@@ -25,34 +25,48 @@ LOSS_CAP = 1e6
 TAU_MODES = ("fixed", "mad")
 
 
+STEP_MODES = ("raw", "reference", "at_least_reference")
+
+
 @dataclass(frozen=True)
 class ScoringRule:
-    """score_i = heldout_loss(θ_t + η·Δ_i) + λ·(1 − cos(Δ_i, r_v)), capped to [0, ``LOSS_CAP``].
+    """score_i = loss(θ_t + η·ρ_i·Δ_i) [− loss(θ_t)]₊ + λ·(1 − cos(Δ_i, r_v)), within [0, ``LOSS_CAP``].
 
-    * ``eta`` — probe step; 1 is the paper (the participant's whole model θ_i), a short step scores the
-      update's direction at first order and so does not punish a good-but-specialised non-IID update
-      for what it has not seen.
-    * ``balanced`` — mean over classes of the per-class mean loss, so a held-out set's class mix does
+    * ``eta`` η — probe step; 1 with ``step="raw"`` is the paper (the participant's whole model θ_i).
+      A short step scores the update's direction at first order and so does not punish a good but
+      specialised non-IID update for what it has not seen.
+    * ``step`` — ρ_i: ``raw`` 1; ``reference`` ||r_v||/||Δ_i|| (every update probed at the length of the
+      validator's own update r_v, so only its direction counts); ``at_least_reference``
+      max(1, ||r_v||/||Δ_i||) (short updates are stretched to r_v's length, long ones keep theirs, so a
+      boosted update is probed at its real size and a tiny reversed one cannot hide behind its norm).
+    * ``balanced`` — mean over classes of the per-class mean loss, so the held-out set's class mix does
       not reward updates that fit its majority classes.
-    * ``direction_weight`` λ — agreement with the validator's own reference update r_v (an update trained
-      from θ_t on its held-out data, as FLTrust's root update). 0 disables it and r_v is not needed.
+    * ``relative`` — report only the loss increase over θ_t, [loss(probe) − loss(θ_t)]₊: every update that
+      does not hurt scores 0, so these share the weight evenly (as FedAvg would) and only harm is ranked.
+    * ``direction_weight`` λ — disagreement with r_v (FLTrust's root-update idea); 0 disables it.
 
-    An update with any non-finite value, or whose score is not finite, gets ``LOSS_CAP``.
+    r_v is an update the validator trains from θ_t on its own held-out data; it is needed only when
+    ``step`` is not ``raw`` or λ > 0. An update with any non-finite value, or whose score is not finite,
+    gets ``LOSS_CAP``.
     """
 
     eta: float = 1.0
+    step: str = "raw"
     balanced: bool = False
+    relative: bool = False
     direction_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.eta > 0:
             raise ValueError(f"eta must be positive, got {self.eta}")
+        if self.step not in STEP_MODES:
+            raise ValueError(f"unknown step mode {self.step!r}; use one of {STEP_MODES}")
         if self.direction_weight < 0:
             raise ValueError(f"direction_weight must be non-negative, got {self.direction_weight}")
 
     @property
     def needs_reference(self) -> bool:
-        return self.direction_weight > 0
+        return self.step != "raw" or self.direction_weight > 0
 
 
 @dataclass(frozen=True)
@@ -142,14 +156,22 @@ def score_updates(
     finite = torch.isfinite(updates).all(dim=1)
     if not finite.any():
         return scores
+    if rule.needs_reference and reference_update is None:
+        raise ValueError("this scoring rule needs the validator's reference update")
     candidates = updates[finite]
-    evaluation = evaluate_many(
-        model, global_params + rule.eta * candidates, x_heldout, y_heldout, num_classes
-    )
+    stretch = torch.ones(len(candidates))
+    if rule.step != "raw":
+        stretch = reference_update.norm() / candidates.norm(dim=1).clamp(min=1e-12)
+        if rule.step == "at_least_reference":
+            stretch = stretch.clamp(min=1.0)
+    probes = global_params + rule.eta * stretch[:, None] * candidates
+    if rule.relative:
+        probes = torch.cat([global_params[None], probes])
+    evaluation = evaluate_many(model, probes, x_heldout, y_heldout, num_classes)
     loss = evaluation.balanced_loss if rule.balanced else evaluation.loss
-    if rule.needs_reference:
-        if reference_update is None:
-            raise ValueError("this scoring rule needs the validator's reference update")
+    if rule.relative:
+        loss = (loss[1:] - loss[0]).clamp(min=0.0)
+    if rule.direction_weight > 0:
         cosine = torch.nn.functional.cosine_similarity(candidates, reference_update[None], dim=1)
         loss = loss + rule.direction_weight * (1 - cosine)
     values = loss.double().numpy()

@@ -1,0 +1,120 @@
+import numpy as np
+import pytest
+import torch
+
+from sabfl.aggregators import (
+    DEFAULT_SOFTMAX_RULE,
+    AggregatorError,
+    RoundInputs,
+    SoftmaxAggregator,
+    SoftmaxRule,
+    aggregator_names,
+    make_aggregator,
+)
+from sabfl.aggregators.geomed import geometric_median
+from sabfl.ml.scoring import ScoringRule, TemperatureRule
+
+HONEST = torch.tensor([[1.0, 0.0], [1.2, 0.1], [0.9, -0.1], [1.1, 0.0], [1.0, 0.05]])
+OUTLIER = torch.tensor([[100.0, -100.0]])
+UPDATES = torch.cat([HONEST, OUTLIER])
+
+
+def inputs(updates=UPDATES, samples=None, **extra):
+    samples = torch.ones(len(updates)) if samples is None else samples
+    return RoundInputs(updates, samples, **extra)
+
+
+def run(name, f=1, **extra):
+    return make_aggregator(name, len(UPDATES), f)(inputs(**extra))
+
+
+def test_fedavg_weights_by_samples():
+    updates = torch.tensor([[0.0], [3.0]])
+    result = make_aggregator("fedavg", 2, 0)(inputs(updates, torch.tensor([2.0, 1.0])))
+    torch.testing.assert_close(result, torch.tensor([1.0]))
+
+
+def test_krum_picks_the_most_central_update():
+    result = run("krum")
+    assert any(torch.equal(result, h) for h in HONEST)
+    torch.testing.assert_close(result, torch.tensor([1.0, 0.0]))
+
+
+def test_multikrum_averages_the_honest_ones():
+    torch.testing.assert_close(run("multikrum"), HONEST.mean(0))
+
+
+def test_median_and_trimmed_mean_known_values():
+    torch.testing.assert_close(run("median"), torch.tensor([1.05, 0.0]))
+    updates = torch.tensor([[1.0], [2.0], [3.0], [100.0]])
+    result = make_aggregator("trimmed_mean", 4, 1)(inputs(updates))
+    torch.testing.assert_close(result, torch.tensor([2.5]))
+
+
+def test_geometric_median_of_symmetric_points_is_center():
+    square = torch.tensor([[1.0, 1.0], [-1.0, 1.0], [1.0, -1.0], [-1.0, -1.0], [0.0, 0.0]])
+    torch.testing.assert_close(geometric_median(square), torch.zeros(2), atol=1e-5, rtol=0)
+    assert run("geomed").norm() < 2
+
+
+def test_centered_clipping_bounds_the_outlier():
+    assert (run("centered_clipping") - HONEST.mean(0)).norm() < 1.0
+
+
+def test_fltrust_drops_opposed_and_rescales():
+    root = torch.tensor([1.0, 0.0])
+    updates = torch.tensor([[2.0, 0.0], [-5.0, 0.0], [0.0, 3.0]])
+    result = make_aggregator("fltrust", 3, 1)(inputs(updates, trusted_update=root))
+    torch.testing.assert_close(result, torch.tensor([1.0, 0.0]))
+    with pytest.raises(AggregatorError, match="root"):
+        make_aggregator("fltrust", 3, 1)(inputs(updates))
+
+
+def test_bulyan_needs_enough_updates_and_resists_outlier():
+    updates = torch.cat([HONEST, HONEST + 0.01, OUTLIER])
+    result = make_aggregator("bulyan", 11, 2)(inputs(updates))
+    assert (result - HONEST.mean(0)).norm() < 0.2
+    with pytest.raises(AggregatorError, match="4f"):
+        make_aggregator("bulyan", 6, 1)
+
+
+def test_preconditions_are_clear_errors():
+    with pytest.raises(AggregatorError, match="2f"):
+        make_aggregator("krum", 4, 1)
+    with pytest.raises(AggregatorError, match="n > 2f"):
+        make_aggregator("trimmed_mean", 4, 2)
+    with pytest.raises(AggregatorError, match="unknown aggregator"):
+        make_aggregator("nope", 4, 1)
+    with pytest.raises(AggregatorError, match="non-empty"):
+        make_aggregator("median", 4, 1)(inputs(torch.zeros(0, 2)))
+
+
+def softmax_with(tau):
+    return SoftmaxAggregator(SoftmaxRule(ScoringRule(), TemperatureRule("fixed", tau=tau)), "test")
+
+
+def test_softmax_limits_mean_and_argmin():
+    scores = np.array([[0.5, 0.2, 0.9, 0.4, 0.6, 5.0]])
+    common = dict(scores=scores, stakes=np.ones(1))
+    torch.testing.assert_close(softmax_with(1e9)(inputs(**common)), UPDATES.mean(0))
+    torch.testing.assert_close(softmax_with(1e-6)(inputs(**common)), HONEST[1])
+
+
+def test_softmax_uses_stake_weighted_median_against_a_lying_validator():
+    honest_scores = np.array([0.5, 0.2, 0.9, 0.4, 0.6, 5.0])
+    liar = np.where(np.arange(6) == 5, 0.0, 1e6)
+    scores = np.stack([honest_scores, honest_scores * 1.01, liar])
+    result = softmax_with(1e-6)(inputs(scores=scores, stakes=np.ones(3)))
+    torch.testing.assert_close(result, HONEST[1])
+
+
+def test_every_registered_rule_runs_on_the_same_inputs():
+    scores = np.tile(np.linspace(0.1, 1.0, len(UPDATES)), (2, 1))
+    for name in aggregator_names():
+        if name == "bulyan":
+            continue
+        result = make_aggregator(name, len(UPDATES), 1)(
+            inputs(scores=scores, stakes=np.ones(2), trusted_update=HONEST.mean(0))
+        )
+        assert result.shape == (2,) and torch.isfinite(result).all(), name
+    assert DEFAULT_SOFTMAX_RULE in aggregator_names()

@@ -1,0 +1,34 @@
+import pytest
+import torch
+
+from sabfl.ml.models import ParamLayout, build_model, flatten_params, load_flat_params, unflatten_params
+
+
+@pytest.mark.parametrize("name", ["logreg", "mlp", "cnn"])
+@pytest.mark.parametrize("shape", [(1, 8, 8), (1, 28, 28)])
+def test_models_output_logits(name, shape):
+    model = build_model(name, shape, 10)
+    assert model(torch.zeros(3, *shape)).shape == (3, 10)
+
+
+def test_init_is_seeded():
+    a = flatten_params(build_model("mlp", (1, 8, 8), 10, seed=1))
+    b = flatten_params(build_model("mlp", (1, 8, 8), 10, seed=1))
+    c = flatten_params(build_model("mlp", (1, 8, 8), 10, seed=2))
+    assert torch.equal(a, b) and not torch.equal(a, c)
+
+
+def test_flatten_unflatten_roundtrip():
+    model = build_model("cnn", (1, 8, 8), 10)
+    layout = ParamLayout.of(model)
+    flat = torch.arange(layout.numel, dtype=torch.float32)
+    load_flat_params(model, flat)
+    assert torch.equal(flatten_params(model), flat)
+    params = unflatten_params(torch.stack([flat, flat]), layout)
+    assert params[layout.names[0]].shape == (2, *layout.shapes[0])
+
+
+def test_wrong_length_is_rejected():
+    layout = ParamLayout.of(build_model("logreg", (1, 8, 8), 10))
+    with pytest.raises(ValueError, match="650"):
+        unflatten_params(torch.zeros(649), layout)
