@@ -13,13 +13,13 @@ import (
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/cosmos/gogoproto/proto"
 
-	"cosmossdk.io/log"
-	storetypes "cosmossdk.io/store/types"
-	"cosmossdk.io/x/tx/signing"
 	autocliv1 "cosmossdk.io/api/cosmos/autocli/v1"
 	reflectionv1 "cosmossdk.io/api/cosmos/reflection/v1"
 	"cosmossdk.io/client/v2/autocli"
 	"cosmossdk.io/core/appmodule"
+	"cosmossdk.io/log"
+	storetypes "cosmossdk.io/store/types"
+	"cosmossdk.io/x/tx/signing"
 
 	"github.com/cosmos/cosmos-sdk/baseapp"
 	"github.com/cosmos/cosmos-sdk/client"
@@ -76,8 +76,8 @@ var moduleAccountPermissions = map[string][]string{
 	distrtypes.ModuleName:          nil,
 	stakingtypes.BondedPoolName:    {authtypes.Burner, authtypes.Staking},
 	stakingtypes.NotBondedPoolName: {authtypes.Burner, authtypes.Staking},
-	// fedlearn holds task escrows and burns the slashed part of misbehaving validators' rewards.
-	fedlearntypes.ModuleName: {authtypes.Burner},
+	// fedlearn holds task escrows.
+	fedlearntypes.ModuleName: nil,
 }
 
 // App is the sabfl application.
@@ -176,7 +176,7 @@ func New(
 	app.StakingKeeper.SetHooks(stakingtypes.NewMultiStakingHooks(app.DistrKeeper.Hooks(), app.SlashingKeeper.Hooks()))
 
 	app.FedlearnKeeper = fedlearnkeeper.NewKeeper(appCodec, runtime.NewKVStoreService(keys[fedlearntypes.StoreKey]),
-		accountCodec, app.BankKeeper, authority)
+		accountCodec, app.BankKeeper, app.StakingKeeper, app.SlashingKeeper, authority)
 
 	app.ModuleManager = module.NewManager(
 		genutil.NewAppModule(app.AccountKeeper, app.StakingKeeper, app, txConfig),
@@ -259,10 +259,10 @@ func (app *App) InitChainer(ctx sdk.Context, req *abci.RequestInitChain) (*abci.
 }
 
 // LegacyAmino, AppCodec, InterfaceRegistry and TxConfig expose the app's codecs to the CLI and tests.
-func (app *App) LegacyAmino() *codec.LegacyAmino              { return app.legacyAmino }
-func (app *App) AppCodec() codec.Codec                        { return app.appCodec }
-func (app *App) InterfaceRegistry() types.InterfaceRegistry   { return app.interfaceRegistry }
-func (app *App) TxConfig() client.TxConfig                    { return app.txConfig }
+func (app *App) LegacyAmino() *codec.LegacyAmino            { return app.legacyAmino }
+func (app *App) AppCodec() codec.Codec                      { return app.appCodec }
+func (app *App) InterfaceRegistry() types.InterfaceRegistry { return app.interfaceRegistry }
+func (app *App) TxConfig() client.TxConfig                  { return app.txConfig }
 
 // DefaultGenesis is every module's default genesis state.
 func (app *App) DefaultGenesis() map[string]json.RawMessage {

@@ -3,6 +3,8 @@ package keeper
 import (
 	"context"
 
+	"cosmossdk.io/collections"
+
 	"github.com/sabfl/sabfl/chain/x/fedlearn/types"
 )
 
@@ -22,13 +24,73 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		if err := k.Tasks.Set(ctx, task.Id, task); err != nil {
 			return err
 		}
+		if task.Status == types.TASK_STATUS_ACTIVE {
+			if err := k.ActiveTasks.Set(ctx, task.Id); err != nil {
+				return err
+			}
+		}
 	}
 	for _, model := range gs.GlobalModels {
 		if err := k.GlobalModels.Set(ctx, model.TaskId, model); err != nil {
 			return err
 		}
 	}
+	for _, round := range gs.Rounds {
+		if err := k.Rounds.Set(ctx, collections.Join(round.TaskId, round.Round), round); err != nil {
+			return err
+		}
+	}
+	for _, update := range gs.Updates {
+		key := collections.Join(update.TaskId, update.Round)
+		if err := k.Updates.Set(ctx, collections.Join(key, update.Info.Sha256), update); err != nil {
+			return err
+		}
+		if err := k.Participants.Set(ctx, collections.Join(key, update.Info.Participant)); err != nil {
+			return err
+		}
+	}
+	for _, c := range gs.Commitments {
+		if err := k.Commitments.Set(ctx, collections.Join(collections.Join(c.TaskId, c.Round), c.Validator), c.Value); err != nil {
+			return err
+		}
+	}
+	for _, r := range gs.Reveals {
+		if err := k.Reveals.Set(ctx, collections.Join(collections.Join(r.TaskId, r.Round), r.Reveal.Validator), r.Reveal); err != nil {
+			return err
+		}
+	}
+	for _, a := range gs.Aggregates {
+		if err := k.Aggregates.Set(ctx, collections.Join(a.TaskId, a.Round), a); err != nil {
+			return err
+		}
+	}
+	for _, a := range gs.Attestations {
+		if err := k.Attestations.Set(ctx, collections.Join(collections.Join(a.TaskId, a.Round), a.Validator), a.Value); err != nil {
+			return err
+		}
+	}
+	for _, stats := range gs.ValidatorStats {
+		if err := k.Stats.Set(ctx, stats.Address, stats); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// collect walks a whole collection into a slice.
+func collect[K, V, T any](ctx context.Context, walk func(context.Context, collections.Ranger[K], func(K, V) (bool, error)) error, conv func(K, V) T) ([]T, error) {
+	var out []T
+	err := walk(ctx, nil, func(key K, value V) (bool, error) {
+		out = append(out, conv(key, value))
+		return false, nil
+	})
+	return out, err
+}
+
+type validatorKey = collections.Pair[types.RoundKey, string]
+
+func genesisValue(key validatorKey, value []byte) types.GenesisCommitment {
+	return types.GenesisCommitment{TaskId: key.K1().K1(), Round: key.K1().K2(), Validator: key.K2(), Value: value}
 }
 
 // ExportGenesis writes the module's whole state.
@@ -42,18 +104,33 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return nil, err
 	}
 	gs := &types.GenesisState{Params: params, NextTaskId: next}
-	err = k.Tasks.Walk(ctx, nil, func(_ uint64, task types.Task) (bool, error) {
-		gs.Tasks = append(gs.Tasks, task)
-		return false, nil
-	})
-	if err != nil {
+	if gs.Tasks, err = collect(ctx, k.Tasks.Walk, func(_ uint64, t types.Task) types.Task { return t }); err != nil {
 		return nil, err
 	}
-	err = k.GlobalModels.Walk(ctx, nil, func(_ uint64, model types.GlobalModel) (bool, error) {
-		gs.GlobalModels = append(gs.GlobalModels, model)
-		return false, nil
-	})
-	if err != nil {
+	if gs.GlobalModels, err = collect(ctx, k.GlobalModels.Walk, func(_ uint64, m types.GlobalModel) types.GlobalModel { return m }); err != nil {
+		return nil, err
+	}
+	if gs.Rounds, err = collect(ctx, k.Rounds.Walk, func(_ types.RoundKey, r types.Round) types.Round { return r }); err != nil {
+		return nil, err
+	}
+	if gs.Updates, err = collect(ctx, k.Updates.Walk, func(_ collections.Pair[types.RoundKey, []byte], u types.Update) types.Update { return u }); err != nil {
+		return nil, err
+	}
+	if gs.Commitments, err = collect(ctx, k.Commitments.Walk, genesisValue); err != nil {
+		return nil, err
+	}
+	if gs.Reveals, err = collect(ctx, k.Reveals.Walk, func(key validatorKey, r types.Reveal) types.GenesisReveal {
+		return types.GenesisReveal{TaskId: key.K1().K1(), Round: key.K1().K2(), Reveal: r}
+	}); err != nil {
+		return nil, err
+	}
+	if gs.Aggregates, err = collect(ctx, k.Aggregates.Walk, func(_ types.RoundKey, a types.Aggregate) types.Aggregate { return a }); err != nil {
+		return nil, err
+	}
+	if gs.Attestations, err = collect(ctx, k.Attestations.Walk, genesisValue); err != nil {
+		return nil, err
+	}
+	if gs.ValidatorStats, err = collect(ctx, k.Stats.Walk, func(_ string, s types.ValidatorStats) types.ValidatorStats { return s }); err != nil {
 		return nil, err
 	}
 	return gs, nil

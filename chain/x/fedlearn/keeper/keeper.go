@@ -4,6 +4,7 @@ package keeper
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"cosmossdk.io/collections"
 	"cosmossdk.io/core/address"
@@ -19,6 +20,8 @@ type Keeper struct {
 	cdc          codec.BinaryCodec
 	addressCodec address.Codec
 	bank         types.BankKeeper
+	staking      types.StakingKeeper
+	slashing     types.SlashingKeeper
 	// authority may change params (the gov module account by default).
 	authority string
 
@@ -27,12 +30,23 @@ type Keeper struct {
 	TaskSeq      collections.Sequence
 	Tasks        collections.Map[uint64, types.Task]
 	GlobalModels collections.Map[uint64, types.GlobalModel]
+	// ActiveTasks indexes the tasks the EndBlocker drives.
+	ActiveTasks collections.KeySet[uint64]
+	Rounds      collections.Map[types.RoundKey, types.Round]
+	// Per-round data of live rounds, removed when the round ends.
+	Updates      collections.Map[collections.Pair[types.RoundKey, []byte], types.Update]
+	Participants collections.KeySet[collections.Pair[types.RoundKey, string]]
+	Commitments  collections.Map[collections.Pair[types.RoundKey, string], []byte]
+	Reveals      collections.Map[collections.Pair[types.RoundKey, string], types.Reveal]
+	Aggregates   collections.Map[types.RoundKey, types.Aggregate]
+	Attestations collections.Map[collections.Pair[types.RoundKey, string], []byte]
+	Stats        collections.Map[string, types.ValidatorStats]
 }
 
 // NewKeeper builds the keeper; it panics on an invalid authority, which is a wiring bug.
 func NewKeeper(
 	cdc codec.BinaryCodec, storeService storetypes.KVStoreService, addressCodec address.Codec,
-	bank types.BankKeeper, authority string,
+	bank types.BankKeeper, staking types.StakingKeeper, slashing types.SlashingKeeper, authority string,
 ) Keeper {
 	if _, err := addressCodec.StringToBytes(authority); err != nil {
 		panic(fmt.Errorf("invalid fedlearn authority %q: %w", authority, err))
@@ -42,11 +56,27 @@ func NewKeeper(
 		cdc:          cdc,
 		addressCodec: addressCodec,
 		bank:         bank,
+		staking:      staking,
+		slashing:     slashing,
 		authority:    authority,
 		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		TaskSeq:      collections.NewSequence(sb, types.TaskSeqKey, "task_seq"),
 		Tasks:        collections.NewMap(sb, types.TasksKey, "tasks", collections.Uint64Key, codec.CollValue[types.Task](cdc)),
 		GlobalModels: collections.NewMap(sb, types.GlobalModelsKey, "global_models", collections.Uint64Key, codec.CollValue[types.GlobalModel](cdc)),
+		ActiveTasks:  collections.NewKeySet(sb, types.ActiveTasksKey, "active_tasks", collections.Uint64Key),
+		Rounds:       collections.NewMap(sb, types.RoundsKey, "rounds", types.RoundKeyCodec, codec.CollValue[types.Round](cdc)),
+		Updates: collections.NewMap(sb, types.UpdatesKey, "updates",
+			collections.PairKeyCodec(types.RoundKeyCodec, collections.BytesKey), codec.CollValue[types.Update](cdc)),
+		Participants: collections.NewKeySet(sb, types.ParticipantsKey, "participants",
+			collections.PairKeyCodec(types.RoundKeyCodec, collections.StringKey)),
+		Commitments: collections.NewMap(sb, types.CommitmentsKey, "commitments",
+			collections.PairKeyCodec(types.RoundKeyCodec, collections.StringKey), collections.BytesValue),
+		Reveals: collections.NewMap(sb, types.RevealsKey, "reveals",
+			collections.PairKeyCodec(types.RoundKeyCodec, collections.StringKey), codec.CollValue[types.Reveal](cdc)),
+		Aggregates: collections.NewMap(sb, types.AggregatesKey, "aggregates", types.RoundKeyCodec, codec.CollValue[types.Aggregate](cdc)),
+		Attestations: collections.NewMap(sb, types.AttestationsKey, "attestations",
+			collections.PairKeyCodec(types.RoundKeyCodec, collections.StringKey), collections.BytesValue),
+		Stats: collections.NewMap(sb, types.StatsKey, "stats", collections.StringKey, codec.CollValue[types.ValidatorStats](cdc)),
 	}
 	schema, err := sb.Build()
 	if err != nil {
@@ -63,3 +93,5 @@ func (k Keeper) Authority() string { return k.authority }
 func (k Keeper) GetParams(ctx context.Context) (types.Params, error) {
 	return k.Params.Get(ctx)
 }
+
+func secondsDuration(seconds uint64) time.Duration { return time.Duration(seconds) * time.Second }

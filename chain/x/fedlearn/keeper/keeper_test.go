@@ -1,10 +1,12 @@
 package keeper_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -13,11 +15,13 @@ import (
 	storetypes "cosmossdk.io/store/types"
 
 	"github.com/cosmos/cosmos-sdk/codec/address"
+	"github.com/cosmos/cosmos-sdk/crypto/keys/ed25519"
 	"github.com/cosmos/cosmos-sdk/runtime"
 	"github.com/cosmos/cosmos-sdk/testutil"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	moduletestutil "github.com/cosmos/cosmos-sdk/types/module/testutil"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
 	"github.com/sabfl/sabfl/chain/x/fedlearn/keeper"
 	"github.com/sabfl/sabfl/chain/x/fedlearn/types"
@@ -43,16 +47,84 @@ func (b *fakeBank) SendCoinsFromAccountToModule(_ context.Context, from sdk.AccA
 	return nil
 }
 
-type fixture struct {
-	ctx       sdk.Context
-	keeper    keeper.Keeper
-	msgs      types.MsgServer
-	queries   types.QueryServer
-	bank      *fakeBank
-	codec     addresscodec.Codec
-	creator   string
-	authority string
+func (b *fakeBank) SendCoinsFromModuleToAccount(_ context.Context, module string, to sdk.AccAddress, amt sdk.Coins) error {
+	moduleAddr := authtypes.NewModuleAddress(module).String()
+	if !b.balances[moduleAddr].IsAllGTE(amt) {
+		return fmt.Errorf("module %s: insufficient funds: %s < %s", module, b.balances[moduleAddr], amt)
+	}
+	b.balances[moduleAddr] = b.balances[moduleAddr].Sub(amt...)
+	b.balances[to.String()] = b.balances[to.String()].Add(amt...)
+	return nil
 }
+
+// fakeStaking serves a fixed set of bonded validators; jailing through fakeSlashing marks them jailed.
+type fakeStaking struct {
+	validators []stakingtypes.Validator
+}
+
+func (s *fakeStaking) GetBondedValidatorsByPower(context.Context) ([]stakingtypes.Validator, error) {
+	var bonded []stakingtypes.Validator
+	for _, v := range s.validators {
+		if v.IsBonded() && !v.IsJailed() {
+			bonded = append(bonded, v)
+		}
+	}
+	return bonded, nil
+}
+
+func (s *fakeStaking) GetValidator(_ context.Context, addr sdk.ValAddress) (stakingtypes.Validator, error) {
+	for _, v := range s.validators {
+		if v.OperatorAddress == addr.String() {
+			return v, nil
+		}
+	}
+	return stakingtypes.Validator{}, stakingtypes.ErrNoValidatorFound
+}
+
+func (s *fakeStaking) PowerReduction(context.Context) sdkmath.Int { return sdk.DefaultPowerReduction }
+
+// fakeSlashing records slashes and jails.
+type fakeSlashing struct {
+	staking *fakeStaking
+	slashed []sdk.ConsAddress
+	jailed  map[string]time.Time
+}
+
+func (s *fakeSlashing) Slash(_ context.Context, consAddr sdk.ConsAddress, _ sdkmath.LegacyDec, _, _ int64) error {
+	s.slashed = append(s.slashed, consAddr)
+	return nil
+}
+
+func (s *fakeSlashing) Jail(_ context.Context, consAddr sdk.ConsAddress) error {
+	for i, v := range s.staking.validators {
+		if addr, _ := v.GetConsAddr(); bytes.Equal(addr, consAddr) {
+			s.staking.validators[i].Jailed = true
+		}
+	}
+	return nil
+}
+
+func (s *fakeSlashing) JailUntil(_ context.Context, consAddr sdk.ConsAddress, until time.Time) error {
+	s.jailed[consAddr.String()] = until
+	return nil
+}
+
+type fixture struct {
+	ctx        sdk.Context
+	keeper     keeper.Keeper
+	msgs       types.MsgServer
+	queries    types.QueryServer
+	bank       *fakeBank
+	staking    *fakeStaking
+	slashing   *fakeSlashing
+	codec      addresscodec.Codec
+	creator    string
+	authority  string
+	validators []string // operator account addresses, in the order of powers
+}
+
+// validatorPowers are the consensus powers of the fixture's bonded validators.
+var validatorPowers = []int64{40, 30, 20, 10}
 
 func newFixture(t *testing.T) fixture {
 	t.Helper()
@@ -68,11 +140,27 @@ func newFixture(t *testing.T) fixture {
 	bank := &fakeBank{balances: map[string]sdk.Coins{
 		sdk.AccAddress("creator_____________").String(): sdk.NewCoins(sdk.NewInt64Coin("stake", 10_000_000)),
 	}}
-	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(key), codec, bank, authority)
+	staking := &fakeStaking{}
+	var validators []string
+	for i, power := range validatorPowers {
+		operator := sdk.AccAddress(fmt.Sprintf("validator%d___________", i)[:20])
+		pubKey := ed25519.GenPrivKeyFromSecret([]byte{byte(i)}).PubKey()
+		v, err := stakingtypes.NewValidator(sdk.ValAddress(operator).String(), pubKey, stakingtypes.Description{})
+		require.NoError(t, err)
+		v.Status = stakingtypes.Bonded
+		v.Tokens = sdk.TokensFromConsensusPower(power, sdk.DefaultPowerReduction)
+		staking.validators = append(staking.validators, v)
+		account, err := codec.BytesToString(operator)
+		require.NoError(t, err)
+		validators = append(validators, account)
+	}
+	slashing := &fakeSlashing{staking: staking, jailed: map[string]time.Time{}}
+	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(key), codec, bank, staking, slashing, authority)
 	require.NoError(t, k.InitGenesis(ctx, types.DefaultGenesis()))
 	return fixture{
-		ctx: ctx.WithBlockHeight(7), keeper: k, msgs: keeper.NewMsgServerImpl(k), queries: keeper.NewQueryServerImpl(k),
-		bank: bank, codec: codec, creator: creator, authority: authority,
+		ctx: ctx.WithBlockHeight(7).WithHeaderHash(make([]byte, 32)), keeper: k, msgs: keeper.NewMsgServerImpl(k),
+		queries: keeper.NewQueryServerImpl(k), bank: bank, staking: staking, slashing: slashing, codec: codec,
+		creator: creator, authority: authority, validators: validators,
 	}
 }
 

@@ -68,6 +68,10 @@ func (s msgServer) CreateTask(ctx context.Context, msg *types.MsgCreateTask) (*t
 	if err := s.k.GlobalModels.Set(ctx, id, model); err != nil {
 		return nil, err
 	}
+	// The EndBlocker of this block opens the first round.
+	if err := s.k.ActiveTasks.Set(ctx, id); err != nil {
+		return nil, err
+	}
 	err = sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventTaskCreated{
 		TaskId: id, Creator: msg.Creator, Budget: msg.Budget, NumRounds: msg.NumRounds,
 		InitialModelSha256: msg.InitialModelSha256,

@@ -11,6 +11,11 @@ func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 	registry.RegisterImplementations((*sdk.Msg)(nil),
 		&MsgCreateTask{},
 		&MsgUpdateParams{},
+		&MsgSubmitUpdate{},
+		&MsgCommitLosses{},
+		&MsgRevealLosses{},
+		&MsgSubmitAggregate{},
+		&MsgAttestAggregate{},
 	)
 	msgservice.RegisterMsgServiceDesc(registry, &_Msg_serviceDesc)
 }

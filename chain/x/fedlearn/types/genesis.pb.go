@@ -30,7 +30,14 @@ type GenesisState struct {
 	Tasks        []Task        `protobuf:"bytes,2,rep,name=tasks,proto3" json:"tasks"`
 	GlobalModels []GlobalModel `protobuf:"bytes,3,rep,name=global_models,json=globalModels,proto3" json:"global_models"`
 	// next_task_id is the id the next created task gets.
-	NextTaskId uint64 `protobuf:"varint,4,opt,name=next_task_id,json=nextTaskId,proto3" json:"next_task_id,omitempty"`
+	NextTaskId     uint64              `protobuf:"varint,4,opt,name=next_task_id,json=nextTaskId,proto3" json:"next_task_id,omitempty"`
+	Rounds         []Round             `protobuf:"bytes,5,rep,name=rounds,proto3" json:"rounds"`
+	Updates        []Update            `protobuf:"bytes,6,rep,name=updates,proto3" json:"updates"`
+	Commitments    []GenesisCommitment `protobuf:"bytes,7,rep,name=commitments,proto3" json:"commitments"`
+	Reveals        []GenesisReveal     `protobuf:"bytes,8,rep,name=reveals,proto3" json:"reveals"`
+	Aggregates     []Aggregate         `protobuf:"bytes,9,rep,name=aggregates,proto3" json:"aggregates"`
+	Attestations   []GenesisCommitment `protobuf:"bytes,10,rep,name=attestations,proto3" json:"attestations"`
+	ValidatorStats []ValidatorStats    `protobuf:"bytes,11,rep,name=validator_stats,json=validatorStats,proto3" json:"validator_stats"`
 }
 
 func (m *GenesisState) Reset()         { *m = GenesisState{} }
@@ -94,34 +101,231 @@ func (m *GenesisState) GetNextTaskId() uint64 {
 	return 0
 }
 
+func (m *GenesisState) GetRounds() []Round {
+	if m != nil {
+		return m.Rounds
+	}
+	return nil
+}
+
+func (m *GenesisState) GetUpdates() []Update {
+	if m != nil {
+		return m.Updates
+	}
+	return nil
+}
+
+func (m *GenesisState) GetCommitments() []GenesisCommitment {
+	if m != nil {
+		return m.Commitments
+	}
+	return nil
+}
+
+func (m *GenesisState) GetReveals() []GenesisReveal {
+	if m != nil {
+		return m.Reveals
+	}
+	return nil
+}
+
+func (m *GenesisState) GetAggregates() []Aggregate {
+	if m != nil {
+		return m.Aggregates
+	}
+	return nil
+}
+
+func (m *GenesisState) GetAttestations() []GenesisCommitment {
+	if m != nil {
+		return m.Attestations
+	}
+	return nil
+}
+
+func (m *GenesisState) GetValidatorStats() []ValidatorStats {
+	if m != nil {
+		return m.ValidatorStats
+	}
+	return nil
+}
+
+// GenesisCommitment is a validator's 32-byte value (commitment or attested hash) for a round.
+type GenesisCommitment struct {
+	TaskId    uint64 `protobuf:"varint,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	Round     uint64 `protobuf:"varint,2,opt,name=round,proto3" json:"round,omitempty"`
+	Validator string `protobuf:"bytes,3,opt,name=validator,proto3" json:"validator,omitempty"`
+	Value     []byte `protobuf:"bytes,4,opt,name=value,proto3" json:"value,omitempty"`
+}
+
+func (m *GenesisCommitment) Reset()         { *m = GenesisCommitment{} }
+func (m *GenesisCommitment) String() string { return proto.CompactTextString(m) }
+func (*GenesisCommitment) ProtoMessage()    {}
+func (*GenesisCommitment) Descriptor() ([]byte, []int) {
+	return fileDescriptor_61185b1b827c5525, []int{1}
+}
+func (m *GenesisCommitment) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *GenesisCommitment) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_GenesisCommitment.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *GenesisCommitment) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_GenesisCommitment.Merge(m, src)
+}
+func (m *GenesisCommitment) XXX_Size() int {
+	return m.Size()
+}
+func (m *GenesisCommitment) XXX_DiscardUnknown() {
+	xxx_messageInfo_GenesisCommitment.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_GenesisCommitment proto.InternalMessageInfo
+
+func (m *GenesisCommitment) GetTaskId() uint64 {
+	if m != nil {
+		return m.TaskId
+	}
+	return 0
+}
+
+func (m *GenesisCommitment) GetRound() uint64 {
+	if m != nil {
+		return m.Round
+	}
+	return 0
+}
+
+func (m *GenesisCommitment) GetValidator() string {
+	if m != nil {
+		return m.Validator
+	}
+	return ""
+}
+
+func (m *GenesisCommitment) GetValue() []byte {
+	if m != nil {
+		return m.Value
+	}
+	return nil
+}
+
+// GenesisReveal is a validator's reveal for a round.
+type GenesisReveal struct {
+	TaskId uint64 `protobuf:"varint,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	Round  uint64 `protobuf:"varint,2,opt,name=round,proto3" json:"round,omitempty"`
+	Reveal Reveal `protobuf:"bytes,3,opt,name=reveal,proto3" json:"reveal"`
+}
+
+func (m *GenesisReveal) Reset()         { *m = GenesisReveal{} }
+func (m *GenesisReveal) String() string { return proto.CompactTextString(m) }
+func (*GenesisReveal) ProtoMessage()    {}
+func (*GenesisReveal) Descriptor() ([]byte, []int) {
+	return fileDescriptor_61185b1b827c5525, []int{2}
+}
+func (m *GenesisReveal) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *GenesisReveal) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_GenesisReveal.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *GenesisReveal) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_GenesisReveal.Merge(m, src)
+}
+func (m *GenesisReveal) XXX_Size() int {
+	return m.Size()
+}
+func (m *GenesisReveal) XXX_DiscardUnknown() {
+	xxx_messageInfo_GenesisReveal.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_GenesisReveal proto.InternalMessageInfo
+
+func (m *GenesisReveal) GetTaskId() uint64 {
+	if m != nil {
+		return m.TaskId
+	}
+	return 0
+}
+
+func (m *GenesisReveal) GetRound() uint64 {
+	if m != nil {
+		return m.Round
+	}
+	return 0
+}
+
+func (m *GenesisReveal) GetReveal() Reveal {
+	if m != nil {
+		return m.Reveal
+	}
+	return Reveal{}
+}
+
 func init() {
 	proto.RegisterType((*GenesisState)(nil), "sabfl.fedlearn.v1.GenesisState")
+	proto.RegisterType((*GenesisCommitment)(nil), "sabfl.fedlearn.v1.GenesisCommitment")
+	proto.RegisterType((*GenesisReveal)(nil), "sabfl.fedlearn.v1.GenesisReveal")
 }
 
 func init() { proto.RegisterFile("sabfl/fedlearn/v1/genesis.proto", fileDescriptor_61185b1b827c5525) }
 
 var fileDescriptor_61185b1b827c5525 = []byte{
-	// 316 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xe2, 0x92, 0x2f, 0x4e, 0x4c, 0x4a,
-	0xcb, 0xd1, 0x4f, 0x4b, 0x4d, 0xc9, 0x49, 0x4d, 0x2c, 0xca, 0xd3, 0x2f, 0x33, 0xd4, 0x4f, 0x4f,
-	0xcd, 0x4b, 0x2d, 0xce, 0x2c, 0xd6, 0x2b, 0x28, 0xca, 0x2f, 0xc9, 0x17, 0x12, 0x04, 0x2b, 0xd0,
-	0x83, 0x29, 0xd0, 0x2b, 0x33, 0x94, 0x12, 0x4c, 0xcc, 0xcd, 0xcc, 0xcb, 0xd7, 0x07, 0x93, 0x10,
-	0x55, 0x52, 0x22, 0xe9, 0xf9, 0xe9, 0xf9, 0x60, 0xa6, 0x3e, 0x88, 0x05, 0x15, 0x95, 0xc3, 0x34,
-	0xbc, 0x20, 0xb1, 0x28, 0x31, 0x17, 0x6a, 0xb6, 0x94, 0x0c, 0xa6, 0x7c, 0x49, 0x62, 0x71, 0x36,
-	0x44, 0x56, 0xe9, 0x07, 0x23, 0x17, 0x8f, 0x3b, 0xc4, 0x2d, 0xc1, 0x25, 0x89, 0x25, 0xa9, 0x42,
-	0x36, 0x5c, 0x6c, 0x10, 0xed, 0x12, 0x8c, 0x0a, 0x8c, 0x1a, 0xdc, 0x46, 0x92, 0x7a, 0x18, 0x6e,
-	0xd3, 0x0b, 0x00, 0x2b, 0x70, 0xe2, 0x3c, 0x71, 0x4f, 0x9e, 0x61, 0xc5, 0xf3, 0x0d, 0x5a, 0x8c,
-	0x41, 0x50, 0x3d, 0x42, 0x16, 0x5c, 0xac, 0x20, 0xc3, 0x8b, 0x25, 0x98, 0x14, 0x98, 0x35, 0xb8,
-	0x8d, 0xc4, 0xb1, 0x68, 0x0e, 0x49, 0x2c, 0xce, 0x46, 0xd6, 0x0a, 0xd1, 0x20, 0xe4, 0xc7, 0xc5,
-	0x9b, 0x9e, 0x93, 0x9f, 0x94, 0x98, 0x13, 0x9f, 0x9b, 0x9f, 0x92, 0x9a, 0x53, 0x2c, 0xc1, 0x0c,
-	0x36, 0x41, 0x0e, 0x8b, 0x09, 0xee, 0x60, 0x75, 0xbe, 0x20, 0x65, 0xc8, 0x06, 0xf1, 0xa4, 0x23,
-	0xc4, 0x8b, 0x85, 0x14, 0xb8, 0x78, 0xf2, 0x52, 0x2b, 0x4a, 0xe2, 0x41, 0xa6, 0xc7, 0x67, 0xa6,
-	0x48, 0xb0, 0x28, 0x30, 0x6a, 0xb0, 0x04, 0x71, 0x81, 0xc4, 0x40, 0x2e, 0xf0, 0x4c, 0x71, 0x72,
-	0x3f, 0xf1, 0x48, 0x8e, 0xf1, 0xc2, 0x23, 0x39, 0xc6, 0x07, 0x8f, 0xe4, 0x18, 0x27, 0x3c, 0x96,
-	0x63, 0xb8, 0xf0, 0x58, 0x8e, 0xe1, 0xc6, 0x63, 0x39, 0x86, 0x28, 0xdd, 0xf4, 0xcc, 0x92, 0x8c,
-	0xd2, 0x24, 0xbd, 0xe4, 0xfc, 0x5c, 0x7d, 0x48, 0xe8, 0x41, 0xc8, 0xe4, 0x8c, 0xc4, 0xcc, 0x3c,
-	0xfd, 0x0a, 0x44, 0x58, 0x96, 0x54, 0x16, 0xa4, 0x16, 0x27, 0xb1, 0x81, 0x83, 0xd2, 0x18, 0x10,
-	0x00, 0x00, 0xff, 0xff, 0x9c, 0xf0, 0x10, 0x88, 0xe7, 0x01, 0x00, 0x00,
+	// 570 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x9c, 0x94, 0xb1, 0x6e, 0xd3, 0x40,
+	0x18, 0xc7, 0xe3, 0xa6, 0x71, 0xc8, 0x25, 0x05, 0xe5, 0x54, 0xa9, 0x47, 0x14, 0x5c, 0x13, 0x31,
+	0x44, 0x48, 0xd8, 0x6a, 0x59, 0x90, 0xa8, 0x90, 0x28, 0x42, 0x11, 0x03, 0x08, 0x5c, 0xca, 0xc0,
+	0x12, 0x5d, 0xe2, 0xab, 0x6b, 0xd5, 0xf6, 0x45, 0xbe, 0x8b, 0x55, 0x24, 0x46, 0x1e, 0x80, 0xc7,
+	0x60, 0xe4, 0x31, 0x3a, 0x76, 0x64, 0x42, 0x28, 0x19, 0x78, 0x0d, 0xe4, 0xef, 0xec, 0xc6, 0x96,
+	0xcd, 0x00, 0x8b, 0x65, 0x7f, 0xdf, 0xff, 0xff, 0xbb, 0xef, 0x7c, 0x7f, 0x1d, 0xda, 0x17, 0x74,
+	0x76, 0x16, 0xd8, 0x67, 0xcc, 0x0d, 0x18, 0x8d, 0x23, 0x3b, 0x39, 0xb0, 0x3d, 0x16, 0x31, 0xe1,
+	0x0b, 0x6b, 0x11, 0x73, 0xc9, 0x71, 0x1f, 0x04, 0x56, 0x2e, 0xb0, 0x92, 0x83, 0x41, 0x9f, 0x86,
+	0x7e, 0xc4, 0x6d, 0x78, 0x2a, 0xd5, 0x60, 0xd7, 0xe3, 0x1e, 0x87, 0x57, 0x3b, 0x7d, 0xcb, 0xaa,
+	0x46, 0x15, 0xbe, 0xa0, 0x31, 0x0d, 0x33, 0xf6, 0xe0, 0x5e, 0xb5, 0x1f, 0xf3, 0x65, 0xe4, 0x66,
+	0xed, 0x61, 0xb5, 0x2d, 0xa9, 0xb8, 0x50, 0xdd, 0xd1, 0x17, 0x1d, 0xf5, 0x26, 0x6a, 0xd4, 0x13,
+	0x49, 0x25, 0xc3, 0x47, 0x48, 0x57, 0x74, 0xa2, 0x99, 0xda, 0xb8, 0x7b, 0x78, 0xd7, 0xaa, 0x8c,
+	0x6e, 0xbd, 0x05, 0xc1, 0x71, 0xe7, 0xea, 0xe7, 0x7e, 0xe3, 0xdb, 0xef, 0xef, 0x0f, 0x35, 0x27,
+	0xf3, 0xe0, 0x27, 0xa8, 0x95, 0xc2, 0x05, 0xd9, 0x32, 0x9b, 0xe3, 0xee, 0xe1, 0x5e, 0x8d, 0xf9,
+	0x3d, 0x15, 0x17, 0x45, 0xab, 0x32, 0xe0, 0x37, 0x68, 0xc7, 0x0b, 0xf8, 0x8c, 0x06, 0xd3, 0x90,
+	0xbb, 0x2c, 0x10, 0xa4, 0x09, 0x04, 0xa3, 0x86, 0x30, 0x01, 0xdd, 0xeb, 0x54, 0x56, 0x04, 0xf5,
+	0xbc, 0x4d, 0x5d, 0x60, 0x13, 0xf5, 0x22, 0x76, 0x29, 0xa7, 0x29, 0x7d, 0xea, 0xbb, 0x64, 0xdb,
+	0xd4, 0xc6, 0xdb, 0x0e, 0x4a, 0x6b, 0xe9, 0x04, 0xaf, 0x5c, 0xfc, 0x14, 0xe9, 0xf0, 0x9f, 0x04,
+	0x69, 0xc1, 0x52, 0xa4, 0x66, 0x29, 0x27, 0x15, 0x94, 0x36, 0xaa, 0x2c, 0xf8, 0x19, 0x6a, 0x2f,
+	0x17, 0x2e, 0x95, 0x4c, 0x10, 0x1d, 0xdc, 0x75, 0xff, 0xe9, 0x14, 0x14, 0x45, 0x7b, 0x6e, 0xc2,
+	0xef, 0x50, 0x77, 0xce, 0xc3, 0xd0, 0x97, 0x21, 0x8b, 0xa4, 0x20, 0x6d, 0x60, 0x3c, 0xa8, 0xdb,
+	0xac, 0x3a, 0x9c, 0x17, 0x37, 0xe2, 0x22, 0xae, 0xc8, 0xc0, 0x2f, 0x51, 0x3b, 0x66, 0x09, 0xa3,
+	0x81, 0x20, 0xb7, 0x00, 0x67, 0xfe, 0x1d, 0xe7, 0x80, 0xb0, 0x34, 0x59, 0xe6, 0xc5, 0x13, 0x84,
+	0xa8, 0xe7, 0xc5, 0xcc, 0x83, 0xcd, 0x75, 0x80, 0x34, 0xac, 0x21, 0x3d, 0xcf, 0x45, 0x45, 0x4a,
+	0xc1, 0x8a, 0x4f, 0x50, 0x8f, 0x4a, 0xc9, 0x84, 0xa4, 0xd2, 0xe7, 0x91, 0x20, 0xe8, 0xff, 0xf6,
+	0x58, 0x82, 0xe0, 0x53, 0x74, 0x27, 0xa1, 0x81, 0xef, 0x52, 0xc9, 0xe3, 0x69, 0x5a, 0x15, 0xa4,
+	0x0b, 0xdc, 0xfb, 0x35, 0xdc, 0x0f, 0xb9, 0x32, 0x8d, 0x76, 0x29, 0xaf, 0xb7, 0x93, 0x52, 0x6b,
+	0x94, 0xa0, 0x7e, 0x65, 0x08, 0xbc, 0x87, 0xda, 0x79, 0x7a, 0x34, 0x48, 0x8f, 0x2e, 0x55, 0x72,
+	0x76, 0x51, 0x0b, 0x62, 0x40, 0xb6, 0xa0, 0xac, 0x3e, 0xf0, 0x10, 0x75, 0x6e, 0xa8, 0xa4, 0x69,
+	0x6a, 0xe3, 0x8e, 0xb3, 0x29, 0xa4, 0x9e, 0x84, 0x06, 0x4b, 0x06, 0x41, 0xec, 0x39, 0xea, 0x63,
+	0xf4, 0x19, 0xed, 0x94, 0x4e, 0xe4, 0x5f, 0xd7, 0x3c, 0x42, 0xba, 0x3a, 0x37, 0x58, 0xb0, 0x3e,
+	0x85, 0xd5, 0xb3, 0xce, 0x3c, 0xc7, 0x93, 0xab, 0x95, 0xa1, 0x5d, 0xaf, 0x0c, 0xed, 0xd7, 0xca,
+	0xd0, 0xbe, 0xae, 0x8d, 0xc6, 0xf5, 0xda, 0x68, 0xfc, 0x58, 0x1b, 0x8d, 0x8f, 0x8f, 0x3c, 0x5f,
+	0x9e, 0x2f, 0x67, 0xd6, 0x9c, 0x87, 0xb6, 0xba, 0x3f, 0xd4, 0x73, 0x7e, 0x4e, 0xfd, 0xc8, 0xbe,
+	0xdc, 0xdc, 0x26, 0xf2, 0xd3, 0x82, 0x89, 0x99, 0x0e, 0x97, 0xc9, 0xe3, 0x3f, 0x01, 0x00, 0x00,
+	0xff, 0xff, 0xd1, 0x40, 0xa4, 0xed, 0x08, 0x05, 0x00, 0x00,
 }
 
 func (m *GenesisState) Marshal() (dAtA []byte, err error) {
@@ -144,6 +348,104 @@ func (m *GenesisState) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if len(m.ValidatorStats) > 0 {
+		for iNdEx := len(m.ValidatorStats) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.ValidatorStats[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGenesis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x5a
+		}
+	}
+	if len(m.Attestations) > 0 {
+		for iNdEx := len(m.Attestations) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Attestations[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGenesis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x52
+		}
+	}
+	if len(m.Aggregates) > 0 {
+		for iNdEx := len(m.Aggregates) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Aggregates[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGenesis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x4a
+		}
+	}
+	if len(m.Reveals) > 0 {
+		for iNdEx := len(m.Reveals) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Reveals[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGenesis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x42
+		}
+	}
+	if len(m.Commitments) > 0 {
+		for iNdEx := len(m.Commitments) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Commitments[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGenesis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x3a
+		}
+	}
+	if len(m.Updates) > 0 {
+		for iNdEx := len(m.Updates) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Updates[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGenesis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x32
+		}
+	}
+	if len(m.Rounds) > 0 {
+		for iNdEx := len(m.Rounds) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Rounds[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGenesis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x2a
+		}
+	}
 	if m.NextTaskId != 0 {
 		i = encodeVarintGenesis(dAtA, i, uint64(m.NextTaskId))
 		i--
@@ -190,6 +492,96 @@ func (m *GenesisState) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *GenesisCommitment) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *GenesisCommitment) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *GenesisCommitment) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Value) > 0 {
+		i -= len(m.Value)
+		copy(dAtA[i:], m.Value)
+		i = encodeVarintGenesis(dAtA, i, uint64(len(m.Value)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.Validator) > 0 {
+		i -= len(m.Validator)
+		copy(dAtA[i:], m.Validator)
+		i = encodeVarintGenesis(dAtA, i, uint64(len(m.Validator)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.Round != 0 {
+		i = encodeVarintGenesis(dAtA, i, uint64(m.Round))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.TaskId != 0 {
+		i = encodeVarintGenesis(dAtA, i, uint64(m.TaskId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *GenesisReveal) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *GenesisReveal) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *GenesisReveal) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Reveal.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintGenesis(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x1a
+	if m.Round != 0 {
+		i = encodeVarintGenesis(dAtA, i, uint64(m.Round))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.TaskId != 0 {
+		i = encodeVarintGenesis(dAtA, i, uint64(m.TaskId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintGenesis(dAtA []byte, offset int, v uint64) int {
 	offset -= sovGenesis(v)
 	base := offset
@@ -224,6 +616,88 @@ func (m *GenesisState) Size() (n int) {
 	if m.NextTaskId != 0 {
 		n += 1 + sovGenesis(uint64(m.NextTaskId))
 	}
+	if len(m.Rounds) > 0 {
+		for _, e := range m.Rounds {
+			l = e.Size()
+			n += 1 + l + sovGenesis(uint64(l))
+		}
+	}
+	if len(m.Updates) > 0 {
+		for _, e := range m.Updates {
+			l = e.Size()
+			n += 1 + l + sovGenesis(uint64(l))
+		}
+	}
+	if len(m.Commitments) > 0 {
+		for _, e := range m.Commitments {
+			l = e.Size()
+			n += 1 + l + sovGenesis(uint64(l))
+		}
+	}
+	if len(m.Reveals) > 0 {
+		for _, e := range m.Reveals {
+			l = e.Size()
+			n += 1 + l + sovGenesis(uint64(l))
+		}
+	}
+	if len(m.Aggregates) > 0 {
+		for _, e := range m.Aggregates {
+			l = e.Size()
+			n += 1 + l + sovGenesis(uint64(l))
+		}
+	}
+	if len(m.Attestations) > 0 {
+		for _, e := range m.Attestations {
+			l = e.Size()
+			n += 1 + l + sovGenesis(uint64(l))
+		}
+	}
+	if len(m.ValidatorStats) > 0 {
+		for _, e := range m.ValidatorStats {
+			l = e.Size()
+			n += 1 + l + sovGenesis(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *GenesisCommitment) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.TaskId != 0 {
+		n += 1 + sovGenesis(uint64(m.TaskId))
+	}
+	if m.Round != 0 {
+		n += 1 + sovGenesis(uint64(m.Round))
+	}
+	l = len(m.Validator)
+	if l > 0 {
+		n += 1 + l + sovGenesis(uint64(l))
+	}
+	l = len(m.Value)
+	if l > 0 {
+		n += 1 + l + sovGenesis(uint64(l))
+	}
+	return n
+}
+
+func (m *GenesisReveal) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.TaskId != 0 {
+		n += 1 + sovGenesis(uint64(m.TaskId))
+	}
+	if m.Round != 0 {
+		n += 1 + sovGenesis(uint64(m.Round))
+	}
+	l = m.Reveal.Size()
+	n += 1 + l + sovGenesis(uint64(l))
 	return n
 }
 
@@ -382,6 +856,519 @@ func (m *GenesisState) Unmarshal(dAtA []byte) error {
 					break
 				}
 			}
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Rounds", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Rounds = append(m.Rounds, Round{})
+			if err := m.Rounds[len(m.Rounds)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Updates", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Updates = append(m.Updates, Update{})
+			if err := m.Updates[len(m.Updates)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Commitments", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Commitments = append(m.Commitments, GenesisCommitment{})
+			if err := m.Commitments[len(m.Commitments)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 8:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reveals", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Reveals = append(m.Reveals, GenesisReveal{})
+			if err := m.Reveals[len(m.Reveals)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 9:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Aggregates", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Aggregates = append(m.Aggregates, Aggregate{})
+			if err := m.Aggregates[len(m.Aggregates)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 10:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Attestations", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Attestations = append(m.Attestations, GenesisCommitment{})
+			if err := m.Attestations[len(m.Attestations)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 11:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ValidatorStats", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ValidatorStats = append(m.ValidatorStats, ValidatorStats{})
+			if err := m.ValidatorStats[len(m.ValidatorStats)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGenesis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *GenesisCommitment) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGenesis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: GenesisCommitment: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: GenesisCommitment: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TaskId", wireType)
+			}
+			m.TaskId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.TaskId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Round", wireType)
+			}
+			m.Round = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Round |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Validator", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Validator = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Value", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Value = append(m.Value[:0], dAtA[iNdEx:postIndex]...)
+			if m.Value == nil {
+				m.Value = []byte{}
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGenesis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *GenesisReveal) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGenesis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: GenesisReveal: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: GenesisReveal: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TaskId", wireType)
+			}
+			m.TaskId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.TaskId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Round", wireType)
+			}
+			m.Round = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Round |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reveal", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Reveal.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
 			skippy, err := skipGenesis(dAtA[iNdEx:])

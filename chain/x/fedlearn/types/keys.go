@@ -14,4 +14,19 @@ var (
 	TaskSeqKey      = collections.NewPrefix(1)
 	TasksKey        = collections.NewPrefix(2)
 	GlobalModelsKey = collections.NewPrefix(3)
+	ActiveTasksKey  = collections.NewPrefix(4)
+	RoundsKey       = collections.NewPrefix(5)
+	UpdatesKey      = collections.NewPrefix(6)
+	ParticipantsKey = collections.NewPrefix(7)
+	CommitmentsKey  = collections.NewPrefix(8)
+	RevealsKey      = collections.NewPrefix(9)
+	AggregatesKey   = collections.NewPrefix(10)
+	AttestationsKey = collections.NewPrefix(11)
+	StatsKey        = collections.NewPrefix(12)
 )
+
+// RoundKey identifies a round: (task id, round number).
+type RoundKey = collections.Pair[uint64, uint64]
+
+// RoundKeyCodec encodes RoundKey; it is also the prefix of every per-round collection.
+var RoundKeyCodec = collections.PairKeyCodec(collections.Uint64Key, collections.Uint64Key)

@@ -61,3 +61,54 @@ func (m *MsgCreateTask) ValidateAgainst(p Params) error {
 	}
 	return nil
 }
+
+// checkSha256 checks that digest is a sha256 and, when payload is given, that it is payload's.
+func checkSha256(field string, digest, payload []byte) error {
+	if len(digest) != sha256.Size {
+		return errorsmod.Wrapf(ErrInvalidHash, "%s has %d bytes, want %d", field, len(digest), sha256.Size)
+	}
+	if payload == nil {
+		return nil
+	}
+	if got := sha256.Sum256(payload); !bytes.Equal(got[:], digest) {
+		return errorsmod.Wrapf(ErrHashMismatch, "%s %x, payload hashes to %x", field, digest, got)
+	}
+	return nil
+}
+
+// ValidateStateless checks the update's hash, payload and sample count.
+func (m *MsgSubmitUpdate) ValidateStateless() error {
+	if len(m.Payload) == 0 {
+		return errorsmod.Wrap(ErrEmptyPayload, "payload")
+	}
+	if m.NumSamples == 0 {
+		return errorsmod.Wrap(ErrInvalidSamples, "num_samples must be positive")
+	}
+	return checkSha256("sha256", m.Sha256, m.Payload)
+}
+
+// ValidateStateless checks the commitment's length.
+func (m *MsgCommitLosses) ValidateStateless() error {
+	return checkSha256("commitment", m.Commitment, nil)
+}
+
+// ValidateStateless checks the salt's length.
+func (m *MsgRevealLosses) ValidateStateless() error {
+	if len(m.Salt) != 32 {
+		return errorsmod.Wrapf(ErrInvalidSalt, "salt has %d bytes, want 32", len(m.Salt))
+	}
+	return nil
+}
+
+// ValidateStateless checks the aggregate's hash and payload.
+func (m *MsgSubmitAggregate) ValidateStateless() error {
+	if len(m.Payload) == 0 {
+		return errorsmod.Wrap(ErrEmptyPayload, "payload")
+	}
+	return checkSha256("model_sha256", m.ModelSha256, m.Payload)
+}
+
+// ValidateStateless checks the attested hash's length.
+func (m *MsgAttestAggregate) ValidateStateless() error {
+	return checkSha256("model_sha256", m.ModelSha256, nil)
+}

@@ -38,6 +38,27 @@ type Params struct {
 	MaxPhaseBlocks uint64 `protobuf:"varint,6,opt,name=max_phase_blocks,json=maxPhaseBlocks,proto3" json:"max_phase_blocks,omitempty"`
 	// max_updates_per_round bounds a task's cap on accepted updates per round.
 	MaxUpdatesPerRound uint32 `protobuf:"varint,7,opt,name=max_updates_per_round,json=maxUpdatesPerRound,proto3" json:"max_updates_per_round,omitempty"`
+	// loss_cap bounds a revealed loss, in micro-units (1e12 = a loss of 1e6); validators report it for
+	// updates that cannot be decoded or scored.
+	LossCap uint64 `protobuf:"varint,8,opt,name=loss_cap,json=lossCap,proto3" json:"loss_cap,omitempty"`
+	// weight_tolerance is the largest difference allowed between a submitted weight and the chain's own
+	// fixed-point softmax weight, at weight scale 1e18 (1e12 = 1e-6).
+	WeightTolerance uint64 `protobuf:"varint,9,opt,name=weight_tolerance,json=weightTolerance,proto3" json:"weight_tolerance,omitempty"`
+	// max_miner_attempts bounds how many miners of the queue get an AGGREGATE+ATTEST window.
+	MaxMinerAttempts uint32 `protobuf:"varint,10,opt,name=max_miner_attempts,json=maxMinerAttempts,proto3" json:"max_miner_attempts,omitempty"`
+	// Shares of a finalized round's reward, in basis points summing to 10000: participants in proportion
+	// to their weight, committee members who revealed in equal parts, and the miner.
+	ParticipantRewardBps uint32 `protobuf:"varint,11,opt,name=participant_reward_bps,json=participantRewardBps,proto3" json:"participant_reward_bps,omitempty"`
+	CommitteeRewardBps   uint32 `protobuf:"varint,12,opt,name=committee_reward_bps,json=committeeRewardBps,proto3" json:"committee_reward_bps,omitempty"`
+	MinerRewardBps       uint32 `protobuf:"varint,13,opt,name=miner_reward_bps,json=minerRewardBps,proto3" json:"miner_reward_bps,omitempty"`
+	// Liveness: a committee member missing a commit or reveal gets a mark; liveness_max_missed marks within
+	// liveness_window rounds served jail it for jail_duration_seconds and slash liveness_slash_fraction.
+	LivenessWindow        uint32 `protobuf:"varint,14,opt,name=liveness_window,json=livenessWindow,proto3" json:"liveness_window,omitempty"`
+	LivenessMaxMissed     uint32 `protobuf:"varint,15,opt,name=liveness_max_missed,json=livenessMaxMissed,proto3" json:"liveness_max_missed,omitempty"`
+	LivenessSlashFraction string `protobuf:"bytes,16,opt,name=liveness_slash_fraction,json=livenessSlashFraction,proto3" json:"liveness_slash_fraction,omitempty"`
+	// A miner whose aggregate misses its window or the attest quorum is jailed and slashed this fraction.
+	MinerSlashFraction  string `protobuf:"bytes,17,opt,name=miner_slash_fraction,json=minerSlashFraction,proto3" json:"miner_slash_fraction,omitempty"`
+	JailDurationSeconds uint64 `protobuf:"varint,18,opt,name=jail_duration_seconds,json=jailDurationSeconds,proto3" json:"jail_duration_seconds,omitempty"`
 }
 
 func (m *Params) Reset()         { *m = Params{} }
@@ -122,6 +143,83 @@ func (m *Params) GetMaxUpdatesPerRound() uint32 {
 	return 0
 }
 
+func (m *Params) GetLossCap() uint64 {
+	if m != nil {
+		return m.LossCap
+	}
+	return 0
+}
+
+func (m *Params) GetWeightTolerance() uint64 {
+	if m != nil {
+		return m.WeightTolerance
+	}
+	return 0
+}
+
+func (m *Params) GetMaxMinerAttempts() uint32 {
+	if m != nil {
+		return m.MaxMinerAttempts
+	}
+	return 0
+}
+
+func (m *Params) GetParticipantRewardBps() uint32 {
+	if m != nil {
+		return m.ParticipantRewardBps
+	}
+	return 0
+}
+
+func (m *Params) GetCommitteeRewardBps() uint32 {
+	if m != nil {
+		return m.CommitteeRewardBps
+	}
+	return 0
+}
+
+func (m *Params) GetMinerRewardBps() uint32 {
+	if m != nil {
+		return m.MinerRewardBps
+	}
+	return 0
+}
+
+func (m *Params) GetLivenessWindow() uint32 {
+	if m != nil {
+		return m.LivenessWindow
+	}
+	return 0
+}
+
+func (m *Params) GetLivenessMaxMissed() uint32 {
+	if m != nil {
+		return m.LivenessMaxMissed
+	}
+	return 0
+}
+
+func (m *Params) GetLivenessSlashFraction() string {
+	if m != nil {
+		return m.LivenessSlashFraction
+	}
+	return ""
+}
+
+func (m *Params) GetMinerSlashFraction() string {
+	if m != nil {
+		return m.MinerSlashFraction
+	}
+	return ""
+}
+
+func (m *Params) GetJailDurationSeconds() uint64 {
+	if m != nil {
+		return m.JailDurationSeconds
+	}
+	return 0
+}
+
 func init() {
 	proto.RegisterType((*Params)(nil), "sabfl.fedlearn.v1.Params")
 }
@@ -129,29 +227,43 @@ func init() {
 func init() { proto.RegisterFile("sabfl/fedlearn/v1/params.proto", fileDescriptor_11f678cec6abf2d6) }
 
 var fileDescriptor_11f678cec6abf2d6 = []byte{
-	// 343 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x54, 0x91, 0x3f, 0x4f, 0xf3, 0x30,
-	0x10, 0xc6, 0x9b, 0xbe, 0x7d, 0x8b, 0xb0, 0x54, 0xa0, 0x91, 0x10, 0x11, 0x02, 0xab, 0x62, 0x40,
-	0x15, 0x82, 0x44, 0x15, 0x1b, 0x63, 0x19, 0x98, 0x90, 0xaa, 0x22, 0x16, 0x96, 0xc8, 0x49, 0xae,
-	0xd4, 0x22, 0x8e, 0xa3, 0xd8, 0xad, 0xd2, 0x7e, 0x04, 0x26, 0x3e, 0x0a, 0x1f, 0x83, 0x81, 0xa1,
-	0x23, 0x23, 0x6a, 0x07, 0xbe, 0x06, 0xf2, 0xb9, 0xff, 0x58, 0x3c, 0x3c, 0xf7, 0xbb, 0xbb, 0xe7,
-	0x1e, 0x13, 0xaa, 0x58, 0x34, 0x48, 0x83, 0x01, 0x24, 0x29, 0xb0, 0x22, 0x0b, 0xc6, 0x9d, 0x20,
-	0x67, 0x05, 0x13, 0xca, 0xcf, 0x0b, 0xa9, 0xa5, 0xdb, 0xc4, 0xba, 0xbf, 0xaa, 0xfb, 0xe3, 0xce,
-	0x71, 0x93, 0x09, 0x9e, 0xc9, 0x00, 0x5f, 0x4b, 0x9d, 0x7d, 0x56, 0x49, 0xbd, 0x87, 0x6d, 0xee,
-	0x39, 0xd9, 0x17, 0xac, 0x0c, 0x85, 0x4c, 0x20, 0x0d, 0xa3, 0x89, 0x06, 0xe5, 0x39, 0x2d, 0xa7,
-	0x5d, 0xeb, 0x37, 0x04, 0x2b, 0xef, 0x8d, 0xda, 0x35, 0xa2, 0xdb, 0x26, 0x07, 0x86, 0x1b, 0xe5,
-	0x09, 0xd3, 0xb0, 0x04, 0xab, 0x08, 0xee, 0x09, 0x56, 0x3e, 0xa2, 0x6c, 0xc9, 0x4b, 0xe2, 0x1a,
-	0x32, 0x96, 0x42, 0x70, 0xad, 0x01, 0x42, 0xc5, 0xa7, 0xe0, 0xfd, 0x6b, 0x39, 0xed, 0x46, 0xdf,
-	0xcc, 0xb8, 0x5d, 0x15, 0x1e, 0xf8, 0x14, 0xdc, 0x53, 0x42, 0x0c, 0x5d, 0xc8, 0x51, 0x96, 0x28,
-	0xaf, 0x86, 0x13, 0x77, 0x05, 0x2b, 0xfb, 0x28, 0xe0, 0x5a, 0x9e, 0x85, 0xf9, 0x90, 0x29, 0x08,
-	0xa3, 0x54, 0xc6, 0x2f, 0xca, 0xfb, 0xbf, 0x5c, 0xcb, 0xb3, 0x9e, 0x91, 0xbb, 0xa8, 0xae, 0x0c,
-	0xfe, 0x21, 0xeb, 0x6b, 0x83, 0xdb, 0x64, 0x87, 0x1c, 0x6e, 0x4e, 0x51, 0x61, 0x0e, 0x85, 0x5d,
-	0xef, 0xed, 0xa0, 0x47, 0x77, 0x7d, 0x8f, 0xea, 0x41, 0x81, 0x3e, 0x6e, 0x4e, 0x5e, 0x7f, 0xde,
-	0x2f, 0x8e, 0x6c, 0xf6, 0xe5, 0x26, 0x7d, 0x9b, 0x61, 0xf7, 0xee, 0x63, 0x4e, 0x9d, 0xd9, 0x9c,
-	0x3a, 0xdf, 0x73, 0xea, 0xbc, 0x2d, 0x68, 0x65, 0xb6, 0xa0, 0x95, 0xaf, 0x05, 0xad, 0x3c, 0x5d,
-	0x3d, 0x73, 0x3d, 0x1c, 0x45, 0x7e, 0x2c, 0x45, 0x60, 0xbb, 0xed, 0x1b, 0x0f, 0x19, 0xcf, 0xb6,
-	0x27, 0xe9, 0x49, 0x0e, 0x2a, 0xaa, 0xe3, 0xf7, 0x5c, 0xff, 0x06, 0x00, 0x00, 0xff, 0xff, 0x40,
-	0x08, 0x4e, 0xfa, 0xe6, 0x01, 0x00, 0x00,
+	// 572 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x5c, 0x93, 0xcd, 0x6e, 0x13, 0x3f,
+	0x14, 0xc5, 0x3b, 0xff, 0x7f, 0x49, 0x5b, 0x43, 0x9b, 0xc6, 0x6d, 0xa9, 0x41, 0x30, 0xaa, 0x58,
+	0x40, 0x40, 0x90, 0x10, 0x40, 0x2c, 0xd8, 0x91, 0x22, 0x58, 0x45, 0x8a, 0x12, 0x10, 0x12, 0x1b,
+	0xcb, 0x33, 0xe3, 0x34, 0x86, 0xf1, 0x87, 0x6c, 0xe7, 0xa3, 0x7d, 0x04, 0x56, 0x3c, 0x0a, 0x8f,
+	0x01, 0xbb, 0x2e, 0x59, 0xa2, 0x64, 0xc1, 0x6b, 0x20, 0xdb, 0x99, 0x99, 0x94, 0x8d, 0xa5, 0x9c,
+	0xf3, 0x3b, 0xf6, 0xbd, 0x37, 0x73, 0x41, 0x6c, 0x48, 0x32, 0xca, 0xdb, 0x23, 0x9a, 0xe5, 0x94,
+	0x68, 0xd1, 0x9e, 0x76, 0xda, 0x8a, 0x68, 0xc2, 0x4d, 0x4b, 0x69, 0x69, 0x25, 0x6c, 0x78, 0xbf,
+	0x55, 0xf8, 0xad, 0x69, 0xe7, 0x76, 0x83, 0x70, 0x26, 0x64, 0xdb, 0x9f, 0x81, 0xba, 0xf7, 0xb3,
+	0x06, 0x6a, 0x7d, 0x1f, 0x83, 0xf7, 0x41, 0x9d, 0x93, 0x39, 0xe6, 0x32, 0xa3, 0x39, 0x4e, 0xce,
+	0x2d, 0x35, 0x28, 0x3a, 0x89, 0x9a, 0x9b, 0x83, 0x5d, 0x4e, 0xe6, 0x3d, 0xa7, 0x76, 0x9d, 0x08,
+	0x9b, 0x60, 0xdf, 0x71, 0x13, 0x95, 0x11, 0x4b, 0x57, 0xe0, 0x7f, 0x1e, 0xdc, 0xe3, 0x64, 0xfe,
+	0xc1, 0xcb, 0x81, 0x7c, 0x0c, 0xa0, 0x23, 0x53, 0xc9, 0x39, 0xb3, 0x96, 0x52, 0x6c, 0xd8, 0x05,
+	0x45, 0xff, 0x9f, 0x44, 0xcd, 0xdd, 0x81, 0xbb, 0xe3, 0xb4, 0x30, 0x86, 0xec, 0x82, 0xc2, 0xbb,
+	0x00, 0x38, 0x5a, 0xcb, 0x89, 0xc8, 0x0c, 0xda, 0xf4, 0x37, 0xee, 0x70, 0x32, 0x1f, 0x78, 0xc1,
+	0x3f, 0xcb, 0x04, 0x56, 0x63, 0x62, 0x28, 0x4e, 0x72, 0x99, 0x7e, 0x31, 0xe8, 0xda, 0xea, 0x59,
+	0x26, 0xfa, 0x4e, 0xee, 0x7a, 0xb5, 0x28, 0xf0, 0x0a, 0x59, 0x2b, 0x0b, 0x5c, 0x27, 0x3b, 0xe0,
+	0xa8, 0x6a, 0xc5, 0x60, 0x45, 0x75, 0x78, 0x1e, 0x6d, 0xf9, 0x1a, 0x61, 0xd9, 0x8f, 0xe9, 0x53,
+	0xed, 0xeb, 0x80, 0xb7, 0xc0, 0x76, 0x2e, 0x8d, 0xc1, 0x29, 0x51, 0x68, 0xdb, 0x5f, 0xba, 0xe5,
+	0x7e, 0x9f, 0x12, 0x05, 0x1f, 0x82, 0xfd, 0x19, 0x65, 0x67, 0x63, 0x8b, 0xad, 0xcc, 0xa9, 0x26,
+	0x22, 0xa5, 0x68, 0xc7, 0x23, 0xf5, 0xa0, 0xbf, 0x2f, 0xe4, 0x62, 0x32, 0x9c, 0x09, 0xaa, 0x31,
+	0xb1, 0x96, 0x72, 0x65, 0x0d, 0x02, 0xe5, 0x64, 0x7a, 0xce, 0x78, 0xbd, 0xd2, 0xe1, 0x0b, 0x70,
+	0x53, 0x11, 0x6d, 0x59, 0xca, 0x14, 0x11, 0x16, 0x6b, 0x3a, 0x23, 0x3a, 0xc3, 0x89, 0x32, 0xe8,
+	0xba, 0x4f, 0x1c, 0xae, 0xb9, 0x03, 0x6f, 0x76, 0x95, 0x81, 0x4f, 0xc1, 0x61, 0x35, 0xf9, 0xb5,
+	0xcc, 0x8d, 0xd0, 0x5b, 0xe9, 0x55, 0x89, 0x30, 0x62, 0x37, 0x84, 0x8a, 0xde, 0xf5, 0xf4, 0x9e,
+	0xd7, 0x2b, 0xf2, 0x01, 0xa8, 0xe7, 0x6c, 0x4a, 0x05, 0x35, 0x06, 0xcf, 0x98, 0xc8, 0xe4, 0x0c,
+	0xed, 0x05, 0xb0, 0x90, 0x3f, 0x7a, 0x15, 0xb6, 0xc0, 0x41, 0x09, 0x86, 0x8e, 0x8d, 0xa1, 0x19,
+	0xaa, 0x7b, 0xb8, 0x51, 0x58, 0x3d, 0xd7, 0xb1, 0x33, 0xe0, 0x4b, 0x70, 0x5c, 0xf2, 0x26, 0x27,
+	0x66, 0x8c, 0x47, 0x9a, 0xa4, 0x96, 0x49, 0x81, 0xf6, 0x4f, 0xa2, 0xe6, 0xce, 0xe0, 0xa8, 0xb0,
+	0x87, 0xce, 0x7d, 0xbb, 0x32, 0x5d, 0xb3, 0xa1, 0xf4, 0x7f, 0x42, 0x0d, 0x1f, 0x82, 0xde, 0xbb,
+	0x9a, 0x78, 0x06, 0x8e, 0x3e, 0x13, 0x96, 0xe3, 0x6c, 0xa2, 0x89, 0x13, 0xb0, 0xa1, 0xa9, 0x74,
+	0x5f, 0x1e, 0xf4, 0x7f, 0xd9, 0x81, 0x33, 0xdf, 0xac, 0xbc, 0x61, 0xb0, 0x5e, 0xdd, 0xf9, 0xfa,
+	0xe7, 0xfb, 0xa3, 0xe3, 0xb0, 0x78, 0xf3, 0x6a, 0xf5, 0xc2, 0x02, 0x75, 0xdf, 0xfd, 0x58, 0xc4,
+	0xd1, 0xe5, 0x22, 0x8e, 0x7e, 0x2f, 0xe2, 0xe8, 0xdb, 0x32, 0xde, 0xb8, 0x5c, 0xc6, 0x1b, 0xbf,
+	0x96, 0xf1, 0xc6, 0xa7, 0x27, 0x67, 0xcc, 0x8e, 0x27, 0x49, 0x2b, 0x95, 0xbc, 0x1d, 0xd2, 0xe1,
+	0x4c, 0xc7, 0x84, 0x89, 0xf5, 0x9b, 0xec, 0xb9, 0xa2, 0x26, 0xa9, 0xf9, 0xdd, 0x7c, 0xfe, 0x37,
+	0x00, 0x00, 0xff, 0xff, 0x69, 0x2b, 0xfb, 0xc0, 0xe3, 0x03, 0x00, 0x00,
 }
 
 func (m *Params) Marshal() (dAtA []byte, err error) {
@@ -174,6 +286,71 @@ func (m *Params) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.JailDurationSeconds != 0 {
+		i = encodeVarintParams(dAtA, i, uint64(m.JailDurationSeconds))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x90
+	}
+	if len(m.MinerSlashFraction) > 0 {
+		i -= len(m.MinerSlashFraction)
+		copy(dAtA[i:], m.MinerSlashFraction)
+		i = encodeVarintParams(dAtA, i, uint64(len(m.MinerSlashFraction)))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x8a
+	}
+	if len(m.LivenessSlashFraction) > 0 {
+		i -= len(m.LivenessSlashFraction)
+		copy(dAtA[i:], m.LivenessSlashFraction)
+		i = encodeVarintParams(dAtA, i, uint64(len(m.LivenessSlashFraction)))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x82
+	}
+	if m.LivenessMaxMissed != 0 {
+		i = encodeVarintParams(dAtA, i, uint64(m.LivenessMaxMissed))
+		i--
+		dAtA[i] = 0x78
+	}
+	if m.LivenessWindow != 0 {
+		i = encodeVarintParams(dAtA, i, uint64(m.LivenessWindow))
+		i--
+		dAtA[i] = 0x70
+	}
+	if m.MinerRewardBps != 0 {
+		i = encodeVarintParams(dAtA, i, uint64(m.MinerRewardBps))
+		i--
+		dAtA[i] = 0x68
+	}
+	if m.CommitteeRewardBps != 0 {
+		i = encodeVarintParams(dAtA, i, uint64(m.CommitteeRewardBps))
+		i--
+		dAtA[i] = 0x60
+	}
+	if m.ParticipantRewardBps != 0 {
+		i = encodeVarintParams(dAtA, i, uint64(m.ParticipantRewardBps))
+		i--
+		dAtA[i] = 0x58
+	}
+	if m.MaxMinerAttempts != 0 {
+		i = encodeVarintParams(dAtA, i, uint64(m.MaxMinerAttempts))
+		i--
+		dAtA[i] = 0x50
+	}
+	if m.WeightTolerance != 0 {
+		i = encodeVarintParams(dAtA, i, uint64(m.WeightTolerance))
+		i--
+		dAtA[i] = 0x48
+	}
+	if m.LossCap != 0 {
+		i = encodeVarintParams(dAtA, i, uint64(m.LossCap))
+		i--
+		dAtA[i] = 0x40
+	}
 	if m.MaxUpdatesPerRound != 0 {
 		i = encodeVarintParams(dAtA, i, uint64(m.MaxUpdatesPerRound))
 		i--
@@ -249,6 +426,41 @@ func (m *Params) Size() (n int) {
 	}
 	if m.MaxUpdatesPerRound != 0 {
 		n += 1 + sovParams(uint64(m.MaxUpdatesPerRound))
+	}
+	if m.LossCap != 0 {
+		n += 1 + sovParams(uint64(m.LossCap))
+	}
+	if m.WeightTolerance != 0 {
+		n += 1 + sovParams(uint64(m.WeightTolerance))
+	}
+	if m.MaxMinerAttempts != 0 {
+		n += 1 + sovParams(uint64(m.MaxMinerAttempts))
+	}
+	if m.ParticipantRewardBps != 0 {
+		n += 1 + sovParams(uint64(m.ParticipantRewardBps))
+	}
+	if m.CommitteeRewardBps != 0 {
+		n += 1 + sovParams(uint64(m.CommitteeRewardBps))
+	}
+	if m.MinerRewardBps != 0 {
+		n += 1 + sovParams(uint64(m.MinerRewardBps))
+	}
+	if m.LivenessWindow != 0 {
+		n += 1 + sovParams(uint64(m.LivenessWindow))
+	}
+	if m.LivenessMaxMissed != 0 {
+		n += 1 + sovParams(uint64(m.LivenessMaxMissed))
+	}
+	l = len(m.LivenessSlashFraction)
+	if l > 0 {
+		n += 2 + l + sovParams(uint64(l))
+	}
+	l = len(m.MinerSlashFraction)
+	if l > 0 {
+		n += 2 + l + sovParams(uint64(l))
+	}
+	if m.JailDurationSeconds != 0 {
+		n += 2 + sovParams(uint64(m.JailDurationSeconds))
 	}
 	return n
 }
@@ -417,6 +629,241 @@ func (m *Params) Unmarshal(dAtA []byte) error {
 				b := dAtA[iNdEx]
 				iNdEx++
 				m.MaxUpdatesPerRound |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 8:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LossCap", wireType)
+			}
+			m.LossCap = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowParams
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.LossCap |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 9:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field WeightTolerance", wireType)
+			}
+			m.WeightTolerance = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowParams
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.WeightTolerance |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 10:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MaxMinerAttempts", wireType)
+			}
+			m.MaxMinerAttempts = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowParams
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MaxMinerAttempts |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 11:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ParticipantRewardBps", wireType)
+			}
+			m.ParticipantRewardBps = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowParams
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ParticipantRewardBps |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 12:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field CommitteeRewardBps", wireType)
+			}
+			m.CommitteeRewardBps = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowParams
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.CommitteeRewardBps |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 13:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MinerRewardBps", wireType)
+			}
+			m.MinerRewardBps = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowParams
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MinerRewardBps |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 14:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LivenessWindow", wireType)
+			}
+			m.LivenessWindow = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowParams
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.LivenessWindow |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 15:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LivenessMaxMissed", wireType)
+			}
+			m.LivenessMaxMissed = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowParams
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.LivenessMaxMissed |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 16:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LivenessSlashFraction", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowParams
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthParams
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthParams
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.LivenessSlashFraction = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 17:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MinerSlashFraction", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowParams
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthParams
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthParams
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.MinerSlashFraction = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 18:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JailDurationSeconds", wireType)
+			}
+			m.JailDurationSeconds = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowParams
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JailDurationSeconds |= uint64(b&0x7F) << shift
 				if b < 0x80 {
 					break
 				}

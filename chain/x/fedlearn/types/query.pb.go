@@ -383,6 +383,702 @@ func (m *QueryGlobalModelResponse) GetModel() GlobalModel {
 	return GlobalModel{}
 }
 
+type QueryRoundRequest struct {
+	TaskId uint64 `protobuf:"varint,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	Round  uint64 `protobuf:"varint,2,opt,name=round,proto3" json:"round,omitempty"`
+}
+
+func (m *QueryRoundRequest) Reset()         { *m = QueryRoundRequest{} }
+func (m *QueryRoundRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryRoundRequest) ProtoMessage()    {}
+func (*QueryRoundRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_d19d276e9e33ed5b, []int{8}
+}
+func (m *QueryRoundRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryRoundRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryRoundRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryRoundRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryRoundRequest.Merge(m, src)
+}
+func (m *QueryRoundRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryRoundRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryRoundRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryRoundRequest proto.InternalMessageInfo
+
+func (m *QueryRoundRequest) GetTaskId() uint64 {
+	if m != nil {
+		return m.TaskId
+	}
+	return 0
+}
+
+func (m *QueryRoundRequest) GetRound() uint64 {
+	if m != nil {
+		return m.Round
+	}
+	return 0
+}
+
+type QueryRoundResponse struct {
+	Round Round `protobuf:"bytes,1,opt,name=round,proto3" json:"round"`
+}
+
+func (m *QueryRoundResponse) Reset()         { *m = QueryRoundResponse{} }
+func (m *QueryRoundResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryRoundResponse) ProtoMessage()    {}
+func (*QueryRoundResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_d19d276e9e33ed5b, []int{9}
+}
+func (m *QueryRoundResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryRoundResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryRoundResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryRoundResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryRoundResponse.Merge(m, src)
+}
+func (m *QueryRoundResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryRoundResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryRoundResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryRoundResponse proto.InternalMessageInfo
+
+func (m *QueryRoundResponse) GetRound() Round {
+	if m != nil {
+		return m.Round
+	}
+	return Round{}
+}
+
+type QueryRoundsRequest struct {
+	TaskId     uint64             `protobuf:"varint,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	Pagination *query.PageRequest `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+}
+
+func (m *QueryRoundsRequest) Reset()         { *m = QueryRoundsRequest{} }
+func (m *QueryRoundsRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryRoundsRequest) ProtoMessage()    {}
+func (*QueryRoundsRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_d19d276e9e33ed5b, []int{10}
+}
+func (m *QueryRoundsRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryRoundsRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryRoundsRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryRoundsRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryRoundsRequest.Merge(m, src)
+}
+func (m *QueryRoundsRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryRoundsRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryRoundsRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryRoundsRequest proto.InternalMessageInfo
+
+func (m *QueryRoundsRequest) GetTaskId() uint64 {
+	if m != nil {
+		return m.TaskId
+	}
+	return 0
+}
+
+func (m *QueryRoundsRequest) GetPagination() *query.PageRequest {
+	if m != nil {
+		return m.Pagination
+	}
+	return nil
+}
+
+type QueryRoundsResponse struct {
+	Rounds     []Round             `protobuf:"bytes,1,rep,name=rounds,proto3" json:"rounds"`
+	Pagination *query.PageResponse `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+}
+
+func (m *QueryRoundsResponse) Reset()         { *m = QueryRoundsResponse{} }
+func (m *QueryRoundsResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryRoundsResponse) ProtoMessage()    {}
+func (*QueryRoundsResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_d19d276e9e33ed5b, []int{11}
+}
+func (m *QueryRoundsResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryRoundsResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryRoundsResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryRoundsResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryRoundsResponse.Merge(m, src)
+}
+func (m *QueryRoundsResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryRoundsResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryRoundsResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryRoundsResponse proto.InternalMessageInfo
+
+func (m *QueryRoundsResponse) GetRounds() []Round {
+	if m != nil {
+		return m.Rounds
+	}
+	return nil
+}
+
+func (m *QueryRoundsResponse) GetPagination() *query.PageResponse {
+	if m != nil {
+		return m.Pagination
+	}
+	return nil
+}
+
+type QueryUpdatesRequest struct {
+	TaskId     uint64             `protobuf:"varint,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	Round      uint64             `protobuf:"varint,2,opt,name=round,proto3" json:"round,omitempty"`
+	Pagination *query.PageRequest `protobuf:"bytes,3,opt,name=pagination,proto3" json:"pagination,omitempty"`
+}
+
+func (m *QueryUpdatesRequest) Reset()         { *m = QueryUpdatesRequest{} }
+func (m *QueryUpdatesRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryUpdatesRequest) ProtoMessage()    {}
+func (*QueryUpdatesRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_d19d276e9e33ed5b, []int{12}
+}
+func (m *QueryUpdatesRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryUpdatesRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryUpdatesRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryUpdatesRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryUpdatesRequest.Merge(m, src)
+}
+func (m *QueryUpdatesRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryUpdatesRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryUpdatesRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryUpdatesRequest proto.InternalMessageInfo
+
+func (m *QueryUpdatesRequest) GetTaskId() uint64 {
+	if m != nil {
+		return m.TaskId
+	}
+	return 0
+}
+
+func (m *QueryUpdatesRequest) GetRound() uint64 {
+	if m != nil {
+		return m.Round
+	}
+	return 0
+}
+
+func (m *QueryUpdatesRequest) GetPagination() *query.PageRequest {
+	if m != nil {
+		return m.Pagination
+	}
+	return nil
+}
+
+type QueryUpdatesResponse struct {
+	Updates    []UpdateInfo        `protobuf:"bytes,1,rep,name=updates,proto3" json:"updates"`
+	Pagination *query.PageResponse `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+}
+
+func (m *QueryUpdatesResponse) Reset()         { *m = QueryUpdatesResponse{} }
+func (m *QueryUpdatesResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryUpdatesResponse) ProtoMessage()    {}
+func (*QueryUpdatesResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_d19d276e9e33ed5b, []int{13}
+}
+func (m *QueryUpdatesResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryUpdatesResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryUpdatesResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryUpdatesResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryUpdatesResponse.Merge(m, src)
+}
+func (m *QueryUpdatesResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryUpdatesResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryUpdatesResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryUpdatesResponse proto.InternalMessageInfo
+
+func (m *QueryUpdatesResponse) GetUpdates() []UpdateInfo {
+	if m != nil {
+		return m.Updates
+	}
+	return nil
+}
+
+func (m *QueryUpdatesResponse) GetPagination() *query.PageResponse {
+	if m != nil {
+		return m.Pagination
+	}
+	return nil
+}
+
+type QueryUpdateRequest struct {
+	TaskId uint64 `protobuf:"varint,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	Round  uint64 `protobuf:"varint,2,opt,name=round,proto3" json:"round,omitempty"`
+	Sha256 []byte `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"`
+}
+
+func (m *QueryUpdateRequest) Reset()         { *m = QueryUpdateRequest{} }
+func (m *QueryUpdateRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryUpdateRequest) ProtoMessage()    {}
+func (*QueryUpdateRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_d19d276e9e33ed5b, []int{14}
+}
+func (m *QueryUpdateRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryUpdateRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryUpdateRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryUpdateRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryUpdateRequest.Merge(m, src)
+}
+func (m *QueryUpdateRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryUpdateRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryUpdateRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryUpdateRequest proto.InternalMessageInfo
+
+func (m *QueryUpdateRequest) GetTaskId() uint64 {
+	if m != nil {
+		return m.TaskId
+	}
+	return 0
+}
+
+func (m *QueryUpdateRequest) GetRound() uint64 {
+	if m != nil {
+		return m.Round
+	}
+	return 0
+}
+
+func (m *QueryUpdateRequest) GetSha256() []byte {
+	if m != nil {
+		return m.Sha256
+	}
+	return nil
+}
+
+type QueryUpdateResponse struct {
+	Update Update `protobuf:"bytes,1,opt,name=update,proto3" json:"update"`
+}
+
+func (m *QueryUpdateResponse) Reset()         { *m = QueryUpdateResponse{} }
+func (m *QueryUpdateResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryUpdateResponse) ProtoMessage()    {}
+func (*QueryUpdateResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_d19d276e9e33ed5b, []int{15}
+}
+func (m *QueryUpdateResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryUpdateResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryUpdateResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryUpdateResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryUpdateResponse.Merge(m, src)
+}
+func (m *QueryUpdateResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryUpdateResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryUpdateResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryUpdateResponse proto.InternalMessageInfo
+
+func (m *QueryUpdateResponse) GetUpdate() Update {
+	if m != nil {
+		return m.Update
+	}
+	return Update{}
+}
+
+type QueryRevealsRequest struct {
+	TaskId uint64 `protobuf:"varint,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	Round  uint64 `protobuf:"varint,2,opt,name=round,proto3" json:"round,omitempty"`
+}
+
+func (m *QueryRevealsRequest) Reset()         { *m = QueryRevealsRequest{} }
+func (m *QueryRevealsRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryRevealsRequest) ProtoMessage()    {}
+func (*QueryRevealsRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_d19d276e9e33ed5b, []int{16}
+}
+func (m *QueryRevealsRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryRevealsRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryRevealsRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryRevealsRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryRevealsRequest.Merge(m, src)
+}
+func (m *QueryRevealsRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryRevealsRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryRevealsRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryRevealsRequest proto.InternalMessageInfo
+
+func (m *QueryRevealsRequest) GetTaskId() uint64 {
+	if m != nil {
+		return m.TaskId
+	}
+	return 0
+}
+
+func (m *QueryRevealsRequest) GetRound() uint64 {
+	if m != nil {
+		return m.Round
+	}
+	return 0
+}
+
+type QueryRevealsResponse struct {
+	Reveals []Reveal `protobuf:"bytes,1,rep,name=reveals,proto3" json:"reveals"`
+}
+
+func (m *QueryRevealsResponse) Reset()         { *m = QueryRevealsResponse{} }
+func (m *QueryRevealsResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryRevealsResponse) ProtoMessage()    {}
+func (*QueryRevealsResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_d19d276e9e33ed5b, []int{17}
+}
+func (m *QueryRevealsResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryRevealsResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryRevealsResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryRevealsResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryRevealsResponse.Merge(m, src)
+}
+func (m *QueryRevealsResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryRevealsResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryRevealsResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryRevealsResponse proto.InternalMessageInfo
+
+func (m *QueryRevealsResponse) GetReveals() []Reveal {
+	if m != nil {
+		return m.Reveals
+	}
+	return nil
+}
+
+type QueryAggregateRequest struct {
+	TaskId uint64 `protobuf:"varint,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	Round  uint64 `protobuf:"varint,2,opt,name=round,proto3" json:"round,omitempty"`
+}
+
+func (m *QueryAggregateRequest) Reset()         { *m = QueryAggregateRequest{} }
+func (m *QueryAggregateRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryAggregateRequest) ProtoMessage()    {}
+func (*QueryAggregateRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_d19d276e9e33ed5b, []int{18}
+}
+func (m *QueryAggregateRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryAggregateRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryAggregateRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryAggregateRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryAggregateRequest.Merge(m, src)
+}
+func (m *QueryAggregateRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryAggregateRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryAggregateRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryAggregateRequest proto.InternalMessageInfo
+
+func (m *QueryAggregateRequest) GetTaskId() uint64 {
+	if m != nil {
+		return m.TaskId
+	}
+	return 0
+}
+
+func (m *QueryAggregateRequest) GetRound() uint64 {
+	if m != nil {
+		return m.Round
+	}
+	return 0
+}
+
+type QueryAggregateResponse struct {
+	Aggregate Aggregate `protobuf:"bytes,1,opt,name=aggregate,proto3" json:"aggregate"`
+}
+
+func (m *QueryAggregateResponse) Reset()         { *m = QueryAggregateResponse{} }
+func (m *QueryAggregateResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryAggregateResponse) ProtoMessage()    {}
+func (*QueryAggregateResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_d19d276e9e33ed5b, []int{19}
+}
+func (m *QueryAggregateResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryAggregateResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryAggregateResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryAggregateResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryAggregateResponse.Merge(m, src)
+}
+func (m *QueryAggregateResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryAggregateResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryAggregateResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryAggregateResponse proto.InternalMessageInfo
+
+func (m *QueryAggregateResponse) GetAggregate() Aggregate {
+	if m != nil {
+		return m.Aggregate
+	}
+	return Aggregate{}
+}
+
+type QueryValidatorStatsRequest struct {
+	Address string `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+}
+
+func (m *QueryValidatorStatsRequest) Reset()         { *m = QueryValidatorStatsRequest{} }
+func (m *QueryValidatorStatsRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryValidatorStatsRequest) ProtoMessage()    {}
+func (*QueryValidatorStatsRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_d19d276e9e33ed5b, []int{20}
+}
+func (m *QueryValidatorStatsRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryValidatorStatsRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryValidatorStatsRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryValidatorStatsRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryValidatorStatsRequest.Merge(m, src)
+}
+func (m *QueryValidatorStatsRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryValidatorStatsRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryValidatorStatsRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryValidatorStatsRequest proto.InternalMessageInfo
+
+func (m *QueryValidatorStatsRequest) GetAddress() string {
+	if m != nil {
+		return m.Address
+	}
+	return ""
+}
+
+type QueryValidatorStatsResponse struct {
+	Stats ValidatorStats `protobuf:"bytes,1,opt,name=stats,proto3" json:"stats"`
+}
+
+func (m *QueryValidatorStatsResponse) Reset()         { *m = QueryValidatorStatsResponse{} }
+func (m *QueryValidatorStatsResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryValidatorStatsResponse) ProtoMessage()    {}
+func (*QueryValidatorStatsResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_d19d276e9e33ed5b, []int{21}
+}
+func (m *QueryValidatorStatsResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryValidatorStatsResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryValidatorStatsResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryValidatorStatsResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryValidatorStatsResponse.Merge(m, src)
+}
+func (m *QueryValidatorStatsResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryValidatorStatsResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryValidatorStatsResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryValidatorStatsResponse proto.InternalMessageInfo
+
+func (m *QueryValidatorStatsResponse) GetStats() ValidatorStats {
+	if m != nil {
+		return m.Stats
+	}
+	return ValidatorStats{}
+}
+
 func init() {
 	proto.RegisterType((*QueryParamsRequest)(nil), "sabfl.fedlearn.v1.QueryParamsRequest")
 	proto.RegisterType((*QueryParamsResponse)(nil), "sabfl.fedlearn.v1.QueryParamsResponse")
@@ -392,49 +1088,95 @@ func init() {
 	proto.RegisterType((*QueryTasksResponse)(nil), "sabfl.fedlearn.v1.QueryTasksResponse")
 	proto.RegisterType((*QueryGlobalModelRequest)(nil), "sabfl.fedlearn.v1.QueryGlobalModelRequest")
 	proto.RegisterType((*QueryGlobalModelResponse)(nil), "sabfl.fedlearn.v1.QueryGlobalModelResponse")
+	proto.RegisterType((*QueryRoundRequest)(nil), "sabfl.fedlearn.v1.QueryRoundRequest")
+	proto.RegisterType((*QueryRoundResponse)(nil), "sabfl.fedlearn.v1.QueryRoundResponse")
+	proto.RegisterType((*QueryRoundsRequest)(nil), "sabfl.fedlearn.v1.QueryRoundsRequest")
+	proto.RegisterType((*QueryRoundsResponse)(nil), "sabfl.fedlearn.v1.QueryRoundsResponse")
+	proto.RegisterType((*QueryUpdatesRequest)(nil), "sabfl.fedlearn.v1.QueryUpdatesRequest")
+	proto.RegisterType((*QueryUpdatesResponse)(nil), "sabfl.fedlearn.v1.QueryUpdatesResponse")
+	proto.RegisterType((*QueryUpdateRequest)(nil), "sabfl.fedlearn.v1.QueryUpdateRequest")
+	proto.RegisterType((*QueryUpdateResponse)(nil), "sabfl.fedlearn.v1.QueryUpdateResponse")
+	proto.RegisterType((*QueryRevealsRequest)(nil), "sabfl.fedlearn.v1.QueryRevealsRequest")
+	proto.RegisterType((*QueryRevealsResponse)(nil), "sabfl.fedlearn.v1.QueryRevealsResponse")
+	proto.RegisterType((*QueryAggregateRequest)(nil), "sabfl.fedlearn.v1.QueryAggregateRequest")
+	proto.RegisterType((*QueryAggregateResponse)(nil), "sabfl.fedlearn.v1.QueryAggregateResponse")
+	proto.RegisterType((*QueryValidatorStatsRequest)(nil), "sabfl.fedlearn.v1.QueryValidatorStatsRequest")
+	proto.RegisterType((*QueryValidatorStatsResponse)(nil), "sabfl.fedlearn.v1.QueryValidatorStatsResponse")
 }
 
 func init() { proto.RegisterFile("sabfl/fedlearn/v1/query.proto", fileDescriptor_d19d276e9e33ed5b) }
 
 var fileDescriptor_d19d276e9e33ed5b = []byte{
-	// 585 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x8c, 0x54, 0x4f, 0x6b, 0x13, 0x41,
-	0x14, 0xcf, 0xd6, 0x24, 0xe2, 0xf4, 0x62, 0xc6, 0x42, 0xd2, 0xb5, 0xae, 0x75, 0x6d, 0x6b, 0x49,
-	0x71, 0xc6, 0x44, 0x10, 0x0f, 0x82, 0xd0, 0x83, 0x41, 0x44, 0xa8, 0xd1, 0x93, 0x3d, 0xc8, 0x6c,
-	0x32, 0xdd, 0x2e, 0xdd, 0xec, 0x6c, 0x33, 0x9b, 0x60, 0x95, 0x5e, 0xfc, 0x04, 0x82, 0x88, 0x7e,
-	0x04, 0x8f, 0x7e, 0x8c, 0x1e, 0x0b, 0x5e, 0x3c, 0x89, 0x24, 0x82, 0x5f, 0x43, 0x66, 0xe6, 0xc5,
-	0x6e, 0xd8, 0xa4, 0xdb, 0xcb, 0xb2, 0x99, 0xf7, 0x7e, 0x7f, 0xe6, 0xf7, 0xde, 0x06, 0xdd, 0x90,
-	0xcc, 0xdb, 0x0b, 0xe9, 0x1e, 0xef, 0x86, 0x9c, 0xf5, 0x23, 0x3a, 0x6c, 0xd0, 0xc3, 0x01, 0xef,
-	0x1f, 0x91, 0xb8, 0x2f, 0x12, 0x81, 0x2b, 0xba, 0x4c, 0x26, 0x65, 0x32, 0x6c, 0xd8, 0x15, 0xd6,
-	0x0b, 0x22, 0x41, 0xf5, 0xd3, 0x74, 0xd9, 0xf5, 0x8e, 0x90, 0x3d, 0x21, 0xa9, 0xc7, 0x24, 0x37,
-	0x70, 0x3a, 0x6c, 0x78, 0x3c, 0x61, 0x0d, 0x1a, 0x33, 0x3f, 0x88, 0x58, 0x12, 0x88, 0x08, 0x7a,
-	0x97, 0x7c, 0xe1, 0x0b, 0xfd, 0x4a, 0xd5, 0x1b, 0x9c, 0xae, 0xf8, 0x42, 0xf8, 0x21, 0xa7, 0x2c,
-	0x0e, 0x28, 0x8b, 0x22, 0x91, 0x68, 0x88, 0x84, 0xaa, 0x93, 0x35, 0x19, 0xb3, 0x3e, 0xeb, 0x4d,
-	0xea, 0x2b, 0xd9, 0x7a, 0xc2, 0xe4, 0x81, 0xa9, 0xba, 0x4b, 0x08, 0xbf, 0x50, 0x9e, 0x76, 0x34,
-	0xa4, 0xcd, 0x0f, 0x07, 0x5c, 0x26, 0xee, 0x4b, 0x74, 0x6d, 0xea, 0x54, 0xc6, 0x22, 0x92, 0x1c,
-	0x3f, 0x42, 0x65, 0x43, 0x5d, 0xb3, 0x56, 0xad, 0xcd, 0xc5, 0xe6, 0x32, 0xc9, 0x24, 0x40, 0x0c,
-	0x64, 0xfb, 0xca, 0xc9, 0xaf, 0x9b, 0x85, 0x6f, 0x7f, 0xbf, 0xd7, 0xad, 0x36, 0x60, 0xdc, 0x2d,
-	0x74, 0x55, 0x93, 0xbe, 0x62, 0xf2, 0x00, 0x84, 0x70, 0x15, 0x5d, 0x56, 0x66, 0xde, 0x04, 0x5d,
-	0x4d, 0x59, 0x6c, 0x97, 0xd5, 0xcf, 0xa7, 0x5d, 0xf7, 0x19, 0xaa, 0xa4, 0x9a, 0x41, 0xff, 0x01,
-	0x2a, 0xaa, 0x32, 0xa8, 0x57, 0x67, 0xa8, 0xab, 0xf6, 0xb4, 0xb6, 0xee, 0x77, 0x77, 0x53, 0x64,
-	0x93, 0x3b, 0xe2, 0x27, 0x08, 0x9d, 0xe5, 0x0f, 0x94, 0x1b, 0xc4, 0x0c, 0x8b, 0xa8, 0x61, 0x11,
-	0x33, 0x6b, 0x18, 0x16, 0xd9, 0x61, 0x3e, 0x07, 0x6c, 0x3b, 0x85, 0x74, 0xbf, 0x58, 0x10, 0x21,
-	0xb0, 0x83, 0xd7, 0x87, 0xa8, 0xa4, 0xb4, 0x55, 0x54, 0x97, 0x2e, 0x68, 0xd6, 0x00, 0x70, 0x6b,
-	0xca, 0xd8, 0x82, 0x36, 0x76, 0x27, 0xd7, 0x98, 0x91, 0x9d, 0x72, 0xd6, 0x44, 0x55, 0x6d, 0xac,
-	0x15, 0x0a, 0x8f, 0x85, 0xcf, 0x45, 0x97, 0x87, 0xb9, 0xb9, 0xef, 0xa2, 0x5a, 0x16, 0x03, 0x57,
-	0x7a, 0x8c, 0x4a, 0x3d, 0x75, 0x00, 0x61, 0x39, 0x33, 0xae, 0x94, 0x82, 0x4d, 0xdd, 0x4c, 0xe3,
-	0x9a, 0x9f, 0x8b, 0xa8, 0xa4, 0xd9, 0xf1, 0x3b, 0x54, 0x36, 0x8b, 0x82, 0xd7, 0x67, 0xb0, 0x64,
-	0x37, 0xd2, 0xde, 0xc8, 0x6b, 0x33, 0x1e, 0xdd, 0x5b, 0x1f, 0x7e, 0xfc, 0xf9, 0xb4, 0x70, 0x1d,
-	0x2f, 0xd3, 0x79, 0x9f, 0x05, 0x3e, 0x46, 0x45, 0x95, 0x3c, 0xbe, 0x3d, 0x8f, 0x32, 0xb5, 0xa0,
-	0xf6, 0xda, 0xf9, 0x4d, 0xa0, 0x5a, 0xd7, 0xaa, 0x6b, 0xd8, 0xa5, 0xb3, 0x3f, 0x36, 0x49, 0xdf,
-	0x43, 0xdc, 0xc7, 0x78, 0x88, 0x4a, 0x7a, 0x53, 0xf0, 0xb9, 0xd4, 0xff, 0x2f, 0xbe, 0x9e, 0xd3,
-	0x05, 0x0e, 0x56, 0xb5, 0x03, 0x1b, 0xd7, 0xe6, 0x39, 0xc0, 0x5f, 0x2d, 0xb4, 0x98, 0x1a, 0x0f,
-	0xae, 0xcf, 0x23, 0xce, 0xae, 0x8b, 0xbd, 0x75, 0xa1, 0x5e, 0xb0, 0x72, 0x4f, 0x5b, 0xa9, 0xe3,
-	0xcd, 0xfc, 0x30, 0xa8, 0xde, 0x8b, 0xed, 0xd6, 0xc9, 0xc8, 0xb1, 0x4e, 0x47, 0x8e, 0xf5, 0x7b,
-	0xe4, 0x58, 0x1f, 0xc7, 0x4e, 0xe1, 0x74, 0xec, 0x14, 0x7e, 0x8e, 0x9d, 0xc2, 0xeb, 0xbb, 0x7e,
-	0x90, 0xec, 0x0f, 0x3c, 0xd2, 0x11, 0x3d, 0x60, 0x33, 0xcf, 0xce, 0x3e, 0x0b, 0x22, 0xfa, 0xf6,
-	0x8c, 0x3b, 0x39, 0x8a, 0xb9, 0xf4, 0xca, 0xfa, 0x4f, 0xed, 0xfe, 0xbf, 0x00, 0x00, 0x00, 0xff,
-	0xff, 0x48, 0x6d, 0x2e, 0xb1, 0xb9, 0x05, 0x00, 0x00,
+	// 1095 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xac, 0x97, 0xcf, 0x6f, 0x1b, 0x45,
+	0x14, 0xc7, 0xb3, 0x6d, 0x6c, 0x2b, 0xaf, 0x15, 0x22, 0x43, 0x68, 0xdc, 0x6d, 0x6b, 0xda, 0xa5,
+	0x4d, 0x53, 0x47, 0xd9, 0xc1, 0xa9, 0x1a, 0x11, 0x85, 0x1f, 0xaa, 0x29, 0x89, 0x0a, 0x42, 0x14,
+	0x17, 0x7a, 0x20, 0x87, 0x6a, 0x1c, 0x6f, 0x36, 0x56, 0xed, 0x1d, 0xd7, 0xb3, 0xb6, 0x28, 0x91,
+	0x2f, 0x1c, 0x11, 0x12, 0x48, 0x1c, 0x40, 0x42, 0x9c, 0x2a, 0x10, 0x47, 0xfe, 0x8c, 0x1e, 0x2b,
+	0x71, 0xe1, 0x84, 0x50, 0x82, 0xc4, 0x81, 0x7f, 0x02, 0xed, 0x9b, 0xb7, 0xce, 0x6e, 0xbc, 0x9b,
+	0x75, 0xdd, 0x5e, 0xd2, 0xec, 0xcc, 0xfb, 0xbe, 0xf7, 0x99, 0xef, 0x4c, 0xdf, 0x4c, 0xe0, 0x82,
+	0x12, 0xf5, 0x9d, 0x16, 0xdf, 0x71, 0x1a, 0x2d, 0x47, 0x74, 0x3d, 0xde, 0xaf, 0xf0, 0x87, 0x3d,
+	0xa7, 0xfb, 0xc8, 0xee, 0x74, 0xa5, 0x2f, 0xd9, 0x2c, 0x4e, 0xdb, 0xe1, 0xb4, 0xdd, 0xaf, 0x98,
+	0xb3, 0xa2, 0xdd, 0xf4, 0x24, 0xc7, 0x9f, 0x3a, 0xca, 0x2c, 0x6f, 0x4b, 0xd5, 0x96, 0x8a, 0xd7,
+	0x85, 0x72, 0xb4, 0x9c, 0xf7, 0x2b, 0x75, 0xc7, 0x17, 0x15, 0xde, 0x11, 0x6e, 0xd3, 0x13, 0x7e,
+	0x53, 0x7a, 0x14, 0x3b, 0xe7, 0x4a, 0x57, 0xe2, 0xaf, 0x3c, 0xf8, 0x8d, 0x46, 0xcf, 0xbb, 0x52,
+	0xba, 0x2d, 0x87, 0x8b, 0x4e, 0x93, 0x0b, 0xcf, 0x93, 0x3e, 0x4a, 0x14, 0xcd, 0x96, 0x46, 0x21,
+	0x3b, 0xa2, 0x2b, 0xda, 0xe1, 0x7c, 0xc2, 0x22, 0xba, 0xb2, 0xe7, 0x35, 0xc2, 0xe4, 0xa3, 0xd3,
+	0xbe, 0x50, 0x0f, 0xf4, 0xac, 0x35, 0x07, 0xec, 0x93, 0x00, 0xf9, 0x0e, 0x66, 0xac, 0x39, 0x0f,
+	0x7b, 0x8e, 0xf2, 0xad, 0xbb, 0xf0, 0x4a, 0x6c, 0x54, 0x75, 0xa4, 0xa7, 0x1c, 0xf6, 0x16, 0xe4,
+	0x75, 0xe5, 0xa2, 0x71, 0xd1, 0x58, 0x3c, 0xb5, 0x72, 0xd6, 0x1e, 0x31, 0xc8, 0xd6, 0x92, 0xea,
+	0xcc, 0x93, 0xbf, 0x5e, 0x9b, 0xfa, 0xed, 0xdf, 0xdf, 0xcb, 0x46, 0x8d, 0x34, 0xd6, 0x12, 0xbc,
+	0x8c, 0x49, 0x3f, 0x15, 0xea, 0x01, 0x15, 0x62, 0xf3, 0x50, 0x08, 0x60, 0xee, 0x37, 0x1b, 0x98,
+	0x72, 0xba, 0x96, 0x0f, 0x3e, 0x6f, 0x37, 0xac, 0x0f, 0x61, 0x36, 0x12, 0x4c, 0xf5, 0x57, 0x61,
+	0x3a, 0x98, 0xa6, 0xea, 0xf3, 0x09, 0xd5, 0x83, 0xf0, 0x68, 0x6d, 0x8c, 0xb7, 0xb6, 0x22, 0xc9,
+	0xc2, 0x35, 0xb2, 0x0d, 0x80, 0xc3, 0xed, 0xa1, 0x94, 0x0b, 0xb6, 0xde, 0x4b, 0x3b, 0xd8, 0x4b,
+	0x5b, 0x1f, 0x05, 0xda, 0x4b, 0xfb, 0x8e, 0x70, 0x1d, 0xd2, 0xd6, 0x22, 0x4a, 0xeb, 0x07, 0x83,
+	0x2c, 0xa4, 0xec, 0xc4, 0xfa, 0x26, 0xe4, 0x82, 0xda, 0x81, 0x55, 0x27, 0xc7, 0x84, 0xd5, 0x02,
+	0xb6, 0x19, 0x03, 0x3b, 0x81, 0x60, 0x57, 0x33, 0xc1, 0x74, 0xd9, 0x18, 0xd9, 0x0a, 0xcc, 0x23,
+	0xd8, 0x66, 0x4b, 0xd6, 0x45, 0xeb, 0x23, 0xd9, 0x70, 0x5a, 0x99, 0xbe, 0x6f, 0x41, 0x71, 0x54,
+	0x43, 0x4b, 0x7a, 0x17, 0x72, 0xed, 0x60, 0x80, 0xcc, 0x2a, 0x25, 0x2c, 0x29, 0x22, 0x8b, 0xad,
+	0x0c, 0x75, 0x56, 0x95, 0xf6, 0xa1, 0x16, 0x1c, 0xcf, 0x2c, 0x14, 0x36, 0x07, 0x39, 0x3c, 0xc7,
+	0x68, 0xc1, 0x74, 0x4d, 0x7f, 0x58, 0x1f, 0x93, 0xdb, 0x94, 0x83, 0xd0, 0xd6, 0xc2, 0x58, 0x8d,
+	0x56, 0x4c, 0x40, 0x43, 0x41, 0x0c, 0x4a, 0x27, 0xec, 0x45, 0x13, 0xaa, 0x4c, 0xaa, 0x8d, 0x84,
+	0xdd, 0x99, 0xe4, 0xd8, 0xfc, 0x64, 0xd0, 0xff, 0xb1, 0xb0, 0x2e, 0xad, 0x64, 0x1d, 0xf2, 0xc8,
+	0x15, 0x1e, 0x9c, 0xb1, 0x96, 0x42, 0x92, 0x17, 0x77, 0x74, 0xbe, 0x09, 0xe9, 0x3e, 0xeb, 0x34,
+	0x84, 0xef, 0xa8, 0xc9, 0x36, 0xeb, 0x88, 0x59, 0x27, 0x27, 0x36, 0xeb, 0xb1, 0x01, 0x73, 0x71,
+	0x1c, 0x72, 0xab, 0x0a, 0x85, 0x9e, 0x1e, 0x22, 0xbb, 0x2e, 0x24, 0xd8, 0xa5, 0x45, 0xb7, 0xbd,
+	0x1d, 0x19, 0xf5, 0x2c, 0x14, 0xbe, 0x38, 0xd3, 0xb6, 0xe8, 0x24, 0xe9, 0x7a, 0x13, 0x5a, 0x76,
+	0x06, 0xf2, 0x6a, 0x57, 0xac, 0xdc, 0x58, 0x45, 0xbb, 0x4e, 0xd7, 0xe8, 0x6b, 0xd8, 0x92, 0xc3,
+	0xe4, 0x87, 0x2d, 0x59, 0xaf, 0xe3, 0x98, 0x96, 0xac, 0x25, 0xb1, 0xf3, 0xa2, 0x35, 0xd6, 0xad,
+	0xf0, 0x0c, 0x3a, 0x7d, 0x47, 0xb4, 0x26, 0xdc, 0x65, 0xeb, 0x1e, 0x6d, 0xce, 0x30, 0x0b, 0xb1,
+	0xbd, 0x03, 0x85, 0xae, 0x1e, 0xa2, 0xcd, 0x49, 0x82, 0xd3, 0xa2, 0xd8, 0xc6, 0x90, 0xc8, 0xda,
+	0x80, 0x57, 0x31, 0xef, 0x4d, 0xd7, 0xed, 0x3a, 0xee, 0xc4, 0x96, 0x5a, 0xf7, 0xe1, 0xcc, 0xd1,
+	0x3c, 0x44, 0xf8, 0x3e, 0xcc, 0x88, 0x70, 0x90, 0x0c, 0x3c, 0x9f, 0xc0, 0x38, 0x14, 0x46, 0x31,
+	0x0f, 0x95, 0xd6, 0x2a, 0x98, 0x58, 0xe0, 0x9e, 0x68, 0x35, 0x1b, 0xc2, 0x97, 0xdd, 0xbb, 0xbe,
+	0xf0, 0x87, 0x6e, 0x16, 0xa1, 0x20, 0x1a, 0x8d, 0xae, 0xa3, 0xf4, 0xb5, 0x39, 0x53, 0x0b, 0x3f,
+	0x2d, 0x01, 0xe7, 0x12, 0x75, 0xc3, 0xc3, 0x9d, 0x53, 0xc1, 0x00, 0x91, 0x5d, 0x4a, 0x20, 0x8b,
+	0x2b, 0x63, 0xdd, 0x0d, 0xa5, 0x2b, 0xff, 0x9d, 0x86, 0x1c, 0xd6, 0x60, 0x5f, 0x42, 0x5e, 0xdf,
+	0xcd, 0xec, 0x4a, 0x42, 0xa2, 0xd1, 0x47, 0x80, 0xb9, 0x90, 0x15, 0xa6, 0x31, 0xad, 0x4b, 0x5f,
+	0xfd, 0xf1, 0xcf, 0xf7, 0x27, 0xce, 0xb1, 0xb3, 0x3c, 0xed, 0xa1, 0xc2, 0x06, 0x30, 0x1d, 0x5c,
+	0x76, 0xec, 0xf5, 0xb4, 0x94, 0x91, 0x37, 0x81, 0x79, 0xf9, 0xf8, 0x20, 0xaa, 0x5a, 0xc6, 0xaa,
+	0x97, 0x99, 0xc5, 0x93, 0xdf, 0x37, 0x8a, 0xef, 0xd1, 0x19, 0x19, 0xb0, 0x3e, 0xe4, 0xf0, 0x72,
+	0x66, 0xc7, 0xa6, 0x1e, 0x2e, 0xfc, 0x4a, 0x46, 0x14, 0x11, 0x5c, 0x44, 0x02, 0x93, 0x15, 0xd3,
+	0x08, 0xd8, 0xb7, 0x06, 0xe4, 0xb0, 0x57, 0xa7, 0x17, 0x8e, 0x5e, 0x85, 0xe9, 0x85, 0x63, 0x97,
+	0x9d, 0xb5, 0x86, 0x85, 0xaf, 0xb3, 0x4a, 0xf6, 0xd2, 0xf5, 0x4b, 0x50, 0xf1, 0x3d, 0xfc, 0x77,
+	0xc0, 0xbe, 0x36, 0x20, 0xaf, 0x2f, 0x1c, 0x76, 0x7c, 0xb1, 0xec, 0x53, 0x10, 0xbf, 0xb7, 0xac,
+	0x0a, 0x42, 0x2d, 0xb1, 0x6b, 0x63, 0x43, 0xb1, 0x9f, 0x0d, 0x28, 0x50, 0x43, 0x67, 0xa9, 0x65,
+	0xe2, 0x17, 0x90, 0x79, 0x35, 0x33, 0x8e, 0x78, 0x6e, 0x22, 0xcf, 0x3a, 0x5b, 0x7b, 0x66, 0x93,
+	0x78, 0x78, 0x31, 0x3c, 0x36, 0x20, 0xaf, 0xd3, 0xa6, 0x9b, 0x15, 0xeb, 0xf5, 0xe6, 0x42, 0x56,
+	0x18, 0xc1, 0x7d, 0x80, 0x70, 0xb7, 0x58, 0x75, 0x62, 0x38, 0xbe, 0xa7, 0xef, 0x85, 0x01, 0xba,
+	0x48, 0x9d, 0x37, 0xdd, 0xc5, 0x78, 0x83, 0x4f, 0x77, 0xf1, 0x48, 0x0b, 0x7f, 0x1e, 0x17, 0xa9,
+	0x8b, 0xb3, 0x5f, 0x0c, 0x98, 0x19, 0x36, 0x50, 0xb6, 0x98, 0x56, 0xf9, 0x68, 0x93, 0x37, 0xaf,
+	0x8d, 0x11, 0x49, 0x94, 0xef, 0x21, 0xe5, 0xdb, 0x6c, 0xfd, 0xd9, 0x29, 0x87, 0x4d, 0x9c, 0xfd,
+	0x6a, 0xc0, 0x4b, 0xf1, 0x76, 0xca, 0x96, 0xd3, 0x10, 0x12, 0x1b, 0xbd, 0x69, 0x8f, 0x1b, 0x4e,
+	0xd8, 0x37, 0x10, 0x9b, 0xb3, 0xe5, 0x04, 0xec, 0x7e, 0x28, 0x51, 0x7c, 0x8f, 0xae, 0x8b, 0x01,
+	0xc7, 0x96, 0xce, 0x7e, 0x34, 0xe0, 0x54, 0xe4, 0x9d, 0xcd, 0xca, 0x69, 0x65, 0x47, 0xdf, 0xfd,
+	0xe6, 0xd2, 0x58, 0xb1, 0xc4, 0xf7, 0x06, 0xf2, 0x95, 0xd9, 0xe2, 0x18, 0xb6, 0xe2, 0x03, 0xbf,
+	0xba, 0xf9, 0x64, 0xbf, 0x64, 0x3c, 0xdd, 0x2f, 0x19, 0x7f, 0xef, 0x97, 0x8c, 0xef, 0x0e, 0x4a,
+	0x53, 0x4f, 0x0f, 0x4a, 0x53, 0x7f, 0x1e, 0x94, 0xa6, 0x3e, 0x5f, 0x76, 0x9b, 0xfe, 0x6e, 0xaf,
+	0x6e, 0x6f, 0xcb, 0x36, 0x65, 0xd3, 0x3f, 0xb7, 0x77, 0x45, 0xd3, 0xe3, 0x5f, 0x1c, 0xe6, 0xf6,
+	0x1f, 0x75, 0x1c, 0x55, 0xcf, 0xe3, 0x5f, 0xa7, 0xd7, 0xff, 0x0f, 0x00, 0x00, 0xff, 0xff, 0xd3,
+	0x2d, 0x6a, 0x70, 0xa1, 0x0f, 0x00, 0x00,
 }
 
 // Reference imports to suppress errors if they are not otherwise used.
@@ -455,6 +1197,20 @@ type QueryClient interface {
 	Task(ctx context.Context, in *QueryTaskRequest, opts ...grpc.CallOption) (*QueryTaskResponse, error)
 	// Tasks returns all tasks, paginated.
 	Tasks(ctx context.Context, in *QueryTasksRequest, opts ...grpc.CallOption) (*QueryTasksResponse, error)
+	// Round returns one round of a task (round 0 = the current round).
+	Round(ctx context.Context, in *QueryRoundRequest, opts ...grpc.CallOption) (*QueryRoundResponse, error)
+	// Rounds returns a task's rounds, paginated.
+	Rounds(ctx context.Context, in *QueryRoundsRequest, opts ...grpc.CallOption) (*QueryRoundsResponse, error)
+	// Updates returns the updates of a live round without payloads, paginated.
+	Updates(ctx context.Context, in *QueryUpdatesRequest, opts ...grpc.CallOption) (*QueryUpdatesResponse, error)
+	// Update returns one update of a live round with its payload.
+	Update(ctx context.Context, in *QueryUpdateRequest, opts ...grpc.CallOption) (*QueryUpdateResponse, error)
+	// Reveals returns the revealed losses of a live round.
+	Reveals(ctx context.Context, in *QueryRevealsRequest, opts ...grpc.CallOption) (*QueryRevealsResponse, error)
+	// Aggregate returns the current miner's aggregate of a live round with its payload.
+	Aggregate(ctx context.Context, in *QueryAggregateRequest, opts ...grpc.CallOption) (*QueryAggregateResponse, error)
+	// ValidatorStats returns what a validator did as a committee member.
+	ValidatorStats(ctx context.Context, in *QueryValidatorStatsRequest, opts ...grpc.CallOption) (*QueryValidatorStatsResponse, error)
 	// GlobalModel returns a task's current global model with its payload.
 	GlobalModel(ctx context.Context, in *QueryGlobalModelRequest, opts ...grpc.CallOption) (*QueryGlobalModelResponse, error)
 }
@@ -494,6 +1250,69 @@ func (c *queryClient) Tasks(ctx context.Context, in *QueryTasksRequest, opts ...
 	return out, nil
 }
 
+func (c *queryClient) Round(ctx context.Context, in *QueryRoundRequest, opts ...grpc.CallOption) (*QueryRoundResponse, error) {
+	out := new(QueryRoundResponse)
+	err := c.cc.Invoke(ctx, "/sabfl.fedlearn.v1.Query/Round", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) Rounds(ctx context.Context, in *QueryRoundsRequest, opts ...grpc.CallOption) (*QueryRoundsResponse, error) {
+	out := new(QueryRoundsResponse)
+	err := c.cc.Invoke(ctx, "/sabfl.fedlearn.v1.Query/Rounds", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) Updates(ctx context.Context, in *QueryUpdatesRequest, opts ...grpc.CallOption) (*QueryUpdatesResponse, error) {
+	out := new(QueryUpdatesResponse)
+	err := c.cc.Invoke(ctx, "/sabfl.fedlearn.v1.Query/Updates", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) Update(ctx context.Context, in *QueryUpdateRequest, opts ...grpc.CallOption) (*QueryUpdateResponse, error) {
+	out := new(QueryUpdateResponse)
+	err := c.cc.Invoke(ctx, "/sabfl.fedlearn.v1.Query/Update", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) Reveals(ctx context.Context, in *QueryRevealsRequest, opts ...grpc.CallOption) (*QueryRevealsResponse, error) {
+	out := new(QueryRevealsResponse)
+	err := c.cc.Invoke(ctx, "/sabfl.fedlearn.v1.Query/Reveals", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) Aggregate(ctx context.Context, in *QueryAggregateRequest, opts ...grpc.CallOption) (*QueryAggregateResponse, error) {
+	out := new(QueryAggregateResponse)
+	err := c.cc.Invoke(ctx, "/sabfl.fedlearn.v1.Query/Aggregate", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) ValidatorStats(ctx context.Context, in *QueryValidatorStatsRequest, opts ...grpc.CallOption) (*QueryValidatorStatsResponse, error) {
+	out := new(QueryValidatorStatsResponse)
+	err := c.cc.Invoke(ctx, "/sabfl.fedlearn.v1.Query/ValidatorStats", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *queryClient) GlobalModel(ctx context.Context, in *QueryGlobalModelRequest, opts ...grpc.CallOption) (*QueryGlobalModelResponse, error) {
 	out := new(QueryGlobalModelResponse)
 	err := c.cc.Invoke(ctx, "/sabfl.fedlearn.v1.Query/GlobalModel", in, out, opts...)
@@ -511,6 +1330,20 @@ type QueryServer interface {
 	Task(context.Context, *QueryTaskRequest) (*QueryTaskResponse, error)
 	// Tasks returns all tasks, paginated.
 	Tasks(context.Context, *QueryTasksRequest) (*QueryTasksResponse, error)
+	// Round returns one round of a task (round 0 = the current round).
+	Round(context.Context, *QueryRoundRequest) (*QueryRoundResponse, error)
+	// Rounds returns a task's rounds, paginated.
+	Rounds(context.Context, *QueryRoundsRequest) (*QueryRoundsResponse, error)
+	// Updates returns the updates of a live round without payloads, paginated.
+	Updates(context.Context, *QueryUpdatesRequest) (*QueryUpdatesResponse, error)
+	// Update returns one update of a live round with its payload.
+	Update(context.Context, *QueryUpdateRequest) (*QueryUpdateResponse, error)
+	// Reveals returns the revealed losses of a live round.
+	Reveals(context.Context, *QueryRevealsRequest) (*QueryRevealsResponse, error)
+	// Aggregate returns the current miner's aggregate of a live round with its payload.
+	Aggregate(context.Context, *QueryAggregateRequest) (*QueryAggregateResponse, error)
+	// ValidatorStats returns what a validator did as a committee member.
+	ValidatorStats(context.Context, *QueryValidatorStatsRequest) (*QueryValidatorStatsResponse, error)
 	// GlobalModel returns a task's current global model with its payload.
 	GlobalModel(context.Context, *QueryGlobalModelRequest) (*QueryGlobalModelResponse, error)
 }
@@ -527,6 +1360,27 @@ func (*UnimplementedQueryServer) Task(ctx context.Context, req *QueryTaskRequest
 }
 func (*UnimplementedQueryServer) Tasks(ctx context.Context, req *QueryTasksRequest) (*QueryTasksResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Tasks not implemented")
+}
+func (*UnimplementedQueryServer) Round(ctx context.Context, req *QueryRoundRequest) (*QueryRoundResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Round not implemented")
+}
+func (*UnimplementedQueryServer) Rounds(ctx context.Context, req *QueryRoundsRequest) (*QueryRoundsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Rounds not implemented")
+}
+func (*UnimplementedQueryServer) Updates(ctx context.Context, req *QueryUpdatesRequest) (*QueryUpdatesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Updates not implemented")
+}
+func (*UnimplementedQueryServer) Update(ctx context.Context, req *QueryUpdateRequest) (*QueryUpdateResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Update not implemented")
+}
+func (*UnimplementedQueryServer) Reveals(ctx context.Context, req *QueryRevealsRequest) (*QueryRevealsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Reveals not implemented")
+}
+func (*UnimplementedQueryServer) Aggregate(ctx context.Context, req *QueryAggregateRequest) (*QueryAggregateResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Aggregate not implemented")
+}
+func (*UnimplementedQueryServer) ValidatorStats(ctx context.Context, req *QueryValidatorStatsRequest) (*QueryValidatorStatsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ValidatorStats not implemented")
 }
 func (*UnimplementedQueryServer) GlobalModel(ctx context.Context, req *QueryGlobalModelRequest) (*QueryGlobalModelResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GlobalModel not implemented")
@@ -590,6 +1444,132 @@ func _Query_Tasks_Handler(srv interface{}, ctx context.Context, dec func(interfa
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Query_Round_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryRoundRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Round(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/sabfl.fedlearn.v1.Query/Round",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Round(ctx, req.(*QueryRoundRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_Rounds_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryRoundsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Rounds(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/sabfl.fedlearn.v1.Query/Rounds",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Rounds(ctx, req.(*QueryRoundsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_Updates_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryUpdatesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Updates(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/sabfl.fedlearn.v1.Query/Updates",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Updates(ctx, req.(*QueryUpdatesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_Update_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryUpdateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Update(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/sabfl.fedlearn.v1.Query/Update",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Update(ctx, req.(*QueryUpdateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_Reveals_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryRevealsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Reveals(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/sabfl.fedlearn.v1.Query/Reveals",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Reveals(ctx, req.(*QueryRevealsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_Aggregate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryAggregateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Aggregate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/sabfl.fedlearn.v1.Query/Aggregate",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Aggregate(ctx, req.(*QueryAggregateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_ValidatorStats_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryValidatorStatsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).ValidatorStats(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/sabfl.fedlearn.v1.Query/ValidatorStats",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).ValidatorStats(ctx, req.(*QueryValidatorStatsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Query_GlobalModel_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(QueryGlobalModelRequest)
 	if err := dec(in); err != nil {
@@ -624,6 +1604,34 @@ var _Query_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Tasks",
 			Handler:    _Query_Tasks_Handler,
+		},
+		{
+			MethodName: "Round",
+			Handler:    _Query_Round_Handler,
+		},
+		{
+			MethodName: "Rounds",
+			Handler:    _Query_Rounds_Handler,
+		},
+		{
+			MethodName: "Updates",
+			Handler:    _Query_Updates_Handler,
+		},
+		{
+			MethodName: "Update",
+			Handler:    _Query_Update_Handler,
+		},
+		{
+			MethodName: "Reveals",
+			Handler:    _Query_Reveals_Handler,
+		},
+		{
+			MethodName: "Aggregate",
+			Handler:    _Query_Aggregate_Handler,
+		},
+		{
+			MethodName: "ValidatorStats",
+			Handler:    _Query_ValidatorStats_Handler,
 		},
 		{
 			MethodName: "GlobalModel",
@@ -896,6 +1904,527 @@ func (m *QueryGlobalModelResponse) MarshalToSizedBuffer(dAtA []byte) (int, error
 	return len(dAtA) - i, nil
 }
 
+func (m *QueryRoundRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryRoundRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryRoundRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Round != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.Round))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.TaskId != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.TaskId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryRoundResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryRoundResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryRoundResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Round.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintQuery(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0xa
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryRoundsRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryRoundsRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryRoundsRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.TaskId != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.TaskId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryRoundsResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryRoundsResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryRoundsResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Rounds) > 0 {
+		for iNdEx := len(m.Rounds) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Rounds[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintQuery(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0xa
+		}
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryUpdatesRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryUpdatesRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryUpdatesRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.Round != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.Round))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.TaskId != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.TaskId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryUpdatesResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryUpdatesResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryUpdatesResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Updates) > 0 {
+		for iNdEx := len(m.Updates) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Updates[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintQuery(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0xa
+		}
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryUpdateRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryUpdateRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryUpdateRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Sha256) > 0 {
+		i -= len(m.Sha256)
+		copy(dAtA[i:], m.Sha256)
+		i = encodeVarintQuery(dAtA, i, uint64(len(m.Sha256)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.Round != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.Round))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.TaskId != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.TaskId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryUpdateResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryUpdateResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryUpdateResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Update.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintQuery(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0xa
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryRevealsRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryRevealsRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryRevealsRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Round != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.Round))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.TaskId != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.TaskId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryRevealsResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryRevealsResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryRevealsResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Reveals) > 0 {
+		for iNdEx := len(m.Reveals) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Reveals[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintQuery(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0xa
+		}
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryAggregateRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryAggregateRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryAggregateRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Round != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.Round))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.TaskId != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.TaskId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryAggregateResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryAggregateResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryAggregateResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Aggregate.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintQuery(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0xa
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryValidatorStatsRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryValidatorStatsRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryValidatorStatsRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Address) > 0 {
+		i -= len(m.Address)
+		copy(dAtA[i:], m.Address)
+		i = encodeVarintQuery(dAtA, i, uint64(len(m.Address)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryValidatorStatsResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryValidatorStatsResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryValidatorStatsResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Stats.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintQuery(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0xa
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintQuery(dAtA []byte, offset int, v uint64) int {
 	offset -= sovQuery(v)
 	base := offset
@@ -1001,6 +2530,215 @@ func (m *QueryGlobalModelResponse) Size() (n int) {
 	var l int
 	_ = l
 	l = m.Model.Size()
+	n += 1 + l + sovQuery(uint64(l))
+	return n
+}
+
+func (m *QueryRoundRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.TaskId != 0 {
+		n += 1 + sovQuery(uint64(m.TaskId))
+	}
+	if m.Round != 0 {
+		n += 1 + sovQuery(uint64(m.Round))
+	}
+	return n
+}
+
+func (m *QueryRoundResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = m.Round.Size()
+	n += 1 + l + sovQuery(uint64(l))
+	return n
+}
+
+func (m *QueryRoundsRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.TaskId != 0 {
+		n += 1 + sovQuery(uint64(m.TaskId))
+	}
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryRoundsResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if len(m.Rounds) > 0 {
+		for _, e := range m.Rounds {
+			l = e.Size()
+			n += 1 + l + sovQuery(uint64(l))
+		}
+	}
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryUpdatesRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.TaskId != 0 {
+		n += 1 + sovQuery(uint64(m.TaskId))
+	}
+	if m.Round != 0 {
+		n += 1 + sovQuery(uint64(m.Round))
+	}
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryUpdatesResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if len(m.Updates) > 0 {
+		for _, e := range m.Updates {
+			l = e.Size()
+			n += 1 + l + sovQuery(uint64(l))
+		}
+	}
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryUpdateRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.TaskId != 0 {
+		n += 1 + sovQuery(uint64(m.TaskId))
+	}
+	if m.Round != 0 {
+		n += 1 + sovQuery(uint64(m.Round))
+	}
+	l = len(m.Sha256)
+	if l > 0 {
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryUpdateResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = m.Update.Size()
+	n += 1 + l + sovQuery(uint64(l))
+	return n
+}
+
+func (m *QueryRevealsRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.TaskId != 0 {
+		n += 1 + sovQuery(uint64(m.TaskId))
+	}
+	if m.Round != 0 {
+		n += 1 + sovQuery(uint64(m.Round))
+	}
+	return n
+}
+
+func (m *QueryRevealsResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if len(m.Reveals) > 0 {
+		for _, e := range m.Reveals {
+			l = e.Size()
+			n += 1 + l + sovQuery(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *QueryAggregateRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.TaskId != 0 {
+		n += 1 + sovQuery(uint64(m.TaskId))
+	}
+	if m.Round != 0 {
+		n += 1 + sovQuery(uint64(m.Round))
+	}
+	return n
+}
+
+func (m *QueryAggregateResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = m.Aggregate.Size()
+	n += 1 + l + sovQuery(uint64(l))
+	return n
+}
+
+func (m *QueryValidatorStatsRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Address)
+	if l > 0 {
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryValidatorStatsResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = m.Stats.Size()
 	n += 1 + l + sovQuery(uint64(l))
 	return n
 }
@@ -1630,6 +3368,1359 @@ func (m *QueryGlobalModelResponse) Unmarshal(dAtA []byte) error {
 				return io.ErrUnexpectedEOF
 			}
 			if err := m.Model.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryRoundRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryRoundRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryRoundRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TaskId", wireType)
+			}
+			m.TaskId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.TaskId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Round", wireType)
+			}
+			m.Round = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Round |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryRoundResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryRoundResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryRoundResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Round", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Round.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryRoundsRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryRoundsRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryRoundsRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TaskId", wireType)
+			}
+			m.TaskId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.TaskId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageRequest{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryRoundsResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryRoundsResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryRoundsResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Rounds", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Rounds = append(m.Rounds, Round{})
+			if err := m.Rounds[len(m.Rounds)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageResponse{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryUpdatesRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryUpdatesRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryUpdatesRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TaskId", wireType)
+			}
+			m.TaskId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.TaskId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Round", wireType)
+			}
+			m.Round = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Round |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageRequest{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryUpdatesResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryUpdatesResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryUpdatesResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Updates", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Updates = append(m.Updates, UpdateInfo{})
+			if err := m.Updates[len(m.Updates)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageResponse{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryUpdateRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryUpdateRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryUpdateRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TaskId", wireType)
+			}
+			m.TaskId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.TaskId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Round", wireType)
+			}
+			m.Round = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Round |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Sha256", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Sha256 = append(m.Sha256[:0], dAtA[iNdEx:postIndex]...)
+			if m.Sha256 == nil {
+				m.Sha256 = []byte{}
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryUpdateResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryUpdateResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryUpdateResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Update", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Update.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryRevealsRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryRevealsRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryRevealsRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TaskId", wireType)
+			}
+			m.TaskId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.TaskId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Round", wireType)
+			}
+			m.Round = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Round |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryRevealsResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryRevealsResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryRevealsResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reveals", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Reveals = append(m.Reveals, Reveal{})
+			if err := m.Reveals[len(m.Reveals)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryAggregateRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryAggregateRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryAggregateRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TaskId", wireType)
+			}
+			m.TaskId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.TaskId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Round", wireType)
+			}
+			m.Round = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Round |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryAggregateResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryAggregateResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryAggregateResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Aggregate", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Aggregate.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryValidatorStatsRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryValidatorStatsRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryValidatorStatsRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Address", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Address = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryValidatorStatsResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryValidatorStatsResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryValidatorStatsResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Stats", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Stats.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
 				return err
 			}
 			iNdEx = postIndex

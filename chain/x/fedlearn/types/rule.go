@@ -6,6 +6,8 @@ import (
 
 	errorsmod "cosmossdk.io/errors"
 	sdkmath "cosmossdk.io/math"
+
+	"github.com/sabfl/sabfl/chain/x/fedlearn/consensus"
 )
 
 // MicroScale is the fixed-point scale of the rule's decimals on chain: 1.0 = 1_000_000.
@@ -33,6 +35,20 @@ func ParseMicro(s string) (uint64, error) {
 		return 0, fmt.Errorf("%q is too large", s)
 	}
 	return micro.TruncateInt().Uint64(), nil
+}
+
+// TemperatureRule converts the task's rule into the consensus package's fixed-point form.
+func (r AggregationRule) TemperatureRule() (consensus.TemperatureRule, error) {
+	if err := r.Validate(); err != nil {
+		return consensus.TemperatureRule{}, err
+	}
+	if r.TemperatureMode == TEMPERATURE_MODE_FIXED {
+		tau, _ := ParseMicro(r.Temperature)
+		return consensus.TemperatureRule{Mode: consensus.TemperatureFixed, Tau: tau}, nil
+	}
+	multiplier, _ := ParseMicro(r.MadMultiplier)
+	tauMin, _ := ParseMicro(r.TemperatureMin)
+	return consensus.TemperatureRule{Mode: consensus.TemperatureMAD, MadMultiplier: multiplier, TauMin: tauMin}, nil
 }
 
 // Validate checks the rule's mode and that each decimal it needs is a positive micro-unit amount.

@@ -283,60 +283,662 @@ func (m *MsgUpdateParamsResponse) XXX_DiscardUnknown() {
 
 var xxx_messageInfo_MsgUpdateParamsResponse proto.InternalMessageInfo
 
+// MsgSubmitUpdate carries a participant's update Δ_i for round `round` of a task.
+type MsgSubmitUpdate struct {
+	Participant string `protobuf:"bytes,1,opt,name=participant,proto3" json:"participant,omitempty"`
+	TaskId      uint64 `protobuf:"varint,2,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	Round       uint64 `protobuf:"varint,3,opt,name=round,proto3" json:"round,omitempty"`
+	// sha256 must be the sha256 of payload (the update's canonical bytes).
+	Sha256     []byte `protobuf:"bytes,4,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	NumSamples uint64 `protobuf:"varint,5,opt,name=num_samples,json=numSamples,proto3" json:"num_samples,omitempty"`
+	Payload    []byte `protobuf:"bytes,6,opt,name=payload,proto3" json:"payload,omitempty"`
+}
+
+func (m *MsgSubmitUpdate) Reset()         { *m = MsgSubmitUpdate{} }
+func (m *MsgSubmitUpdate) String() string { return proto.CompactTextString(m) }
+func (*MsgSubmitUpdate) ProtoMessage()    {}
+func (*MsgSubmitUpdate) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b30fa3e18156a55d, []int{4}
+}
+func (m *MsgSubmitUpdate) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgSubmitUpdate) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgSubmitUpdate.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgSubmitUpdate) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgSubmitUpdate.Merge(m, src)
+}
+func (m *MsgSubmitUpdate) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgSubmitUpdate) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgSubmitUpdate.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgSubmitUpdate proto.InternalMessageInfo
+
+func (m *MsgSubmitUpdate) GetParticipant() string {
+	if m != nil {
+		return m.Participant
+	}
+	return ""
+}
+
+func (m *MsgSubmitUpdate) GetTaskId() uint64 {
+	if m != nil {
+		return m.TaskId
+	}
+	return 0
+}
+
+func (m *MsgSubmitUpdate) GetRound() uint64 {
+	if m != nil {
+		return m.Round
+	}
+	return 0
+}
+
+func (m *MsgSubmitUpdate) GetSha256() []byte {
+	if m != nil {
+		return m.Sha256
+	}
+	return nil
+}
+
+func (m *MsgSubmitUpdate) GetNumSamples() uint64 {
+	if m != nil {
+		return m.NumSamples
+	}
+	return 0
+}
+
+func (m *MsgSubmitUpdate) GetPayload() []byte {
+	if m != nil {
+		return m.Payload
+	}
+	return nil
+}
+
+type MsgSubmitUpdateResponse struct {
+}
+
+func (m *MsgSubmitUpdateResponse) Reset()         { *m = MsgSubmitUpdateResponse{} }
+func (m *MsgSubmitUpdateResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgSubmitUpdateResponse) ProtoMessage()    {}
+func (*MsgSubmitUpdateResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b30fa3e18156a55d, []int{5}
+}
+func (m *MsgSubmitUpdateResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgSubmitUpdateResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgSubmitUpdateResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgSubmitUpdateResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgSubmitUpdateResponse.Merge(m, src)
+}
+func (m *MsgSubmitUpdateResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgSubmitUpdateResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgSubmitUpdateResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgSubmitUpdateResponse proto.InternalMessageInfo
+
+// MsgCommitLosses commits to a validator's losses: commitment = sha256 of the byte string in
+// docs/protocol.md ("Commitment").
+type MsgCommitLosses struct {
+	Validator  string `protobuf:"bytes,1,opt,name=validator,proto3" json:"validator,omitempty"`
+	TaskId     uint64 `protobuf:"varint,2,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	Round      uint64 `protobuf:"varint,3,opt,name=round,proto3" json:"round,omitempty"`
+	Commitment []byte `protobuf:"bytes,4,opt,name=commitment,proto3" json:"commitment,omitempty"`
+}
+
+func (m *MsgCommitLosses) Reset()         { *m = MsgCommitLosses{} }
+func (m *MsgCommitLosses) String() string { return proto.CompactTextString(m) }
+func (*MsgCommitLosses) ProtoMessage()    {}
+func (*MsgCommitLosses) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b30fa3e18156a55d, []int{6}
+}
+func (m *MsgCommitLosses) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgCommitLosses) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgCommitLosses.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgCommitLosses) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgCommitLosses.Merge(m, src)
+}
+func (m *MsgCommitLosses) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgCommitLosses) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgCommitLosses.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgCommitLosses proto.InternalMessageInfo
+
+func (m *MsgCommitLosses) GetValidator() string {
+	if m != nil {
+		return m.Validator
+	}
+	return ""
+}
+
+func (m *MsgCommitLosses) GetTaskId() uint64 {
+	if m != nil {
+		return m.TaskId
+	}
+	return 0
+}
+
+func (m *MsgCommitLosses) GetRound() uint64 {
+	if m != nil {
+		return m.Round
+	}
+	return 0
+}
+
+func (m *MsgCommitLosses) GetCommitment() []byte {
+	if m != nil {
+		return m.Commitment
+	}
+	return nil
+}
+
+type MsgCommitLossesResponse struct {
+}
+
+func (m *MsgCommitLossesResponse) Reset()         { *m = MsgCommitLossesResponse{} }
+func (m *MsgCommitLossesResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgCommitLossesResponse) ProtoMessage()    {}
+func (*MsgCommitLossesResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b30fa3e18156a55d, []int{7}
+}
+func (m *MsgCommitLossesResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgCommitLossesResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgCommitLossesResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgCommitLossesResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgCommitLossesResponse.Merge(m, src)
+}
+func (m *MsgCommitLossesResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgCommitLossesResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgCommitLossesResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgCommitLossesResponse proto.InternalMessageInfo
+
+// MsgRevealLosses reveals the salt and the losses (micro-units, one per update in ascending hash order).
+type MsgRevealLosses struct {
+	Validator string   `protobuf:"bytes,1,opt,name=validator,proto3" json:"validator,omitempty"`
+	TaskId    uint64   `protobuf:"varint,2,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	Round     uint64   `protobuf:"varint,3,opt,name=round,proto3" json:"round,omitempty"`
+	Salt      []byte   `protobuf:"bytes,4,opt,name=salt,proto3" json:"salt,omitempty"`
+	Losses    []uint64 `protobuf:"varint,5,rep,packed,name=losses,proto3" json:"losses,omitempty"`
+}
+
+func (m *MsgRevealLosses) Reset()         { *m = MsgRevealLosses{} }
+func (m *MsgRevealLosses) String() string { return proto.CompactTextString(m) }
+func (*MsgRevealLosses) ProtoMessage()    {}
+func (*MsgRevealLosses) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b30fa3e18156a55d, []int{8}
+}
+func (m *MsgRevealLosses) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgRevealLosses) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgRevealLosses.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgRevealLosses) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgRevealLosses.Merge(m, src)
+}
+func (m *MsgRevealLosses) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgRevealLosses) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgRevealLosses.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgRevealLosses proto.InternalMessageInfo
+
+func (m *MsgRevealLosses) GetValidator() string {
+	if m != nil {
+		return m.Validator
+	}
+	return ""
+}
+
+func (m *MsgRevealLosses) GetTaskId() uint64 {
+	if m != nil {
+		return m.TaskId
+	}
+	return 0
+}
+
+func (m *MsgRevealLosses) GetRound() uint64 {
+	if m != nil {
+		return m.Round
+	}
+	return 0
+}
+
+func (m *MsgRevealLosses) GetSalt() []byte {
+	if m != nil {
+		return m.Salt
+	}
+	return nil
+}
+
+func (m *MsgRevealLosses) GetLosses() []uint64 {
+	if m != nil {
+		return m.Losses
+	}
+	return nil
+}
+
+type MsgRevealLossesResponse struct {
+}
+
+func (m *MsgRevealLossesResponse) Reset()         { *m = MsgRevealLossesResponse{} }
+func (m *MsgRevealLossesResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgRevealLossesResponse) ProtoMessage()    {}
+func (*MsgRevealLossesResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b30fa3e18156a55d, []int{9}
+}
+func (m *MsgRevealLossesResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgRevealLossesResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgRevealLossesResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgRevealLossesResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgRevealLossesResponse.Merge(m, src)
+}
+func (m *MsgRevealLossesResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgRevealLossesResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgRevealLossesResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgRevealLossesResponse proto.InternalMessageInfo
+
+// MsgSubmitAggregate submits θ_{t+1} = θ_t + Σ w_i Δ_i with the weights it used (scale 1e18, aligned with
+// the round's updates in ascending hash order).
+type MsgSubmitAggregate struct {
+	Miner       string   `protobuf:"bytes,1,opt,name=miner,proto3" json:"miner,omitempty"`
+	TaskId      uint64   `protobuf:"varint,2,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	Round       uint64   `protobuf:"varint,3,opt,name=round,proto3" json:"round,omitempty"`
+	Weights     []uint64 `protobuf:"varint,4,rep,packed,name=weights,proto3" json:"weights,omitempty"`
+	ModelSha256 []byte   `protobuf:"bytes,5,opt,name=model_sha256,json=modelSha256,proto3" json:"model_sha256,omitempty"`
+	Payload     []byte   `protobuf:"bytes,6,opt,name=payload,proto3" json:"payload,omitempty"`
+}
+
+func (m *MsgSubmitAggregate) Reset()         { *m = MsgSubmitAggregate{} }
+func (m *MsgSubmitAggregate) String() string { return proto.CompactTextString(m) }
+func (*MsgSubmitAggregate) ProtoMessage()    {}
+func (*MsgSubmitAggregate) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b30fa3e18156a55d, []int{10}
+}
+func (m *MsgSubmitAggregate) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgSubmitAggregate) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgSubmitAggregate.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgSubmitAggregate) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgSubmitAggregate.Merge(m, src)
+}
+func (m *MsgSubmitAggregate) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgSubmitAggregate) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgSubmitAggregate.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgSubmitAggregate proto.InternalMessageInfo
+
+func (m *MsgSubmitAggregate) GetMiner() string {
+	if m != nil {
+		return m.Miner
+	}
+	return ""
+}
+
+func (m *MsgSubmitAggregate) GetTaskId() uint64 {
+	if m != nil {
+		return m.TaskId
+	}
+	return 0
+}
+
+func (m *MsgSubmitAggregate) GetRound() uint64 {
+	if m != nil {
+		return m.Round
+	}
+	return 0
+}
+
+func (m *MsgSubmitAggregate) GetWeights() []uint64 {
+	if m != nil {
+		return m.Weights
+	}
+	return nil
+}
+
+func (m *MsgSubmitAggregate) GetModelSha256() []byte {
+	if m != nil {
+		return m.ModelSha256
+	}
+	return nil
+}
+
+func (m *MsgSubmitAggregate) GetPayload() []byte {
+	if m != nil {
+		return m.Payload
+	}
+	return nil
+}
+
+type MsgSubmitAggregateResponse struct {
+}
+
+func (m *MsgSubmitAggregateResponse) Reset()         { *m = MsgSubmitAggregateResponse{} }
+func (m *MsgSubmitAggregateResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgSubmitAggregateResponse) ProtoMessage()    {}
+func (*MsgSubmitAggregateResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b30fa3e18156a55d, []int{11}
+}
+func (m *MsgSubmitAggregateResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgSubmitAggregateResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgSubmitAggregateResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgSubmitAggregateResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgSubmitAggregateResponse.Merge(m, src)
+}
+func (m *MsgSubmitAggregateResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgSubmitAggregateResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgSubmitAggregateResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgSubmitAggregateResponse proto.InternalMessageInfo
+
+// MsgAttestAggregate attests the hash of the aggregate the validator recomputed from the on-chain weights.
+type MsgAttestAggregate struct {
+	Validator   string `protobuf:"bytes,1,opt,name=validator,proto3" json:"validator,omitempty"`
+	TaskId      uint64 `protobuf:"varint,2,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	Round       uint64 `protobuf:"varint,3,opt,name=round,proto3" json:"round,omitempty"`
+	ModelSha256 []byte `protobuf:"bytes,4,opt,name=model_sha256,json=modelSha256,proto3" json:"model_sha256,omitempty"`
+}
+
+func (m *MsgAttestAggregate) Reset()         { *m = MsgAttestAggregate{} }
+func (m *MsgAttestAggregate) String() string { return proto.CompactTextString(m) }
+func (*MsgAttestAggregate) ProtoMessage()    {}
+func (*MsgAttestAggregate) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b30fa3e18156a55d, []int{12}
+}
+func (m *MsgAttestAggregate) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgAttestAggregate) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgAttestAggregate.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgAttestAggregate) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgAttestAggregate.Merge(m, src)
+}
+func (m *MsgAttestAggregate) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgAttestAggregate) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgAttestAggregate.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgAttestAggregate proto.InternalMessageInfo
+
+func (m *MsgAttestAggregate) GetValidator() string {
+	if m != nil {
+		return m.Validator
+	}
+	return ""
+}
+
+func (m *MsgAttestAggregate) GetTaskId() uint64 {
+	if m != nil {
+		return m.TaskId
+	}
+	return 0
+}
+
+func (m *MsgAttestAggregate) GetRound() uint64 {
+	if m != nil {
+		return m.Round
+	}
+	return 0
+}
+
+func (m *MsgAttestAggregate) GetModelSha256() []byte {
+	if m != nil {
+		return m.ModelSha256
+	}
+	return nil
+}
+
+type MsgAttestAggregateResponse struct {
+}
+
+func (m *MsgAttestAggregateResponse) Reset()         { *m = MsgAttestAggregateResponse{} }
+func (m *MsgAttestAggregateResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgAttestAggregateResponse) ProtoMessage()    {}
+func (*MsgAttestAggregateResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_b30fa3e18156a55d, []int{13}
+}
+func (m *MsgAttestAggregateResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgAttestAggregateResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgAttestAggregateResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgAttestAggregateResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgAttestAggregateResponse.Merge(m, src)
+}
+func (m *MsgAttestAggregateResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgAttestAggregateResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgAttestAggregateResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgAttestAggregateResponse proto.InternalMessageInfo
+
 func init() {
 	proto.RegisterType((*MsgCreateTask)(nil), "sabfl.fedlearn.v1.MsgCreateTask")
 	proto.RegisterType((*MsgCreateTaskResponse)(nil), "sabfl.fedlearn.v1.MsgCreateTaskResponse")
 	proto.RegisterType((*MsgUpdateParams)(nil), "sabfl.fedlearn.v1.MsgUpdateParams")
 	proto.RegisterType((*MsgUpdateParamsResponse)(nil), "sabfl.fedlearn.v1.MsgUpdateParamsResponse")
+	proto.RegisterType((*MsgSubmitUpdate)(nil), "sabfl.fedlearn.v1.MsgSubmitUpdate")
+	proto.RegisterType((*MsgSubmitUpdateResponse)(nil), "sabfl.fedlearn.v1.MsgSubmitUpdateResponse")
+	proto.RegisterType((*MsgCommitLosses)(nil), "sabfl.fedlearn.v1.MsgCommitLosses")
+	proto.RegisterType((*MsgCommitLossesResponse)(nil), "sabfl.fedlearn.v1.MsgCommitLossesResponse")
+	proto.RegisterType((*MsgRevealLosses)(nil), "sabfl.fedlearn.v1.MsgRevealLosses")
+	proto.RegisterType((*MsgRevealLossesResponse)(nil), "sabfl.fedlearn.v1.MsgRevealLossesResponse")
+	proto.RegisterType((*MsgSubmitAggregate)(nil), "sabfl.fedlearn.v1.MsgSubmitAggregate")
+	proto.RegisterType((*MsgSubmitAggregateResponse)(nil), "sabfl.fedlearn.v1.MsgSubmitAggregateResponse")
+	proto.RegisterType((*MsgAttestAggregate)(nil), "sabfl.fedlearn.v1.MsgAttestAggregate")
+	proto.RegisterType((*MsgAttestAggregateResponse)(nil), "sabfl.fedlearn.v1.MsgAttestAggregateResponse")
 }
 
 func init() { proto.RegisterFile("sabfl/fedlearn/v1/tx.proto", fileDescriptor_b30fa3e18156a55d) }
 
 var fileDescriptor_b30fa3e18156a55d = []byte{
-	// 684 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x84, 0x54, 0xcf, 0x4b, 0x1b, 0x4d,
-	0x18, 0xce, 0x7e, 0xc6, 0xf8, 0x65, 0x3e, 0xf3, 0x15, 0x07, 0xc5, 0x35, 0xb4, 0xeb, 0x92, 0x52,
-	0x08, 0x01, 0x77, 0x4d, 0xa4, 0x1e, 0xa4, 0x17, 0xe3, 0xa1, 0x14, 0x1a, 0x90, 0xb5, 0x85, 0xd2,
-	0x43, 0x97, 0xc9, 0xee, 0x38, 0x19, 0xcc, 0xee, 0x2c, 0x33, 0xb3, 0x12, 0x3d, 0x95, 0x1e, 0x7b,
-	0xea, 0x9f, 0xe1, 0xd1, 0x43, 0x8f, 0x3d, 0x17, 0x8f, 0xd2, 0x53, 0x4f, 0xa5, 0xe8, 0xc1, 0x7f,
-	0xa3, 0xcc, 0xec, 0xae, 0x66, 0x6b, 0xc0, 0xcb, 0x90, 0x79, 0x9f, 0xe7, 0xfd, 0xf1, 0xbc, 0xf3,
-	0x64, 0x41, 0x53, 0xa0, 0xe1, 0xe1, 0xd8, 0x3d, 0xc4, 0xe1, 0x18, 0x23, 0x1e, 0xbb, 0xc7, 0x5d,
-	0x57, 0x4e, 0x9c, 0x84, 0x33, 0xc9, 0xe0, 0x92, 0xc6, 0x9c, 0x02, 0x73, 0x8e, 0xbb, 0xcd, 0x25,
-	0x14, 0xd1, 0x98, 0xb9, 0xfa, 0xcc, 0x58, 0x4d, 0x2b, 0x60, 0x22, 0x62, 0xc2, 0x1d, 0x22, 0x81,
-	0xdd, 0xe3, 0xee, 0x10, 0x4b, 0xd4, 0x75, 0x03, 0x46, 0xe3, 0x1c, 0x5f, 0xcd, 0xf1, 0x48, 0x10,
-	0x55, 0x3d, 0x12, 0x24, 0x07, 0xd6, 0x32, 0xc0, 0xd7, 0x37, 0x37, 0xbb, 0xe4, 0xd0, 0x32, 0x61,
-	0x84, 0x65, 0x71, 0xf5, 0xab, 0xe8, 0x74, 0x7f, 0xd6, 0x04, 0x71, 0x14, 0x15, 0x59, 0x8f, 0x67,
-	0x68, 0x41, 0xe2, 0x28, 0x43, 0x5b, 0x67, 0x55, 0xd0, 0x18, 0x08, 0xb2, 0xc7, 0x31, 0x92, 0xf8,
-	0x0d, 0x12, 0x47, 0xb0, 0x07, 0x16, 0x02, 0x75, 0x63, 0xdc, 0x34, 0x6c, 0xa3, 0x5d, 0xef, 0x9b,
-	0x3f, 0xbe, 0x6e, 0x2c, 0xe7, 0x83, 0xec, 0x86, 0x21, 0xc7, 0x42, 0x1c, 0x48, 0x4e, 0x63, 0xe2,
-	0x15, 0x44, 0xf8, 0x04, 0x80, 0x88, 0x85, 0x78, 0xec, 0x8b, 0x04, 0x07, 0xe6, 0x3f, 0x2a, 0xcd,
-	0xab, 0xeb, 0xc8, 0x41, 0x82, 0x03, 0xb8, 0x09, 0x96, 0x69, 0x4c, 0x25, 0x45, 0x63, 0x3f, 0xa7,
-	0x8d, 0x50, 0xef, 0xf9, 0xb6, 0x39, 0x67, 0x1b, 0xed, 0x45, 0x0f, 0xe6, 0xd8, 0x40, 0xf3, 0x35,
-	0x02, 0x9f, 0x82, 0x46, 0x29, 0xc3, 0xac, 0x6a, 0xea, 0xe2, 0x34, 0x55, 0x75, 0x8d, 0xd3, 0xc8,
-	0xe7, 0x2c, 0x8d, 0x43, 0x61, 0xce, 0xdb, 0x46, 0xbb, 0xea, 0xd5, 0xe3, 0x34, 0xf2, 0x74, 0x00,
-	0x3e, 0x03, 0xff, 0x07, 0x2c, 0x8a, 0xa8, 0x94, 0x18, 0xfb, 0x82, 0x9e, 0x62, 0xb3, 0x66, 0x1b,
-	0xed, 0x86, 0xd7, 0xb8, 0x8d, 0x1e, 0xd0, 0x53, 0x0c, 0x77, 0x41, 0x95, 0xa7, 0x63, 0x6c, 0x2e,
-	0xd8, 0x46, 0xfb, 0xbf, 0x5e, 0xcb, 0xb9, 0xf7, 0xbc, 0xce, 0x2e, 0x21, 0x1c, 0x13, 0x24, 0x29,
-	0x8b, 0xbd, 0x74, 0x8c, 0xfb, 0xf5, 0x8b, 0x5f, 0xeb, 0x95, 0xb3, 0x9b, 0xf3, 0x8e, 0xe1, 0xe9,
-	0x54, 0xd8, 0x07, 0xb5, 0x64, 0x84, 0x04, 0x16, 0xe6, 0xbf, 0xba, 0xc8, 0xfa, 0x8c, 0x22, 0xfb,
-	0x8a, 0xf0, 0x1a, 0xc7, 0x44, 0x8e, 0xc4, 0x74, 0x85, 0x3c, 0x13, 0x76, 0xc1, 0x4a, 0x84, 0x26,
-	0x7e, 0x9a, 0x84, 0x48, 0x62, 0xe1, 0x27, 0x98, 0x67, 0xc2, 0xcc, 0xba, 0x1e, 0x1a, 0x46, 0x68,
-	0xf2, 0x36, 0xc3, 0xf6, 0x31, 0xd7, 0x0a, 0xe1, 0x0b, 0x50, 0x1b, 0xa6, 0x21, 0xc1, 0xd2, 0x04,
-	0xba, 0xed, 0x9a, 0x93, 0xbf, 0x92, 0x32, 0x9d, 0x93, 0x9b, 0xce, 0xd9, 0x63, 0x34, 0x2e, 0x35,
-	0xcc, 0x72, 0x76, 0xdc, 0x4f, 0x37, 0xe7, 0x9d, 0xe2, 0x05, 0x3f, 0xdf, 0x9c, 0x77, 0x72, 0x23,
-	0x4d, 0xee, 0xac, 0x52, 0x32, 0x46, 0x6b, 0x13, 0xac, 0x94, 0x02, 0x1e, 0x16, 0x09, 0x8b, 0x05,
-	0x86, 0xab, 0x60, 0x41, 0x39, 0xca, 0xa7, 0xa1, 0x76, 0x4c, 0xd5, 0xab, 0xa9, 0xeb, 0xab, 0xb0,
-	0xf5, 0xcd, 0x00, 0x8f, 0x06, 0x82, 0x64, 0x73, 0xef, 0x6b, 0x53, 0xc2, 0x6d, 0x50, 0x47, 0xa9,
-	0x1c, 0x31, 0x4e, 0xe5, 0xc9, 0x83, 0x06, 0xbb, 0xa3, 0x2a, 0xb1, 0x99, 0xad, 0xb5, 0xbd, 0x94,
-	0xd8, 0x19, 0x3b, 0xd6, 0x84, 0xf2, 0x76, 0x75, 0x68, 0x67, 0x4b, 0x89, 0xbd, 0xab, 0xa6, 0xe4,
-	0xda, 0xb3, 0xe4, 0x4e, 0x8f, 0xda, 0x5a, 0x03, 0xab, 0x7f, 0x85, 0x0a, 0xc9, 0xbd, 0xef, 0x06,
-	0x98, 0x1b, 0x08, 0x02, 0xdf, 0x01, 0x30, 0xf5, 0xd7, 0xb1, 0x67, 0xcc, 0x54, 0x5a, 0x59, 0xb3,
-	0xfd, 0x10, 0xe3, 0x76, 0xa9, 0x1f, 0xc0, 0x62, 0x69, 0x6f, 0xad, 0xd9, 0x99, 0xd3, 0x9c, 0x66,
-	0xe7, 0x61, 0x4e, 0x51, 0xbf, 0x39, 0xff, 0x51, 0x2d, 0xa8, 0xff, 0xf2, 0xe2, 0xca, 0x32, 0x2e,
-	0xaf, 0x2c, 0xe3, 0xf7, 0x95, 0x65, 0x7c, 0xb9, 0xb6, 0x2a, 0x97, 0xd7, 0x56, 0xe5, 0xe7, 0xb5,
-	0x55, 0x79, 0xbf, 0x41, 0xa8, 0x1c, 0xa5, 0x43, 0x27, 0x60, 0x91, 0x9b, 0xad, 0x2a, 0x3b, 0x83,
-	0x11, 0xa2, 0xf1, 0xf4, 0xda, 0xe4, 0x49, 0x82, 0xc5, 0xb0, 0xa6, 0xbf, 0x27, 0x5b, 0x7f, 0x02,
-	0x00, 0x00, 0xff, 0xff, 0x9e, 0xd6, 0x1c, 0x85, 0x3b, 0x05, 0x00, 0x00,
+	// 1058 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xbc, 0x56, 0x3d, 0x6f, 0x1b, 0x37,
+	0x18, 0xf6, 0xd9, 0xfa, 0xa8, 0x68, 0xb9, 0x41, 0x08, 0xa7, 0x3e, 0x0b, 0xa9, 0xac, 0x2a, 0x08,
+	0x20, 0x18, 0xf0, 0x5d, 0xa4, 0x20, 0x1e, 0x84, 0x2e, 0xb6, 0x87, 0xa2, 0x40, 0x0c, 0x18, 0xa7,
+	0x16, 0x28, 0x3a, 0x54, 0xa0, 0x74, 0xcc, 0x89, 0xc8, 0x7d, 0xe1, 0xc8, 0x53, 0xed, 0x4c, 0x45,
+	0x87, 0x0e, 0x9d, 0xfa, 0x33, 0x32, 0x7a, 0xe8, 0xd0, 0xa1, 0x3f, 0x20, 0x4b, 0x81, 0xa0, 0x43,
+	0xd1, 0x2e, 0x45, 0x61, 0x0f, 0xfe, 0x17, 0x45, 0x41, 0xf2, 0xee, 0xcc, 0x93, 0xee, 0x2a, 0x67,
+	0xc9, 0x22, 0x88, 0xef, 0xfb, 0xf0, 0x25, 0x9f, 0x87, 0xcf, 0x4b, 0x1e, 0x68, 0x51, 0x34, 0x79,
+	0xe1, 0x9a, 0x2f, 0xb0, 0xed, 0x62, 0x14, 0xf9, 0xe6, 0xbc, 0x6f, 0xb2, 0x73, 0x23, 0x8c, 0x02,
+	0x16, 0xc0, 0xfb, 0x22, 0x67, 0xa4, 0x39, 0x63, 0xde, 0x6f, 0xdd, 0x47, 0x1e, 0xf1, 0x03, 0x53,
+	0xfc, 0x4a, 0x54, 0xab, 0x3d, 0x0d, 0xa8, 0x17, 0x50, 0x73, 0x82, 0x28, 0x36, 0xe7, 0xfd, 0x09,
+	0x66, 0xa8, 0x6f, 0x4e, 0x03, 0xe2, 0x27, 0xf9, 0x9d, 0x24, 0xef, 0x51, 0x87, 0x57, 0xf7, 0xa8,
+	0x93, 0x24, 0x76, 0x65, 0x62, 0x2c, 0x46, 0xa6, 0x1c, 0x24, 0xa9, 0x6d, 0x27, 0x70, 0x02, 0x19,
+	0xe7, 0xff, 0xd2, 0x95, 0x96, 0xf7, 0x1a, 0xa2, 0x08, 0x79, 0xe9, 0xac, 0x87, 0x05, 0x5c, 0x10,
+	0x7d, 0x29, 0xb3, 0xdd, 0xd7, 0x15, 0xb0, 0x75, 0x4a, 0x9d, 0x93, 0x08, 0x23, 0x86, 0xbf, 0x40,
+	0xf4, 0x25, 0x1c, 0x80, 0xfa, 0x94, 0x8f, 0x82, 0x48, 0xd7, 0x3a, 0x5a, 0xaf, 0x71, 0xac, 0xff,
+	0xfe, 0xf3, 0xc1, 0x76, 0xb2, 0x91, 0x23, 0xdb, 0x8e, 0x30, 0xa5, 0x23, 0x16, 0x11, 0xdf, 0xb1,
+	0x52, 0x20, 0xfc, 0x18, 0x00, 0x2f, 0xb0, 0xb1, 0x3b, 0xa6, 0x21, 0x9e, 0xea, 0xeb, 0x7c, 0x9a,
+	0xd5, 0x10, 0x91, 0x51, 0x88, 0xa7, 0xf0, 0x09, 0xd8, 0x26, 0x3e, 0x61, 0x04, 0xb9, 0xe3, 0x04,
+	0x36, 0x43, 0x83, 0x67, 0x87, 0xfa, 0x46, 0x47, 0xeb, 0x35, 0x2d, 0x98, 0xe4, 0x4e, 0x05, 0x5e,
+	0x64, 0xe0, 0x23, 0xb0, 0x95, 0x9b, 0xa1, 0x57, 0x04, 0xb4, 0xa9, 0x42, 0xf9, 0xaa, 0x7e, 0xec,
+	0x8d, 0xa3, 0x20, 0xf6, 0x6d, 0xaa, 0x57, 0x3b, 0x5a, 0xaf, 0x62, 0x35, 0xfc, 0xd8, 0xb3, 0x44,
+	0x00, 0x3e, 0x06, 0x1f, 0x4e, 0x03, 0xcf, 0x23, 0x8c, 0x61, 0x3c, 0xa6, 0xe4, 0x15, 0xd6, 0x6b,
+	0x1d, 0xad, 0xb7, 0x65, 0x6d, 0x65, 0xd1, 0x11, 0x79, 0x85, 0xe1, 0x11, 0xa8, 0x44, 0xb1, 0x8b,
+	0xf5, 0x7a, 0x47, 0xeb, 0x6d, 0x0e, 0xba, 0xc6, 0xd2, 0xf1, 0x1a, 0x47, 0x8e, 0x13, 0x61, 0x07,
+	0x31, 0x12, 0xf8, 0x56, 0xec, 0xe2, 0xe3, 0xc6, 0x9b, 0xbf, 0xf7, 0xd6, 0x5e, 0xdf, 0x5c, 0xee,
+	0x6b, 0x96, 0x98, 0x0a, 0x8f, 0x41, 0x2d, 0x9c, 0x21, 0x8a, 0xa9, 0xfe, 0x81, 0x28, 0xb2, 0x57,
+	0x50, 0xe4, 0x8c, 0x03, 0x9e, 0x63, 0xdf, 0x61, 0x33, 0xaa, 0x56, 0x48, 0x66, 0xc2, 0x3e, 0x78,
+	0xe0, 0xa1, 0xf3, 0x71, 0x1c, 0xda, 0x88, 0x61, 0x3a, 0x0e, 0x71, 0x24, 0x89, 0xe9, 0x0d, 0xb1,
+	0x69, 0xe8, 0xa1, 0xf3, 0x2f, 0x65, 0xee, 0x0c, 0x47, 0x82, 0x21, 0xfc, 0x14, 0xd4, 0x26, 0xb1,
+	0xed, 0x60, 0xa6, 0x03, 0xb1, 0xec, 0xae, 0x91, 0x9c, 0x12, 0x37, 0x9d, 0x91, 0x98, 0xce, 0x38,
+	0x09, 0x88, 0x9f, 0x5b, 0x50, 0xce, 0x19, 0x9a, 0xdf, 0xdf, 0x5c, 0xee, 0xa7, 0x27, 0xf8, 0xe3,
+	0xcd, 0xe5, 0x7e, 0x62, 0xa4, 0xf3, 0x5b, 0xab, 0xe4, 0x8c, 0xd1, 0x7d, 0x02, 0x1e, 0xe4, 0x02,
+	0x16, 0xa6, 0x61, 0xe0, 0x53, 0x0c, 0x77, 0x40, 0x9d, 0x3b, 0x6a, 0x4c, 0x6c, 0xe1, 0x98, 0x8a,
+	0x55, 0xe3, 0xc3, 0xcf, 0xed, 0xee, 0xaf, 0x1a, 0xb8, 0x77, 0x4a, 0x1d, 0xb9, 0xef, 0x33, 0x61,
+	0x4a, 0x78, 0x08, 0x1a, 0x28, 0x66, 0xb3, 0x20, 0x22, 0xec, 0x62, 0xa5, 0xc1, 0x6e, 0xa1, 0x9c,
+	0xac, 0xb4, 0xb5, 0xb0, 0x17, 0x27, 0x5b, 0xa0, 0xb1, 0x00, 0xe4, 0xd5, 0x15, 0xa1, 0xe1, 0x53,
+	0x4e, 0xf6, 0xb6, 0x1a, 0xa7, 0xdb, 0x29, 0xa2, 0xab, 0x6e, 0xb5, 0xbb, 0x0b, 0x76, 0x16, 0x42,
+	0x29, 0xe5, 0xee, 0x0f, 0xeb, 0x82, 0xd9, 0x28, 0x9e, 0x78, 0x84, 0x49, 0x04, 0x1c, 0x82, 0xcd,
+	0x10, 0x45, 0x8c, 0x4c, 0x49, 0x88, 0x7c, 0xb6, 0x92, 0x9b, 0x0a, 0x56, 0x25, 0x5c, 0x57, 0x25,
+	0x84, 0xdb, 0xa0, 0x2a, 0x6d, 0xb0, 0x21, 0xc2, 0x72, 0x00, 0x3f, 0x02, 0xb5, 0xa4, 0x85, 0x64,
+	0x5f, 0x24, 0x23, 0xb8, 0x07, 0x36, 0x79, 0x47, 0x50, 0xe4, 0x85, 0x2e, 0x4e, 0x5b, 0x82, 0x37,
+	0xc9, 0x48, 0x46, 0xa0, 0x0e, 0xea, 0x21, 0xba, 0x70, 0x03, 0x64, 0x8b, 0x66, 0x68, 0x5a, 0xe9,
+	0x70, 0xf8, 0x8c, 0x2b, 0xa4, 0xee, 0xa9, 0x54, 0x23, 0x95, 0x74, 0xa2, 0x91, 0x1a, 0xca, 0x34,
+	0xfa, 0x4d, 0x9e, 0xfe, 0x89, 0xe8, 0xb6, 0xe7, 0x01, 0xe5, 0x2e, 0x3f, 0x04, 0x8d, 0x39, 0x72,
+	0x89, 0x7d, 0xa7, 0xeb, 0xe5, 0x16, 0xfa, 0xae, 0xfa, 0xb4, 0x01, 0x90, 0x4d, 0xee, 0x61, 0x9f,
+	0x25, 0x1a, 0x29, 0x91, 0xc4, 0x0e, 0x59, 0xf9, 0x52, 0xaa, 0xea, 0xde, 0x13, 0xaa, 0x6a, 0x28,
+	0xa3, 0xfa, 0x97, 0xa4, 0x6a, 0xe1, 0x39, 0x46, 0xee, 0xfb, 0xa5, 0x0a, 0x41, 0x85, 0x22, 0x37,
+	0x25, 0x29, 0xfe, 0x73, 0x7b, 0xb8, 0x62, 0x13, 0x7a, 0xb5, 0xb3, 0xc1, 0x2b, 0xc8, 0xd1, 0x9d,
+	0x69, 0xab, 0x3c, 0x12, 0xda, 0x6a, 0x28, 0xa3, 0xfd, 0xaf, 0x06, 0x60, 0x76, 0xfa, 0xe9, 0x2d,
+	0x89, 0xa1, 0x01, 0xaa, 0x1e, 0xf1, 0xf1, 0x6a, 0xd6, 0x12, 0xf6, 0xae, 0x8c, 0x75, 0x50, 0xff,
+	0x16, 0x13, 0x67, 0xc6, 0xa8, 0x5e, 0x11, 0xf4, 0xd2, 0x21, 0xfc, 0x04, 0x34, 0x73, 0xef, 0x4b,
+	0x55, 0x68, 0xb2, 0xe9, 0x29, 0x0f, 0x4b, 0x79, 0x03, 0x0c, 0xb8, 0x38, 0x72, 0x47, 0x5c, 0x98,
+	0x47, 0xe5, 0xd6, 0xcf, 0x98, 0x76, 0x1f, 0x82, 0xd6, 0x72, 0x34, 0x93, 0xe7, 0x0f, 0x29, 0xcf,
+	0x11, 0x63, 0x98, 0x2a, 0xf2, 0xbc, 0x27, 0x63, 0x2c, 0x8a, 0x51, 0x59, 0x12, 0x63, 0x78, 0xb8,
+	0xec, 0x87, 0x42, 0xda, 0x0b, 0x0c, 0x12, 0xda, 0x0b, 0xd1, 0x94, 0xf6, 0xe0, 0x97, 0x2a, 0xd8,
+	0x38, 0xa5, 0x0e, 0xfc, 0x0a, 0x00, 0xe5, 0xb3, 0xa2, 0x53, 0x70, 0x5f, 0xe7, 0x9e, 0x93, 0x56,
+	0x6f, 0x15, 0x22, 0x7b, 0x70, 0xbe, 0x01, 0xcd, 0xdc, 0xcd, 0xdb, 0x2d, 0x9e, 0xa9, 0x62, 0x5a,
+	0xfb, 0xab, 0x31, 0x6a, 0xfd, 0xdc, 0xad, 0x55, 0x52, 0x5f, 0xc5, 0x94, 0xd5, 0x2f, 0xba, 0x2e,
+	0x78, 0xfd, 0xdc, 0x55, 0x51, 0x52, 0x5f, 0xc5, 0x94, 0xd5, 0x2f, 0xea, 0x4b, 0xe8, 0x80, 0x7b,
+	0x8b, 0x3d, 0xf9, 0xf8, 0xff, 0xe8, 0x67, 0xb0, 0xd6, 0xc1, 0x9d, 0x60, 0xea, 0x42, 0x8b, 0xee,
+	0x2e, 0x59, 0x68, 0x01, 0x56, 0xb6, 0x50, 0x89, 0xa7, 0xb8, 0x62, 0xb9, 0xaf, 0x88, 0x12, 0xc5,
+	0x54, 0x4c, 0x99, 0x62, 0x45, 0xef, 0x79, 0xab, 0xfa, 0x1d, 0xff, 0x5c, 0x38, 0xfe, 0xec, 0xcd,
+	0x55, 0x5b, 0x7b, 0x7b, 0xd5, 0xd6, 0xfe, 0xb9, 0x6a, 0x6b, 0x3f, 0x5d, 0xb7, 0xd7, 0xde, 0x5e,
+	0xb7, 0xd7, 0xfe, 0xbc, 0x6e, 0xaf, 0x7d, 0x7d, 0xe0, 0x10, 0x36, 0x8b, 0x27, 0xc6, 0x34, 0xf0,
+	0x4c, 0xd9, 0x22, 0xf2, 0x77, 0x3a, 0x43, 0xc4, 0x57, 0xdb, 0x85, 0x5d, 0x84, 0x98, 0x4e, 0x6a,
+	0xe2, 0xeb, 0xfa, 0xe9, 0x7f, 0x01, 0x00, 0x00, 0xff, 0xff, 0x38, 0xf7, 0x09, 0xa2, 0x49, 0x0c,
+	0x00, 0x00,
 }
 
 // Reference imports to suppress errors if they are not otherwise used.
@@ -353,6 +955,16 @@ const _ = grpc.SupportPackageIsVersion4
 type MsgClient interface {
 	// CreateTask creates a task and escrows its reward budget in the module account.
 	CreateTask(ctx context.Context, in *MsgCreateTask, opts ...grpc.CallOption) (*MsgCreateTaskResponse, error)
+	// SubmitUpdate submits a participant's model update for the current round (SUBMIT phase).
+	SubmitUpdate(ctx context.Context, in *MsgSubmitUpdate, opts ...grpc.CallOption) (*MsgSubmitUpdateResponse, error)
+	// CommitLosses commits a committee member to its losses (COMMIT phase).
+	CommitLosses(ctx context.Context, in *MsgCommitLosses, opts ...grpc.CallOption) (*MsgCommitLossesResponse, error)
+	// RevealLosses reveals the committed losses (REVEAL phase).
+	RevealLosses(ctx context.Context, in *MsgRevealLosses, opts ...grpc.CallOption) (*MsgRevealLossesResponse, error)
+	// SubmitAggregate submits the current miner's aggregate (AGGREGATE phase).
+	SubmitAggregate(ctx context.Context, in *MsgSubmitAggregate, opts ...grpc.CallOption) (*MsgSubmitAggregateResponse, error)
+	// AttestAggregate attests the hash of the aggregate a committee member recomputed (ATTEST phase).
+	AttestAggregate(ctx context.Context, in *MsgAttestAggregate, opts ...grpc.CallOption) (*MsgAttestAggregateResponse, error)
 	// UpdateParams changes the module parameters (authority only).
 	UpdateParams(ctx context.Context, in *MsgUpdateParams, opts ...grpc.CallOption) (*MsgUpdateParamsResponse, error)
 }
@@ -374,6 +986,51 @@ func (c *msgClient) CreateTask(ctx context.Context, in *MsgCreateTask, opts ...g
 	return out, nil
 }
 
+func (c *msgClient) SubmitUpdate(ctx context.Context, in *MsgSubmitUpdate, opts ...grpc.CallOption) (*MsgSubmitUpdateResponse, error) {
+	out := new(MsgSubmitUpdateResponse)
+	err := c.cc.Invoke(ctx, "/sabfl.fedlearn.v1.Msg/SubmitUpdate", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) CommitLosses(ctx context.Context, in *MsgCommitLosses, opts ...grpc.CallOption) (*MsgCommitLossesResponse, error) {
+	out := new(MsgCommitLossesResponse)
+	err := c.cc.Invoke(ctx, "/sabfl.fedlearn.v1.Msg/CommitLosses", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) RevealLosses(ctx context.Context, in *MsgRevealLosses, opts ...grpc.CallOption) (*MsgRevealLossesResponse, error) {
+	out := new(MsgRevealLossesResponse)
+	err := c.cc.Invoke(ctx, "/sabfl.fedlearn.v1.Msg/RevealLosses", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) SubmitAggregate(ctx context.Context, in *MsgSubmitAggregate, opts ...grpc.CallOption) (*MsgSubmitAggregateResponse, error) {
+	out := new(MsgSubmitAggregateResponse)
+	err := c.cc.Invoke(ctx, "/sabfl.fedlearn.v1.Msg/SubmitAggregate", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) AttestAggregate(ctx context.Context, in *MsgAttestAggregate, opts ...grpc.CallOption) (*MsgAttestAggregateResponse, error) {
+	out := new(MsgAttestAggregateResponse)
+	err := c.cc.Invoke(ctx, "/sabfl.fedlearn.v1.Msg/AttestAggregate", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *msgClient) UpdateParams(ctx context.Context, in *MsgUpdateParams, opts ...grpc.CallOption) (*MsgUpdateParamsResponse, error) {
 	out := new(MsgUpdateParamsResponse)
 	err := c.cc.Invoke(ctx, "/sabfl.fedlearn.v1.Msg/UpdateParams", in, out, opts...)
@@ -387,6 +1044,16 @@ func (c *msgClient) UpdateParams(ctx context.Context, in *MsgUpdateParams, opts 
 type MsgServer interface {
 	// CreateTask creates a task and escrows its reward budget in the module account.
 	CreateTask(context.Context, *MsgCreateTask) (*MsgCreateTaskResponse, error)
+	// SubmitUpdate submits a participant's model update for the current round (SUBMIT phase).
+	SubmitUpdate(context.Context, *MsgSubmitUpdate) (*MsgSubmitUpdateResponse, error)
+	// CommitLosses commits a committee member to its losses (COMMIT phase).
+	CommitLosses(context.Context, *MsgCommitLosses) (*MsgCommitLossesResponse, error)
+	// RevealLosses reveals the committed losses (REVEAL phase).
+	RevealLosses(context.Context, *MsgRevealLosses) (*MsgRevealLossesResponse, error)
+	// SubmitAggregate submits the current miner's aggregate (AGGREGATE phase).
+	SubmitAggregate(context.Context, *MsgSubmitAggregate) (*MsgSubmitAggregateResponse, error)
+	// AttestAggregate attests the hash of the aggregate a committee member recomputed (ATTEST phase).
+	AttestAggregate(context.Context, *MsgAttestAggregate) (*MsgAttestAggregateResponse, error)
 	// UpdateParams changes the module parameters (authority only).
 	UpdateParams(context.Context, *MsgUpdateParams) (*MsgUpdateParamsResponse, error)
 }
@@ -397,6 +1064,21 @@ type UnimplementedMsgServer struct {
 
 func (*UnimplementedMsgServer) CreateTask(ctx context.Context, req *MsgCreateTask) (*MsgCreateTaskResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method CreateTask not implemented")
+}
+func (*UnimplementedMsgServer) SubmitUpdate(ctx context.Context, req *MsgSubmitUpdate) (*MsgSubmitUpdateResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method SubmitUpdate not implemented")
+}
+func (*UnimplementedMsgServer) CommitLosses(ctx context.Context, req *MsgCommitLosses) (*MsgCommitLossesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CommitLosses not implemented")
+}
+func (*UnimplementedMsgServer) RevealLosses(ctx context.Context, req *MsgRevealLosses) (*MsgRevealLossesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RevealLosses not implemented")
+}
+func (*UnimplementedMsgServer) SubmitAggregate(ctx context.Context, req *MsgSubmitAggregate) (*MsgSubmitAggregateResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method SubmitAggregate not implemented")
+}
+func (*UnimplementedMsgServer) AttestAggregate(ctx context.Context, req *MsgAttestAggregate) (*MsgAttestAggregateResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method AttestAggregate not implemented")
 }
 func (*UnimplementedMsgServer) UpdateParams(ctx context.Context, req *MsgUpdateParams) (*MsgUpdateParamsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method UpdateParams not implemented")
@@ -420,6 +1102,96 @@ func _Msg_CreateTask_Handler(srv interface{}, ctx context.Context, dec func(inte
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(MsgServer).CreateTask(ctx, req.(*MsgCreateTask))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_SubmitUpdate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgSubmitUpdate)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).SubmitUpdate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/sabfl.fedlearn.v1.Msg/SubmitUpdate",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).SubmitUpdate(ctx, req.(*MsgSubmitUpdate))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_CommitLosses_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgCommitLosses)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).CommitLosses(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/sabfl.fedlearn.v1.Msg/CommitLosses",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).CommitLosses(ctx, req.(*MsgCommitLosses))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_RevealLosses_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgRevealLosses)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).RevealLosses(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/sabfl.fedlearn.v1.Msg/RevealLosses",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).RevealLosses(ctx, req.(*MsgRevealLosses))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_SubmitAggregate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgSubmitAggregate)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).SubmitAggregate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/sabfl.fedlearn.v1.Msg/SubmitAggregate",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).SubmitAggregate(ctx, req.(*MsgSubmitAggregate))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_AttestAggregate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgAttestAggregate)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).AttestAggregate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/sabfl.fedlearn.v1.Msg/AttestAggregate",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).AttestAggregate(ctx, req.(*MsgAttestAggregate))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -450,6 +1222,26 @@ var _Msg_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CreateTask",
 			Handler:    _Msg_CreateTask_Handler,
+		},
+		{
+			MethodName: "SubmitUpdate",
+			Handler:    _Msg_SubmitUpdate_Handler,
+		},
+		{
+			MethodName: "CommitLosses",
+			Handler:    _Msg_CommitLosses_Handler,
+		},
+		{
+			MethodName: "RevealLosses",
+			Handler:    _Msg_RevealLosses_Handler,
+		},
+		{
+			MethodName: "SubmitAggregate",
+			Handler:    _Msg_SubmitAggregate_Handler,
+		},
+		{
+			MethodName: "AttestAggregate",
+			Handler:    _Msg_AttestAggregate_Handler,
 		},
 		{
 			MethodName: "UpdateParams",
@@ -647,6 +1439,411 @@ func (m *MsgUpdateParamsResponse) MarshalToSizedBuffer(dAtA []byte) (int, error)
 	return len(dAtA) - i, nil
 }
 
+func (m *MsgSubmitUpdate) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgSubmitUpdate) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgSubmitUpdate) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Payload) > 0 {
+		i -= len(m.Payload)
+		copy(dAtA[i:], m.Payload)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Payload)))
+		i--
+		dAtA[i] = 0x32
+	}
+	if m.NumSamples != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.NumSamples))
+		i--
+		dAtA[i] = 0x28
+	}
+	if len(m.Sha256) > 0 {
+		i -= len(m.Sha256)
+		copy(dAtA[i:], m.Sha256)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Sha256)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if m.Round != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.Round))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.TaskId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.TaskId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Participant) > 0 {
+		i -= len(m.Participant)
+		copy(dAtA[i:], m.Participant)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Participant)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgSubmitUpdateResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgSubmitUpdateResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgSubmitUpdateResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgCommitLosses) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgCommitLosses) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgCommitLosses) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Commitment) > 0 {
+		i -= len(m.Commitment)
+		copy(dAtA[i:], m.Commitment)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Commitment)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if m.Round != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.Round))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.TaskId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.TaskId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Validator) > 0 {
+		i -= len(m.Validator)
+		copy(dAtA[i:], m.Validator)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Validator)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgCommitLossesResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgCommitLossesResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgCommitLossesResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgRevealLosses) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgRevealLosses) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgRevealLosses) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Losses) > 0 {
+		dAtA6 := make([]byte, len(m.Losses)*10)
+		var j5 int
+		for _, num := range m.Losses {
+			for num >= 1<<7 {
+				dAtA6[j5] = uint8(uint64(num)&0x7f | 0x80)
+				num >>= 7
+				j5++
+			}
+			dAtA6[j5] = uint8(num)
+			j5++
+		}
+		i -= j5
+		copy(dAtA[i:], dAtA6[:j5])
+		i = encodeVarintTx(dAtA, i, uint64(j5))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if len(m.Salt) > 0 {
+		i -= len(m.Salt)
+		copy(dAtA[i:], m.Salt)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Salt)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if m.Round != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.Round))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.TaskId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.TaskId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Validator) > 0 {
+		i -= len(m.Validator)
+		copy(dAtA[i:], m.Validator)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Validator)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgRevealLossesResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgRevealLossesResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgRevealLossesResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgSubmitAggregate) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgSubmitAggregate) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgSubmitAggregate) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Payload) > 0 {
+		i -= len(m.Payload)
+		copy(dAtA[i:], m.Payload)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Payload)))
+		i--
+		dAtA[i] = 0x32
+	}
+	if len(m.ModelSha256) > 0 {
+		i -= len(m.ModelSha256)
+		copy(dAtA[i:], m.ModelSha256)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.ModelSha256)))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if len(m.Weights) > 0 {
+		dAtA8 := make([]byte, len(m.Weights)*10)
+		var j7 int
+		for _, num := range m.Weights {
+			for num >= 1<<7 {
+				dAtA8[j7] = uint8(uint64(num)&0x7f | 0x80)
+				num >>= 7
+				j7++
+			}
+			dAtA8[j7] = uint8(num)
+			j7++
+		}
+		i -= j7
+		copy(dAtA[i:], dAtA8[:j7])
+		i = encodeVarintTx(dAtA, i, uint64(j7))
+		i--
+		dAtA[i] = 0x22
+	}
+	if m.Round != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.Round))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.TaskId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.TaskId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Miner) > 0 {
+		i -= len(m.Miner)
+		copy(dAtA[i:], m.Miner)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Miner)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgSubmitAggregateResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgSubmitAggregateResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgSubmitAggregateResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgAttestAggregate) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgAttestAggregate) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgAttestAggregate) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.ModelSha256) > 0 {
+		i -= len(m.ModelSha256)
+		copy(dAtA[i:], m.ModelSha256)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.ModelSha256)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if m.Round != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.Round))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.TaskId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.TaskId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Validator) > 0 {
+		i -= len(m.Validator)
+		copy(dAtA[i:], m.Validator)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Validator)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgAttestAggregateResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgAttestAggregateResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgAttestAggregateResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintTx(dAtA []byte, offset int, v uint64) int {
 	offset -= sovTx(v)
 	base := offset
@@ -726,6 +1923,191 @@ func (m *MsgUpdateParams) Size() (n int) {
 }
 
 func (m *MsgUpdateParamsResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *MsgSubmitUpdate) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Participant)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.TaskId != 0 {
+		n += 1 + sovTx(uint64(m.TaskId))
+	}
+	if m.Round != 0 {
+		n += 1 + sovTx(uint64(m.Round))
+	}
+	l = len(m.Sha256)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.NumSamples != 0 {
+		n += 1 + sovTx(uint64(m.NumSamples))
+	}
+	l = len(m.Payload)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	return n
+}
+
+func (m *MsgSubmitUpdateResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *MsgCommitLosses) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Validator)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.TaskId != 0 {
+		n += 1 + sovTx(uint64(m.TaskId))
+	}
+	if m.Round != 0 {
+		n += 1 + sovTx(uint64(m.Round))
+	}
+	l = len(m.Commitment)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	return n
+}
+
+func (m *MsgCommitLossesResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *MsgRevealLosses) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Validator)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.TaskId != 0 {
+		n += 1 + sovTx(uint64(m.TaskId))
+	}
+	if m.Round != 0 {
+		n += 1 + sovTx(uint64(m.Round))
+	}
+	l = len(m.Salt)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if len(m.Losses) > 0 {
+		l = 0
+		for _, e := range m.Losses {
+			l += sovTx(uint64(e))
+		}
+		n += 1 + sovTx(uint64(l)) + l
+	}
+	return n
+}
+
+func (m *MsgRevealLossesResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *MsgSubmitAggregate) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Miner)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.TaskId != 0 {
+		n += 1 + sovTx(uint64(m.TaskId))
+	}
+	if m.Round != 0 {
+		n += 1 + sovTx(uint64(m.Round))
+	}
+	if len(m.Weights) > 0 {
+		l = 0
+		for _, e := range m.Weights {
+			l += sovTx(uint64(e))
+		}
+		n += 1 + sovTx(uint64(l)) + l
+	}
+	l = len(m.ModelSha256)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	l = len(m.Payload)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	return n
+}
+
+func (m *MsgSubmitAggregateResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *MsgAttestAggregate) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Validator)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.TaskId != 0 {
+		n += 1 + sovTx(uint64(m.TaskId))
+	}
+	if m.Round != 0 {
+		n += 1 + sovTx(uint64(m.Round))
+	}
+	l = len(m.ModelSha256)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	return n
+}
+
+func (m *MsgAttestAggregateResponse) Size() (n int) {
 	if m == nil {
 		return 0
 	}
@@ -1289,6 +2671,1265 @@ func (m *MsgUpdateParamsResponse) Unmarshal(dAtA []byte) error {
 		}
 		if fieldNum <= 0 {
 			return fmt.Errorf("proto: MsgUpdateParamsResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgSubmitUpdate) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgSubmitUpdate: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgSubmitUpdate: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Participant", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Participant = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TaskId", wireType)
+			}
+			m.TaskId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.TaskId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Round", wireType)
+			}
+			m.Round = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Round |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Sha256", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Sha256 = append(m.Sha256[:0], dAtA[iNdEx:postIndex]...)
+			if m.Sha256 == nil {
+				m.Sha256 = []byte{}
+			}
+			iNdEx = postIndex
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field NumSamples", wireType)
+			}
+			m.NumSamples = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.NumSamples |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Payload", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Payload = append(m.Payload[:0], dAtA[iNdEx:postIndex]...)
+			if m.Payload == nil {
+				m.Payload = []byte{}
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgSubmitUpdateResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgSubmitUpdateResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgSubmitUpdateResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgCommitLosses) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgCommitLosses: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgCommitLosses: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Validator", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Validator = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TaskId", wireType)
+			}
+			m.TaskId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.TaskId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Round", wireType)
+			}
+			m.Round = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Round |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Commitment", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Commitment = append(m.Commitment[:0], dAtA[iNdEx:postIndex]...)
+			if m.Commitment == nil {
+				m.Commitment = []byte{}
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgCommitLossesResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgCommitLossesResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgCommitLossesResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgRevealLosses) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgRevealLosses: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgRevealLosses: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Validator", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Validator = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TaskId", wireType)
+			}
+			m.TaskId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.TaskId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Round", wireType)
+			}
+			m.Round = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Round |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Salt", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Salt = append(m.Salt[:0], dAtA[iNdEx:postIndex]...)
+			if m.Salt == nil {
+				m.Salt = []byte{}
+			}
+			iNdEx = postIndex
+		case 5:
+			if wireType == 0 {
+				var v uint64
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowTx
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					v |= uint64(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				m.Losses = append(m.Losses, v)
+			} else if wireType == 2 {
+				var packedLen int
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowTx
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					packedLen |= int(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				if packedLen < 0 {
+					return ErrInvalidLengthTx
+				}
+				postIndex := iNdEx + packedLen
+				if postIndex < 0 {
+					return ErrInvalidLengthTx
+				}
+				if postIndex > l {
+					return io.ErrUnexpectedEOF
+				}
+				var elementCount int
+				var count int
+				for _, integer := range dAtA[iNdEx:postIndex] {
+					if integer < 128 {
+						count++
+					}
+				}
+				elementCount = count
+				if elementCount != 0 && len(m.Losses) == 0 {
+					m.Losses = make([]uint64, 0, elementCount)
+				}
+				for iNdEx < postIndex {
+					var v uint64
+					for shift := uint(0); ; shift += 7 {
+						if shift >= 64 {
+							return ErrIntOverflowTx
+						}
+						if iNdEx >= l {
+							return io.ErrUnexpectedEOF
+						}
+						b := dAtA[iNdEx]
+						iNdEx++
+						v |= uint64(b&0x7F) << shift
+						if b < 0x80 {
+							break
+						}
+					}
+					m.Losses = append(m.Losses, v)
+				}
+			} else {
+				return fmt.Errorf("proto: wrong wireType = %d for field Losses", wireType)
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgRevealLossesResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgRevealLossesResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgRevealLossesResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgSubmitAggregate) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgSubmitAggregate: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgSubmitAggregate: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Miner", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Miner = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TaskId", wireType)
+			}
+			m.TaskId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.TaskId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Round", wireType)
+			}
+			m.Round = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Round |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType == 0 {
+				var v uint64
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowTx
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					v |= uint64(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				m.Weights = append(m.Weights, v)
+			} else if wireType == 2 {
+				var packedLen int
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowTx
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					packedLen |= int(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				if packedLen < 0 {
+					return ErrInvalidLengthTx
+				}
+				postIndex := iNdEx + packedLen
+				if postIndex < 0 {
+					return ErrInvalidLengthTx
+				}
+				if postIndex > l {
+					return io.ErrUnexpectedEOF
+				}
+				var elementCount int
+				var count int
+				for _, integer := range dAtA[iNdEx:postIndex] {
+					if integer < 128 {
+						count++
+					}
+				}
+				elementCount = count
+				if elementCount != 0 && len(m.Weights) == 0 {
+					m.Weights = make([]uint64, 0, elementCount)
+				}
+				for iNdEx < postIndex {
+					var v uint64
+					for shift := uint(0); ; shift += 7 {
+						if shift >= 64 {
+							return ErrIntOverflowTx
+						}
+						if iNdEx >= l {
+							return io.ErrUnexpectedEOF
+						}
+						b := dAtA[iNdEx]
+						iNdEx++
+						v |= uint64(b&0x7F) << shift
+						if b < 0x80 {
+							break
+						}
+					}
+					m.Weights = append(m.Weights, v)
+				}
+			} else {
+				return fmt.Errorf("proto: wrong wireType = %d for field Weights", wireType)
+			}
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ModelSha256", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ModelSha256 = append(m.ModelSha256[:0], dAtA[iNdEx:postIndex]...)
+			if m.ModelSha256 == nil {
+				m.ModelSha256 = []byte{}
+			}
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Payload", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Payload = append(m.Payload[:0], dAtA[iNdEx:postIndex]...)
+			if m.Payload == nil {
+				m.Payload = []byte{}
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgSubmitAggregateResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgSubmitAggregateResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgSubmitAggregateResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgAttestAggregate) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgAttestAggregate: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgAttestAggregate: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Validator", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Validator = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TaskId", wireType)
+			}
+			m.TaskId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.TaskId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Round", wireType)
+			}
+			m.Round = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Round |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ModelSha256", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ModelSha256 = append(m.ModelSha256[:0], dAtA[iNdEx:postIndex]...)
+			if m.ModelSha256 == nil {
+				m.ModelSha256 = []byte{}
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgAttestAggregateResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgAttestAggregateResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgAttestAggregateResponse: illegal tag %d (wire type %d)", fieldNum, wire)
 		}
 		switch fieldNum {
 		default:

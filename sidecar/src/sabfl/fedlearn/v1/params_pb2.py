@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from amino import amino_pb2 as amino_dot_amino__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1esabfl/fedlearn/v1/params.proto\x12\x11sabfl.fedlearn.v1\x1a\x11\x61mino/amino.proto\"\xdc\x01\n\x06Params\x12\x17\n\x0fmax_model_bytes\x18\x01 \x01(\x04\x12\x18\n\x10max_update_bytes\x18\x02 \x01(\x04\x12\x1a\n\x12max_committee_size\x18\x03 \x01(\r\x12\x12\n\nmax_rounds\x18\x04 \x01(\x04\x12\x18\n\x10min_phase_blocks\x18\x05 \x01(\x04\x12\x18\n\x10max_phase_blocks\x18\x06 \x01(\x04\x12\x1d\n\x15max_updates_per_round\x18\x07 \x01(\r:\x1c\x8a\xe7\xb0*\x17sabfl/x/fedlearn/ParamsB/Z-github.com/sabfl/sabfl/chain/x/fedlearn/typesb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1esabfl/fedlearn/v1/params.proto\x12\x11sabfl.fedlearn.v1\x1a\x11\x61mino/amino.proto\"\x90\x04\n\x06Params\x12\x17\n\x0fmax_model_bytes\x18\x01 \x01(\x04\x12\x18\n\x10max_update_bytes\x18\x02 \x01(\x04\x12\x1a\n\x12max_committee_size\x18\x03 \x01(\r\x12\x12\n\nmax_rounds\x18\x04 \x01(\x04\x12\x18\n\x10min_phase_blocks\x18\x05 \x01(\x04\x12\x18\n\x10max_phase_blocks\x18\x06 \x01(\x04\x12\x1d\n\x15max_updates_per_round\x18\x07 \x01(\r\x12\x10\n\x08loss_cap\x18\x08 \x01(\x04\x12\x18\n\x10weight_tolerance\x18\t \x01(\x04\x12\x1a\n\x12max_miner_attempts\x18\n \x01(\r\x12\x1e\n\x16participant_reward_bps\x18\x0b \x01(\r\x12\x1c\n\x14\x63ommittee_reward_bps\x18\x0c \x01(\r\x12\x18\n\x10miner_reward_bps\x18\r \x01(\r\x12\x17\n\x0fliveness_window\x18\x0e \x01(\r\x12\x1b\n\x13liveness_max_missed\x18\x0f \x01(\r\x12\x1f\n\x17liveness_slash_fraction\x18\x10 \x01(\t\x12\x1c\n\x14miner_slash_fraction\x18\x11 \x01(\t\x12\x1d\n\x15jail_duration_seconds\x18\x12 \x01(\x04:\x1c\x8a\xe7\xb0*\x17sabfl/x/fedlearn/ParamsB/Z-github.com/sabfl/sabfl/chain/x/fedlearn/typesb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,5 +36,5 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PARAMS']._loaded_options = None
   _globals['_PARAMS']._serialized_options = b'\212\347\260*\027sabfl/x/fedlearn/Params'
   _globals['_PARAMS']._serialized_start=73
-  _globals['_PARAMS']._serialized_end=293
+  _globals['_PARAMS']._serialized_end=601
 # @@protoc_insertion_point(module_scope)

@@ -27,10 +27,11 @@ from cosmos.base.query.v1beta1 import pagination_pb2 as cosmos_dot_base_dot_quer
 from gogoproto import gogo_pb2 as gogoproto_dot_gogo__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from sabfl.fedlearn.v1 import params_pb2 as sabfl_dot_fedlearn_dot_v1_dot_params__pb2
+from sabfl.fedlearn.v1 import round_pb2 as sabfl_dot_fedlearn_dot_v1_dot_round__pb2
 from sabfl.fedlearn.v1 import task_pb2 as sabfl_dot_fedlearn_dot_v1_dot_task__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dsabfl/fedlearn/v1/query.proto\x12\x11sabfl.fedlearn.v1\x1a\x11\x61mino/amino.proto\x1a*cosmos/base/query/v1beta1/pagination.proto\x1a\x14gogoproto/gogo.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1esabfl/fedlearn/v1/params.proto\x1a\x1csabfl/fedlearn/v1/task.proto\"\x14\n\x12QueryParamsRequest\"K\n\x13QueryParamsResponse\x12\x34\n\x06params\x18\x01 \x01(\x0b\x32\x19.sabfl.fedlearn.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\"#\n\x10QueryTaskRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\"E\n\x11QueryTaskResponse\x12\x30\n\x04task\x18\x01 \x01(\x0b\x32\x17.sabfl.fedlearn.v1.TaskB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\"O\n\x11QueryTasksRequest\x12:\n\npagination\x18\x01 \x01(\x0b\x32&.cosmos.base.query.v1beta1.PageRequest\"\x84\x01\n\x12QueryTasksResponse\x12\x31\n\x05tasks\x18\x01 \x03(\x0b\x32\x17.sabfl.fedlearn.v1.TaskB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12;\n\npagination\x18\x02 \x01(\x0b\x32\'.cosmos.base.query.v1beta1.PageResponse\"*\n\x17QueryGlobalModelRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\"T\n\x18QueryGlobalModelResponse\x12\x38\n\x05model\x18\x01 \x01(\x0b\x32\x1e.sabfl.fedlearn.v1.GlobalModelB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x32\x95\x04\n\x05Query\x12z\n\x06Params\x12%.sabfl.fedlearn.v1.QueryParamsRequest\x1a&.sabfl.fedlearn.v1.QueryParamsResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/sabfl/fedlearn/v1/params\x12}\n\x04Task\x12#.sabfl.fedlearn.v1.QueryTaskRequest\x1a$.sabfl.fedlearn.v1.QueryTaskResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/sabfl/fedlearn/v1/tasks/{task_id}\x12v\n\x05Tasks\x12$.sabfl.fedlearn.v1.QueryTasksRequest\x1a%.sabfl.fedlearn.v1.QueryTasksResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/sabfl/fedlearn/v1/tasks\x12\x98\x01\n\x0bGlobalModel\x12*.sabfl.fedlearn.v1.QueryGlobalModelRequest\x1a+.sabfl.fedlearn.v1.QueryGlobalModelResponse\"0\x82\xd3\xe4\x93\x02*\x12(/sabfl/fedlearn/v1/tasks/{task_id}/modelB/Z-github.com/sabfl/sabfl/chain/x/fedlearn/typesb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dsabfl/fedlearn/v1/query.proto\x12\x11sabfl.fedlearn.v1\x1a\x11\x61mino/amino.proto\x1a*cosmos/base/query/v1beta1/pagination.proto\x1a\x14gogoproto/gogo.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1esabfl/fedlearn/v1/params.proto\x1a\x1dsabfl/fedlearn/v1/round.proto\x1a\x1csabfl/fedlearn/v1/task.proto\"\x14\n\x12QueryParamsRequest\"K\n\x13QueryParamsResponse\x12\x34\n\x06params\x18\x01 \x01(\x0b\x32\x19.sabfl.fedlearn.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\"#\n\x10QueryTaskRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\"E\n\x11QueryTaskResponse\x12\x30\n\x04task\x18\x01 \x01(\x0b\x32\x17.sabfl.fedlearn.v1.TaskB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\"O\n\x11QueryTasksRequest\x12:\n\npagination\x18\x01 \x01(\x0b\x32&.cosmos.base.query.v1beta1.PageRequest\"\x84\x01\n\x12QueryTasksResponse\x12\x31\n\x05tasks\x18\x01 \x03(\x0b\x32\x17.sabfl.fedlearn.v1.TaskB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12;\n\npagination\x18\x02 \x01(\x0b\x32\'.cosmos.base.query.v1beta1.PageResponse\"*\n\x17QueryGlobalModelRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\"T\n\x18QueryGlobalModelResponse\x12\x38\n\x05model\x18\x01 \x01(\x0b\x32\x1e.sabfl.fedlearn.v1.GlobalModelB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\"3\n\x11QueryRoundRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\"H\n\x12QueryRoundResponse\x12\x32\n\x05round\x18\x01 \x01(\x0b\x32\x18.sabfl.fedlearn.v1.RoundB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\"a\n\x12QueryRoundsRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12:\n\npagination\x18\x02 \x01(\x0b\x32&.cosmos.base.query.v1beta1.PageRequest\"\x87\x01\n\x13QueryRoundsResponse\x12\x33\n\x06rounds\x18\x01 \x03(\x0b\x32\x18.sabfl.fedlearn.v1.RoundB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12;\n\npagination\x18\x02 \x01(\x0b\x32\'.cosmos.base.query.v1beta1.PageResponse\"q\n\x13QueryUpdatesRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12:\n\npagination\x18\x03 \x01(\x0b\x32&.cosmos.base.query.v1beta1.PageRequest\"\x8e\x01\n\x14QueryUpdatesResponse\x12\x39\n\x07updates\x18\x01 \x03(\x0b\x32\x1d.sabfl.fedlearn.v1.UpdateInfoB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12;\n\npagination\x18\x02 \x01(\x0b\x32\'.cosmos.base.query.v1beta1.PageResponse\"D\n\x12QueryUpdateRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x0e\n\x06sha256\x18\x03 \x01(\x0c\"K\n\x13QueryUpdateResponse\x12\x34\n\x06update\x18\x01 \x01(\x0b\x32\x19.sabfl.fedlearn.v1.UpdateB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\"5\n\x13QueryRevealsRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\"M\n\x14QueryRevealsResponse\x12\x35\n\x07reveals\x18\x01 \x03(\x0b\x32\x19.sabfl.fedlearn.v1.RevealB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\"7\n\x15QueryAggregateRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\"T\n\x16QueryAggregateResponse\x12:\n\taggregate\x18\x01 \x01(\x0b\x32\x1c.sabfl.fedlearn.v1.AggregateB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\"-\n\x1aQueryValidatorStatsRequest\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\"Z\n\x1bQueryValidatorStatsResponse\x12;\n\x05stats\x18\x01 \x01(\x0b\x32!.sabfl.fedlearn.v1.ValidatorStatsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x32\xeb\x0c\n\x05Query\x12z\n\x06Params\x12%.sabfl.fedlearn.v1.QueryParamsRequest\x1a&.sabfl.fedlearn.v1.QueryParamsResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/sabfl/fedlearn/v1/params\x12}\n\x04Task\x12#.sabfl.fedlearn.v1.QueryTaskRequest\x1a$.sabfl.fedlearn.v1.QueryTaskResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/sabfl/fedlearn/v1/tasks/{task_id}\x12v\n\x05Tasks\x12$.sabfl.fedlearn.v1.QueryTasksRequest\x1a%.sabfl.fedlearn.v1.QueryTasksResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/sabfl/fedlearn/v1/tasks\x12\x8f\x01\n\x05Round\x12$.sabfl.fedlearn.v1.QueryRoundRequest\x1a%.sabfl.fedlearn.v1.QueryRoundResponse\"9\x82\xd3\xe4\x93\x02\x33\x12\x31/sabfl/fedlearn/v1/tasks/{task_id}/rounds/{round}\x12\x8a\x01\n\x06Rounds\x12%.sabfl.fedlearn.v1.QueryRoundsRequest\x1a&.sabfl.fedlearn.v1.QueryRoundsResponse\"1\x82\xd3\xe4\x93\x02+\x12)/sabfl/fedlearn/v1/tasks/{task_id}/rounds\x12\x9d\x01\n\x07Updates\x12&.sabfl.fedlearn.v1.QueryUpdatesRequest\x1a\'.sabfl.fedlearn.v1.QueryUpdatesResponse\"A\x82\xd3\xe4\x93\x02;\x12\x39/sabfl/fedlearn/v1/tasks/{task_id}/rounds/{round}/updates\x12\xa3\x01\n\x06Update\x12%.sabfl.fedlearn.v1.QueryUpdateRequest\x1a&.sabfl.fedlearn.v1.QueryUpdateResponse\"J\x82\xd3\xe4\x93\x02\x44\x12\x42/sabfl/fedlearn/v1/tasks/{task_id}/rounds/{round}/updates/{sha256}\x12\x9d\x01\n\x07Reveals\x12&.sabfl.fedlearn.v1.QueryRevealsRequest\x1a\'.sabfl.fedlearn.v1.QueryRevealsResponse\"A\x82\xd3\xe4\x93\x02;\x12\x39/sabfl/fedlearn/v1/tasks/{task_id}/rounds/{round}/reveals\x12\xa5\x01\n\tAggregate\x12(.sabfl.fedlearn.v1.QueryAggregateRequest\x1a).sabfl.fedlearn.v1.QueryAggregateResponse\"C\x82\xd3\xe4\x93\x02=\x12;/sabfl/fedlearn/v1/tasks/{task_id}/rounds/{round}/aggregate\x12\xa6\x01\n\x0eValidatorStats\x12-.sabfl.fedlearn.v1.QueryValidatorStatsRequest\x1a..sabfl.fedlearn.v1.QueryValidatorStatsResponse\"5\x82\xd3\xe4\x93\x02/\x12-/sabfl/fedlearn/v1/validators/{address}/stats\x12\x98\x01\n\x0bGlobalModel\x12*.sabfl.fedlearn.v1.QueryGlobalModelRequest\x1a+.sabfl.fedlearn.v1.QueryGlobalModelResponse\"0\x82\xd3\xe4\x93\x02*\x12(/sabfl/fedlearn/v1/tasks/{task_id}/modelB/Z-github.com/sabfl/sabfl/chain/x/fedlearn/typesb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -46,30 +47,86 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_QUERYTASKSRESPONSE'].fields_by_name['tasks']._serialized_options = b'\310\336\037\000\250\347\260*\001'
   _globals['_QUERYGLOBALMODELRESPONSE'].fields_by_name['model']._loaded_options = None
   _globals['_QUERYGLOBALMODELRESPONSE'].fields_by_name['model']._serialized_options = b'\310\336\037\000\250\347\260*\001'
+  _globals['_QUERYROUNDRESPONSE'].fields_by_name['round']._loaded_options = None
+  _globals['_QUERYROUNDRESPONSE'].fields_by_name['round']._serialized_options = b'\310\336\037\000\250\347\260*\001'
+  _globals['_QUERYROUNDSRESPONSE'].fields_by_name['rounds']._loaded_options = None
+  _globals['_QUERYROUNDSRESPONSE'].fields_by_name['rounds']._serialized_options = b'\310\336\037\000\250\347\260*\001'
+  _globals['_QUERYUPDATESRESPONSE'].fields_by_name['updates']._loaded_options = None
+  _globals['_QUERYUPDATESRESPONSE'].fields_by_name['updates']._serialized_options = b'\310\336\037\000\250\347\260*\001'
+  _globals['_QUERYUPDATERESPONSE'].fields_by_name['update']._loaded_options = None
+  _globals['_QUERYUPDATERESPONSE'].fields_by_name['update']._serialized_options = b'\310\336\037\000\250\347\260*\001'
+  _globals['_QUERYREVEALSRESPONSE'].fields_by_name['reveals']._loaded_options = None
+  _globals['_QUERYREVEALSRESPONSE'].fields_by_name['reveals']._serialized_options = b'\310\336\037\000\250\347\260*\001'
+  _globals['_QUERYAGGREGATERESPONSE'].fields_by_name['aggregate']._loaded_options = None
+  _globals['_QUERYAGGREGATERESPONSE'].fields_by_name['aggregate']._serialized_options = b'\310\336\037\000\250\347\260*\001'
+  _globals['_QUERYVALIDATORSTATSRESPONSE'].fields_by_name['stats']._loaded_options = None
+  _globals['_QUERYVALIDATORSTATSRESPONSE'].fields_by_name['stats']._serialized_options = b'\310\336\037\000\250\347\260*\001'
   _globals['_QUERY'].methods_by_name['Params']._loaded_options = None
   _globals['_QUERY'].methods_by_name['Params']._serialized_options = b'\202\323\344\223\002\033\022\031/sabfl/fedlearn/v1/params'
   _globals['_QUERY'].methods_by_name['Task']._loaded_options = None
   _globals['_QUERY'].methods_by_name['Task']._serialized_options = b'\202\323\344\223\002$\022\"/sabfl/fedlearn/v1/tasks/{task_id}'
   _globals['_QUERY'].methods_by_name['Tasks']._loaded_options = None
   _globals['_QUERY'].methods_by_name['Tasks']._serialized_options = b'\202\323\344\223\002\032\022\030/sabfl/fedlearn/v1/tasks'
+  _globals['_QUERY'].methods_by_name['Round']._loaded_options = None
+  _globals['_QUERY'].methods_by_name['Round']._serialized_options = b'\202\323\344\223\0023\0221/sabfl/fedlearn/v1/tasks/{task_id}/rounds/{round}'
+  _globals['_QUERY'].methods_by_name['Rounds']._loaded_options = None
+  _globals['_QUERY'].methods_by_name['Rounds']._serialized_options = b'\202\323\344\223\002+\022)/sabfl/fedlearn/v1/tasks/{task_id}/rounds'
+  _globals['_QUERY'].methods_by_name['Updates']._loaded_options = None
+  _globals['_QUERY'].methods_by_name['Updates']._serialized_options = b'\202\323\344\223\002;\0229/sabfl/fedlearn/v1/tasks/{task_id}/rounds/{round}/updates'
+  _globals['_QUERY'].methods_by_name['Update']._loaded_options = None
+  _globals['_QUERY'].methods_by_name['Update']._serialized_options = b'\202\323\344\223\002D\022B/sabfl/fedlearn/v1/tasks/{task_id}/rounds/{round}/updates/{sha256}'
+  _globals['_QUERY'].methods_by_name['Reveals']._loaded_options = None
+  _globals['_QUERY'].methods_by_name['Reveals']._serialized_options = b'\202\323\344\223\002;\0229/sabfl/fedlearn/v1/tasks/{task_id}/rounds/{round}/reveals'
+  _globals['_QUERY'].methods_by_name['Aggregate']._loaded_options = None
+  _globals['_QUERY'].methods_by_name['Aggregate']._serialized_options = b'\202\323\344\223\002=\022;/sabfl/fedlearn/v1/tasks/{task_id}/rounds/{round}/aggregate'
+  _globals['_QUERY'].methods_by_name['ValidatorStats']._loaded_options = None
+  _globals['_QUERY'].methods_by_name['ValidatorStats']._serialized_options = b'\202\323\344\223\002/\022-/sabfl/fedlearn/v1/validators/{address}/stats'
   _globals['_QUERY'].methods_by_name['GlobalModel']._loaded_options = None
   _globals['_QUERY'].methods_by_name['GlobalModel']._serialized_options = b'\202\323\344\223\002*\022(/sabfl/fedlearn/v1/tasks/{task_id}/model'
-  _globals['_QUERYPARAMSREQUEST']._serialized_start=229
-  _globals['_QUERYPARAMSREQUEST']._serialized_end=249
-  _globals['_QUERYPARAMSRESPONSE']._serialized_start=251
-  _globals['_QUERYPARAMSRESPONSE']._serialized_end=326
-  _globals['_QUERYTASKREQUEST']._serialized_start=328
-  _globals['_QUERYTASKREQUEST']._serialized_end=363
-  _globals['_QUERYTASKRESPONSE']._serialized_start=365
-  _globals['_QUERYTASKRESPONSE']._serialized_end=434
-  _globals['_QUERYTASKSREQUEST']._serialized_start=436
-  _globals['_QUERYTASKSREQUEST']._serialized_end=515
-  _globals['_QUERYTASKSRESPONSE']._serialized_start=518
-  _globals['_QUERYTASKSRESPONSE']._serialized_end=650
-  _globals['_QUERYGLOBALMODELREQUEST']._serialized_start=652
-  _globals['_QUERYGLOBALMODELREQUEST']._serialized_end=694
-  _globals['_QUERYGLOBALMODELRESPONSE']._serialized_start=696
-  _globals['_QUERYGLOBALMODELRESPONSE']._serialized_end=780
-  _globals['_QUERY']._serialized_start=783
-  _globals['_QUERY']._serialized_end=1316
+  _globals['_QUERYPARAMSREQUEST']._serialized_start=260
+  _globals['_QUERYPARAMSREQUEST']._serialized_end=280
+  _globals['_QUERYPARAMSRESPONSE']._serialized_start=282
+  _globals['_QUERYPARAMSRESPONSE']._serialized_end=357
+  _globals['_QUERYTASKREQUEST']._serialized_start=359
+  _globals['_QUERYTASKREQUEST']._serialized_end=394
+  _globals['_QUERYTASKRESPONSE']._serialized_start=396
+  _globals['_QUERYTASKRESPONSE']._serialized_end=465
+  _globals['_QUERYTASKSREQUEST']._serialized_start=467
+  _globals['_QUERYTASKSREQUEST']._serialized_end=546
+  _globals['_QUERYTASKSRESPONSE']._serialized_start=549
+  _globals['_QUERYTASKSRESPONSE']._serialized_end=681
+  _globals['_QUERYGLOBALMODELREQUEST']._serialized_start=683
+  _globals['_QUERYGLOBALMODELREQUEST']._serialized_end=725
+  _globals['_QUERYGLOBALMODELRESPONSE']._serialized_start=727
+  _globals['_QUERYGLOBALMODELRESPONSE']._serialized_end=811
+  _globals['_QUERYROUNDREQUEST']._serialized_start=813
+  _globals['_QUERYROUNDREQUEST']._serialized_end=864
+  _globals['_QUERYROUNDRESPONSE']._serialized_start=866
+  _globals['_QUERYROUNDRESPONSE']._serialized_end=938
+  _globals['_QUERYROUNDSREQUEST']._serialized_start=940
+  _globals['_QUERYROUNDSREQUEST']._serialized_end=1037
+  _globals['_QUERYROUNDSRESPONSE']._serialized_start=1040
+  _globals['_QUERYROUNDSRESPONSE']._serialized_end=1175
+  _globals['_QUERYUPDATESREQUEST']._serialized_start=1177
+  _globals['_QUERYUPDATESREQUEST']._serialized_end=1290
+  _globals['_QUERYUPDATESRESPONSE']._serialized_start=1293
+  _globals['_QUERYUPDATESRESPONSE']._serialized_end=1435
+  _globals['_QUERYUPDATEREQUEST']._serialized_start=1437
+  _globals['_QUERYUPDATEREQUEST']._serialized_end=1505
+  _globals['_QUERYUPDATERESPONSE']._serialized_start=1507
+  _globals['_QUERYUPDATERESPONSE']._serialized_end=1582
+  _globals['_QUERYREVEALSREQUEST']._serialized_start=1584
+  _globals['_QUERYREVEALSREQUEST']._serialized_end=1637
+  _globals['_QUERYREVEALSRESPONSE']._serialized_start=1639
+  _globals['_QUERYREVEALSRESPONSE']._serialized_end=1716
+  _globals['_QUERYAGGREGATEREQUEST']._serialized_start=1718
+  _globals['_QUERYAGGREGATEREQUEST']._serialized_end=1773
+  _globals['_QUERYAGGREGATERESPONSE']._serialized_start=1775
+  _globals['_QUERYAGGREGATERESPONSE']._serialized_end=1859
+  _globals['_QUERYVALIDATORSTATSREQUEST']._serialized_start=1861
+  _globals['_QUERYVALIDATORSTATSREQUEST']._serialized_end=1906
+  _globals['_QUERYVALIDATORSTATSRESPONSE']._serialized_start=1908
+  _globals['_QUERYVALIDATORSTATSRESPONSE']._serialized_end=1998
+  _globals['_QUERY']._serialized_start=2001
+  _globals['_QUERY']._serialized_end=3644
 # @@protoc_insertion_point(module_scope)

@@ -50,6 +50,41 @@ class QueryStub(object):
                 request_serializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryTasksRequest.SerializeToString,
                 response_deserializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryTasksResponse.FromString,
                 _registered_method=True)
+        self.Round = channel.unary_unary(
+                '/sabfl.fedlearn.v1.Query/Round',
+                request_serializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryRoundRequest.SerializeToString,
+                response_deserializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryRoundResponse.FromString,
+                _registered_method=True)
+        self.Rounds = channel.unary_unary(
+                '/sabfl.fedlearn.v1.Query/Rounds',
+                request_serializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryRoundsRequest.SerializeToString,
+                response_deserializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryRoundsResponse.FromString,
+                _registered_method=True)
+        self.Updates = channel.unary_unary(
+                '/sabfl.fedlearn.v1.Query/Updates',
+                request_serializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryUpdatesRequest.SerializeToString,
+                response_deserializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryUpdatesResponse.FromString,
+                _registered_method=True)
+        self.Update = channel.unary_unary(
+                '/sabfl.fedlearn.v1.Query/Update',
+                request_serializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryUpdateRequest.SerializeToString,
+                response_deserializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryUpdateResponse.FromString,
+                _registered_method=True)
+        self.Reveals = channel.unary_unary(
+                '/sabfl.fedlearn.v1.Query/Reveals',
+                request_serializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryRevealsRequest.SerializeToString,
+                response_deserializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryRevealsResponse.FromString,
+                _registered_method=True)
+        self.Aggregate = channel.unary_unary(
+                '/sabfl.fedlearn.v1.Query/Aggregate',
+                request_serializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryAggregateRequest.SerializeToString,
+                response_deserializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryAggregateResponse.FromString,
+                _registered_method=True)
+        self.ValidatorStats = channel.unary_unary(
+                '/sabfl.fedlearn.v1.Query/ValidatorStats',
+                request_serializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryValidatorStatsRequest.SerializeToString,
+                response_deserializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryValidatorStatsResponse.FromString,
+                _registered_method=True)
         self.GlobalModel = channel.unary_unary(
                 '/sabfl.fedlearn.v1.Query/GlobalModel',
                 request_serializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryGlobalModelRequest.SerializeToString,
@@ -82,6 +117,55 @@ class QueryServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Round(self, request, context):
+        """Round returns one round of a task (round 0 = the current round).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Rounds(self, request, context):
+        """Rounds returns a task's rounds, paginated.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Updates(self, request, context):
+        """Updates returns the updates of a live round without payloads, paginated.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Update(self, request, context):
+        """Update returns one update of a live round with its payload.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Reveals(self, request, context):
+        """Reveals returns the revealed losses of a live round.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Aggregate(self, request, context):
+        """Aggregate returns the current miner's aggregate of a live round with its payload.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ValidatorStats(self, request, context):
+        """ValidatorStats returns what a validator did as a committee member.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GlobalModel(self, request, context):
         """GlobalModel returns a task's current global model with its payload.
         """
@@ -106,6 +190,41 @@ def add_QueryServicer_to_server(servicer, server):
                     servicer.Tasks,
                     request_deserializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryTasksRequest.FromString,
                     response_serializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryTasksResponse.SerializeToString,
+            ),
+            'Round': grpc.unary_unary_rpc_method_handler(
+                    servicer.Round,
+                    request_deserializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryRoundRequest.FromString,
+                    response_serializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryRoundResponse.SerializeToString,
+            ),
+            'Rounds': grpc.unary_unary_rpc_method_handler(
+                    servicer.Rounds,
+                    request_deserializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryRoundsRequest.FromString,
+                    response_serializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryRoundsResponse.SerializeToString,
+            ),
+            'Updates': grpc.unary_unary_rpc_method_handler(
+                    servicer.Updates,
+                    request_deserializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryUpdatesRequest.FromString,
+                    response_serializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryUpdatesResponse.SerializeToString,
+            ),
+            'Update': grpc.unary_unary_rpc_method_handler(
+                    servicer.Update,
+                    request_deserializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryUpdateRequest.FromString,
+                    response_serializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryUpdateResponse.SerializeToString,
+            ),
+            'Reveals': grpc.unary_unary_rpc_method_handler(
+                    servicer.Reveals,
+                    request_deserializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryRevealsRequest.FromString,
+                    response_serializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryRevealsResponse.SerializeToString,
+            ),
+            'Aggregate': grpc.unary_unary_rpc_method_handler(
+                    servicer.Aggregate,
+                    request_deserializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryAggregateRequest.FromString,
+                    response_serializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryAggregateResponse.SerializeToString,
+            ),
+            'ValidatorStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.ValidatorStats,
+                    request_deserializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryValidatorStatsRequest.FromString,
+                    response_serializer=sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryValidatorStatsResponse.SerializeToString,
             ),
             'GlobalModel': grpc.unary_unary_rpc_method_handler(
                     servicer.GlobalModel,
@@ -195,6 +314,195 @@ class Query(object):
             '/sabfl.fedlearn.v1.Query/Tasks',
             sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryTasksRequest.SerializeToString,
             sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryTasksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Round(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sabfl.fedlearn.v1.Query/Round',
+            sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryRoundRequest.SerializeToString,
+            sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryRoundResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Rounds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sabfl.fedlearn.v1.Query/Rounds',
+            sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryRoundsRequest.SerializeToString,
+            sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryRoundsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Updates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sabfl.fedlearn.v1.Query/Updates',
+            sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryUpdatesRequest.SerializeToString,
+            sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryUpdatesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Update(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sabfl.fedlearn.v1.Query/Update',
+            sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryUpdateRequest.SerializeToString,
+            sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryUpdateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Reveals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sabfl.fedlearn.v1.Query/Reveals',
+            sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryRevealsRequest.SerializeToString,
+            sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryRevealsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Aggregate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sabfl.fedlearn.v1.Query/Aggregate',
+            sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryAggregateRequest.SerializeToString,
+            sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryAggregateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ValidatorStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sabfl.fedlearn.v1.Query/ValidatorStats',
+            sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryValidatorStatsRequest.SerializeToString,
+            sabfl_dot_fedlearn_dot_v1_dot_query__pb2.QueryValidatorStatsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -31,7 +31,7 @@ from sabfl.fedlearn.v1 import params_pb2 as sabfl_dot_fedlearn_dot_v1_dot_params
 from sabfl.fedlearn.v1 import task_pb2 as sabfl_dot_fedlearn_dot_v1_dot_task__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1asabfl/fedlearn/v1/tx.proto\x12\x11sabfl.fedlearn.v1\x1a\x11\x61mino/amino.proto\x1a\x1e\x63osmos/base/v1beta1/coin.proto\x1a\x17\x63osmos/msg/v1/msg.proto\x1a\x19\x63osmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1esabfl/fedlearn/v1/params.proto\x1a\x1csabfl/fedlearn/v1/task.proto\"\xae\x03\n\rMsgCreateTask\x12)\n\x07\x63reator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x12\n\nmodel_spec\x18\x02 \x01(\t\x12\x1c\n\x14initial_model_sha256\x18\x03 \x01(\x0c\x12\x15\n\rinitial_model\x18\x04 \x01(\x0c\x12\x12\n\nnum_rounds\x18\x05 \x01(\x04\x12\x16\n\x0e\x63ommittee_size\x18\x06 \x01(\r\x12;\n\x04rule\x18\x07 \x01(\x0b\x32\".sabfl.fedlearn.v1.AggregationRuleB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12:\n\x06phases\x18\x08 \x01(\x0b\x32\x1f.sabfl.fedlearn.v1.PhaseLengthsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x1d\n\x15max_updates_per_round\x18\t \x01(\r\x12\x34\n\x06\x62udget\x18\n \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01:/\x82\xe7\xb0*\x07\x63reator\x8a\xe7\xb0*\x1esabfl/x/fedlearn/MsgCreateTask\"(\n\x15MsgCreateTaskResponse\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\"\xa9\x01\n\x0fMsgUpdateParams\x12+\n\tauthority\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x34\n\x06params\x18\x02 \x01(\x0b\x32\x19.sabfl.fedlearn.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01:3\x82\xe7\xb0*\tauthority\x8a\xe7\xb0* sabfl/x/fedlearn/MsgUpdateParams\"\x19\n\x17MsgUpdateParamsResponse2\xc6\x01\n\x03Msg\x12X\n\nCreateTask\x12 .sabfl.fedlearn.v1.MsgCreateTask\x1a(.sabfl.fedlearn.v1.MsgCreateTaskResponse\x12^\n\x0cUpdateParams\x12\".sabfl.fedlearn.v1.MsgUpdateParams\x1a*.sabfl.fedlearn.v1.MsgUpdateParamsResponse\x1a\x05\x80\xe7\xb0*\x01\x42/Z-github.com/sabfl/sabfl/chain/x/fedlearn/typesb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1asabfl/fedlearn/v1/tx.proto\x12\x11sabfl.fedlearn.v1\x1a\x11\x61mino/amino.proto\x1a\x1e\x63osmos/base/v1beta1/coin.proto\x1a\x17\x63osmos/msg/v1/msg.proto\x1a\x19\x63osmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1esabfl/fedlearn/v1/params.proto\x1a\x1csabfl/fedlearn/v1/task.proto\"\xae\x03\n\rMsgCreateTask\x12)\n\x07\x63reator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x12\n\nmodel_spec\x18\x02 \x01(\t\x12\x1c\n\x14initial_model_sha256\x18\x03 \x01(\x0c\x12\x15\n\rinitial_model\x18\x04 \x01(\x0c\x12\x12\n\nnum_rounds\x18\x05 \x01(\x04\x12\x16\n\x0e\x63ommittee_size\x18\x06 \x01(\r\x12;\n\x04rule\x18\x07 \x01(\x0b\x32\".sabfl.fedlearn.v1.AggregationRuleB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12:\n\x06phases\x18\x08 \x01(\x0b\x32\x1f.sabfl.fedlearn.v1.PhaseLengthsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x1d\n\x15max_updates_per_round\x18\t \x01(\r\x12\x34\n\x06\x62udget\x18\n \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01:/\x82\xe7\xb0*\x07\x63reator\x8a\xe7\xb0*\x1esabfl/x/fedlearn/MsgCreateTask\"(\n\x15MsgCreateTaskResponse\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\"\xa9\x01\n\x0fMsgUpdateParams\x12+\n\tauthority\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x34\n\x06params\x18\x02 \x01(\x0b\x32\x19.sabfl.fedlearn.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01:3\x82\xe7\xb0*\tauthority\x8a\xe7\xb0* sabfl/x/fedlearn/MsgUpdateParams\"\x19\n\x17MsgUpdateParamsResponse\"\xcd\x01\n\x0fMsgSubmitUpdate\x12-\n\x0bparticipant\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x0e\n\x06sha256\x18\x04 \x01(\x0c\x12\x13\n\x0bnum_samples\x18\x05 \x01(\x04\x12\x0f\n\x07payload\x18\x06 \x01(\x0c:5\x82\xe7\xb0*\x0bparticipant\x8a\xe7\xb0* sabfl/x/fedlearn/MsgSubmitUpdate\"\x19\n\x17MsgSubmitUpdateResponse\"\xa7\x01\n\x0fMsgCommitLosses\x12+\n\tvalidator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x12\n\ncommitment\x18\x04 \x01(\x0c:3\x82\xe7\xb0*\tvalidator\x8a\xe7\xb0* sabfl/x/fedlearn/MsgCommitLosses\"\x19\n\x17MsgCommitLossesResponse\"\xb1\x01\n\x0fMsgRevealLosses\x12+\n\tvalidator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x0c\n\x04salt\x18\x04 \x01(\x0c\x12\x0e\n\x06losses\x18\x05 \x03(\x04:3\x82\xe7\xb0*\tvalidator\x8a\xe7\xb0* sabfl/x/fedlearn/MsgRevealLosses\"\x19\n\x17MsgRevealLossesResponse\"\xc9\x01\n\x12MsgSubmitAggregate\x12\'\n\x05miner\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x0f\n\x07weights\x18\x04 \x03(\x04\x12\x14\n\x0cmodel_sha256\x18\x05 \x01(\x0c\x12\x0f\n\x07payload\x18\x06 \x01(\x0c:2\x82\xe7\xb0*\x05miner\x8a\xe7\xb0*#sabfl/x/fedlearn/MsgSubmitAggregate\"\x1c\n\x1aMsgSubmitAggregateResponse\"\xaf\x01\n\x12MsgAttestAggregate\x12+\n\tvalidator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x14\n\x0cmodel_sha256\x18\x04 \x01(\x0c:6\x82\xe7\xb0*\tvalidator\x8a\xe7\xb0*#sabfl/x/fedlearn/MsgAttestAggregate\"\x1c\n\x1aMsgAttestAggregateResponse2\xb8\x05\n\x03Msg\x12X\n\nCreateTask\x12 .sabfl.fedlearn.v1.MsgCreateTask\x1a(.sabfl.fedlearn.v1.MsgCreateTaskResponse\x12^\n\x0cSubmitUpdate\x12\".sabfl.fedlearn.v1.MsgSubmitUpdate\x1a*.sabfl.fedlearn.v1.MsgSubmitUpdateResponse\x12^\n\x0c\x43ommitLosses\x12\".sabfl.fedlearn.v1.MsgCommitLosses\x1a*.sabfl.fedlearn.v1.MsgCommitLossesResponse\x12^\n\x0cRevealLosses\x12\".sabfl.fedlearn.v1.MsgRevealLosses\x1a*.sabfl.fedlearn.v1.MsgRevealLossesResponse\x12g\n\x0fSubmitAggregate\x12%.sabfl.fedlearn.v1.MsgSubmitAggregate\x1a-.sabfl.fedlearn.v1.MsgSubmitAggregateResponse\x12g\n\x0f\x41ttestAggregate\x12%.sabfl.fedlearn.v1.MsgAttestAggregate\x1a-.sabfl.fedlearn.v1.MsgAttestAggregateResponse\x12^\n\x0cUpdateParams\x12\".sabfl.fedlearn.v1.MsgUpdateParams\x1a*.sabfl.fedlearn.v1.MsgUpdateParamsResponse\x1a\x05\x80\xe7\xb0*\x01\x42/Z-github.com/sabfl/sabfl/chain/x/fedlearn/typesb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -55,6 +55,26 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MSGUPDATEPARAMS'].fields_by_name['params']._serialized_options = b'\310\336\037\000\250\347\260*\001'
   _globals['_MSGUPDATEPARAMS']._loaded_options = None
   _globals['_MSGUPDATEPARAMS']._serialized_options = b'\202\347\260*\tauthority\212\347\260* sabfl/x/fedlearn/MsgUpdateParams'
+  _globals['_MSGSUBMITUPDATE'].fields_by_name['participant']._loaded_options = None
+  _globals['_MSGSUBMITUPDATE'].fields_by_name['participant']._serialized_options = b'\322\264-\024cosmos.AddressString'
+  _globals['_MSGSUBMITUPDATE']._loaded_options = None
+  _globals['_MSGSUBMITUPDATE']._serialized_options = b'\202\347\260*\013participant\212\347\260* sabfl/x/fedlearn/MsgSubmitUpdate'
+  _globals['_MSGCOMMITLOSSES'].fields_by_name['validator']._loaded_options = None
+  _globals['_MSGCOMMITLOSSES'].fields_by_name['validator']._serialized_options = b'\322\264-\024cosmos.AddressString'
+  _globals['_MSGCOMMITLOSSES']._loaded_options = None
+  _globals['_MSGCOMMITLOSSES']._serialized_options = b'\202\347\260*\tvalidator\212\347\260* sabfl/x/fedlearn/MsgCommitLosses'
+  _globals['_MSGREVEALLOSSES'].fields_by_name['validator']._loaded_options = None
+  _globals['_MSGREVEALLOSSES'].fields_by_name['validator']._serialized_options = b'\322\264-\024cosmos.AddressString'
+  _globals['_MSGREVEALLOSSES']._loaded_options = None
+  _globals['_MSGREVEALLOSSES']._serialized_options = b'\202\347\260*\tvalidator\212\347\260* sabfl/x/fedlearn/MsgRevealLosses'
+  _globals['_MSGSUBMITAGGREGATE'].fields_by_name['miner']._loaded_options = None
+  _globals['_MSGSUBMITAGGREGATE'].fields_by_name['miner']._serialized_options = b'\322\264-\024cosmos.AddressString'
+  _globals['_MSGSUBMITAGGREGATE']._loaded_options = None
+  _globals['_MSGSUBMITAGGREGATE']._serialized_options = b'\202\347\260*\005miner\212\347\260*#sabfl/x/fedlearn/MsgSubmitAggregate'
+  _globals['_MSGATTESTAGGREGATE'].fields_by_name['validator']._loaded_options = None
+  _globals['_MSGATTESTAGGREGATE'].fields_by_name['validator']._serialized_options = b'\322\264-\024cosmos.AddressString'
+  _globals['_MSGATTESTAGGREGATE']._loaded_options = None
+  _globals['_MSGATTESTAGGREGATE']._serialized_options = b'\202\347\260*\tvalidator\212\347\260*#sabfl/x/fedlearn/MsgAttestAggregate'
   _globals['_MSG']._loaded_options = None
   _globals['_MSG']._serialized_options = b'\200\347\260*\001'
   _globals['_MSGCREATETASK']._serialized_start=237
@@ -65,6 +85,26 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MSGUPDATEPARAMS']._serialized_end=881
   _globals['_MSGUPDATEPARAMSRESPONSE']._serialized_start=883
   _globals['_MSGUPDATEPARAMSRESPONSE']._serialized_end=908
-  _globals['_MSG']._serialized_start=911
-  _globals['_MSG']._serialized_end=1109
+  _globals['_MSGSUBMITUPDATE']._serialized_start=911
+  _globals['_MSGSUBMITUPDATE']._serialized_end=1116
+  _globals['_MSGSUBMITUPDATERESPONSE']._serialized_start=1118
+  _globals['_MSGSUBMITUPDATERESPONSE']._serialized_end=1143
+  _globals['_MSGCOMMITLOSSES']._serialized_start=1146
+  _globals['_MSGCOMMITLOSSES']._serialized_end=1313
+  _globals['_MSGCOMMITLOSSESRESPONSE']._serialized_start=1315
+  _globals['_MSGCOMMITLOSSESRESPONSE']._serialized_end=1340
+  _globals['_MSGREVEALLOSSES']._serialized_start=1343
+  _globals['_MSGREVEALLOSSES']._serialized_end=1520
+  _globals['_MSGREVEALLOSSESRESPONSE']._serialized_start=1522
+  _globals['_MSGREVEALLOSSESRESPONSE']._serialized_end=1547
+  _globals['_MSGSUBMITAGGREGATE']._serialized_start=1550
+  _globals['_MSGSUBMITAGGREGATE']._serialized_end=1751
+  _globals['_MSGSUBMITAGGREGATERESPONSE']._serialized_start=1753
+  _globals['_MSGSUBMITAGGREGATERESPONSE']._serialized_end=1781
+  _globals['_MSGATTESTAGGREGATE']._serialized_start=1784
+  _globals['_MSGATTESTAGGREGATE']._serialized_end=1959
+  _globals['_MSGATTESTAGGREGATERESPONSE']._serialized_start=1961
+  _globals['_MSGATTESTAGGREGATERESPONSE']._serialized_end=1989
+  _globals['_MSG']._serialized_start=1992
+  _globals['_MSG']._serialized_end=2688
 # @@protoc_insertion_point(module_scope)

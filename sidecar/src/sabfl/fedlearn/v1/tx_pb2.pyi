@@ -5,9 +5,10 @@ from cosmos_proto import cosmos_pb2 as _cosmos_pb2
 from gogoproto import gogo_pb2 as _gogo_pb2
 from sabfl.fedlearn.v1 import params_pb2 as _params_pb2
 from sabfl.fedlearn.v1 import task_pb2 as _task_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from typing import ClassVar as _ClassVar, Mapping as _Mapping, Optional as _Optional, Union as _Union
+from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
@@ -50,5 +51,95 @@ class MsgUpdateParams(_message.Message):
     def __init__(self, authority: _Optional[str] = ..., params: _Optional[_Union[_params_pb2.Params, _Mapping]] = ...) -> None: ...
 
 class MsgUpdateParamsResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class MsgSubmitUpdate(_message.Message):
+    __slots__ = ("participant", "task_id", "round", "sha256", "num_samples", "payload")
+    PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    ROUND_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    NUM_SAMPLES_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    participant: str
+    task_id: int
+    round: int
+    sha256: bytes
+    num_samples: int
+    payload: bytes
+    def __init__(self, participant: _Optional[str] = ..., task_id: _Optional[int] = ..., round: _Optional[int] = ..., sha256: _Optional[bytes] = ..., num_samples: _Optional[int] = ..., payload: _Optional[bytes] = ...) -> None: ...
+
+class MsgSubmitUpdateResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class MsgCommitLosses(_message.Message):
+    __slots__ = ("validator", "task_id", "round", "commitment")
+    VALIDATOR_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    ROUND_FIELD_NUMBER: _ClassVar[int]
+    COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    validator: str
+    task_id: int
+    round: int
+    commitment: bytes
+    def __init__(self, validator: _Optional[str] = ..., task_id: _Optional[int] = ..., round: _Optional[int] = ..., commitment: _Optional[bytes] = ...) -> None: ...
+
+class MsgCommitLossesResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class MsgRevealLosses(_message.Message):
+    __slots__ = ("validator", "task_id", "round", "salt", "losses")
+    VALIDATOR_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    ROUND_FIELD_NUMBER: _ClassVar[int]
+    SALT_FIELD_NUMBER: _ClassVar[int]
+    LOSSES_FIELD_NUMBER: _ClassVar[int]
+    validator: str
+    task_id: int
+    round: int
+    salt: bytes
+    losses: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, validator: _Optional[str] = ..., task_id: _Optional[int] = ..., round: _Optional[int] = ..., salt: _Optional[bytes] = ..., losses: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class MsgRevealLossesResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class MsgSubmitAggregate(_message.Message):
+    __slots__ = ("miner", "task_id", "round", "weights", "model_sha256", "payload")
+    MINER_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    ROUND_FIELD_NUMBER: _ClassVar[int]
+    WEIGHTS_FIELD_NUMBER: _ClassVar[int]
+    MODEL_SHA256_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    miner: str
+    task_id: int
+    round: int
+    weights: _containers.RepeatedScalarFieldContainer[int]
+    model_sha256: bytes
+    payload: bytes
+    def __init__(self, miner: _Optional[str] = ..., task_id: _Optional[int] = ..., round: _Optional[int] = ..., weights: _Optional[_Iterable[int]] = ..., model_sha256: _Optional[bytes] = ..., payload: _Optional[bytes] = ...) -> None: ...
+
+class MsgSubmitAggregateResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class MsgAttestAggregate(_message.Message):
+    __slots__ = ("validator", "task_id", "round", "model_sha256")
+    VALIDATOR_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    ROUND_FIELD_NUMBER: _ClassVar[int]
+    MODEL_SHA256_FIELD_NUMBER: _ClassVar[int]
+    validator: str
+    task_id: int
+    round: int
+    model_sha256: bytes
+    def __init__(self, validator: _Optional[str] = ..., task_id: _Optional[int] = ..., round: _Optional[int] = ..., model_sha256: _Optional[bytes] = ...) -> None: ...
+
+class MsgAttestAggregateResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

@@ -40,6 +40,31 @@ class MsgStub(object):
                 request_serializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgCreateTask.SerializeToString,
                 response_deserializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgCreateTaskResponse.FromString,
                 _registered_method=True)
+        self.SubmitUpdate = channel.unary_unary(
+                '/sabfl.fedlearn.v1.Msg/SubmitUpdate',
+                request_serializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgSubmitUpdate.SerializeToString,
+                response_deserializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgSubmitUpdateResponse.FromString,
+                _registered_method=True)
+        self.CommitLosses = channel.unary_unary(
+                '/sabfl.fedlearn.v1.Msg/CommitLosses',
+                request_serializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgCommitLosses.SerializeToString,
+                response_deserializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgCommitLossesResponse.FromString,
+                _registered_method=True)
+        self.RevealLosses = channel.unary_unary(
+                '/sabfl.fedlearn.v1.Msg/RevealLosses',
+                request_serializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgRevealLosses.SerializeToString,
+                response_deserializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgRevealLossesResponse.FromString,
+                _registered_method=True)
+        self.SubmitAggregate = channel.unary_unary(
+                '/sabfl.fedlearn.v1.Msg/SubmitAggregate',
+                request_serializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgSubmitAggregate.SerializeToString,
+                response_deserializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgSubmitAggregateResponse.FromString,
+                _registered_method=True)
+        self.AttestAggregate = channel.unary_unary(
+                '/sabfl.fedlearn.v1.Msg/AttestAggregate',
+                request_serializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgAttestAggregate.SerializeToString,
+                response_deserializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgAttestAggregateResponse.FromString,
+                _registered_method=True)
         self.UpdateParams = channel.unary_unary(
                 '/sabfl.fedlearn.v1.Msg/UpdateParams',
                 request_serializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgUpdateParams.SerializeToString,
@@ -53,6 +78,41 @@ class MsgServicer(object):
 
     def CreateTask(self, request, context):
         """CreateTask creates a task and escrows its reward budget in the module account.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitUpdate(self, request, context):
+        """SubmitUpdate submits a participant's model update for the current round (SUBMIT phase).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CommitLosses(self, request, context):
+        """CommitLosses commits a committee member to its losses (COMMIT phase).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevealLosses(self, request, context):
+        """RevealLosses reveals the committed losses (REVEAL phase).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitAggregate(self, request, context):
+        """SubmitAggregate submits the current miner's aggregate (AGGREGATE phase).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AttestAggregate(self, request, context):
+        """AttestAggregate attests the hash of the aggregate a committee member recomputed (ATTEST phase).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -72,6 +132,31 @@ def add_MsgServicer_to_server(servicer, server):
                     servicer.CreateTask,
                     request_deserializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgCreateTask.FromString,
                     response_serializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgCreateTaskResponse.SerializeToString,
+            ),
+            'SubmitUpdate': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitUpdate,
+                    request_deserializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgSubmitUpdate.FromString,
+                    response_serializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgSubmitUpdateResponse.SerializeToString,
+            ),
+            'CommitLosses': grpc.unary_unary_rpc_method_handler(
+                    servicer.CommitLosses,
+                    request_deserializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgCommitLosses.FromString,
+                    response_serializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgCommitLossesResponse.SerializeToString,
+            ),
+            'RevealLosses': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevealLosses,
+                    request_deserializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgRevealLosses.FromString,
+                    response_serializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgRevealLossesResponse.SerializeToString,
+            ),
+            'SubmitAggregate': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitAggregate,
+                    request_deserializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgSubmitAggregate.FromString,
+                    response_serializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgSubmitAggregateResponse.SerializeToString,
+            ),
+            'AttestAggregate': grpc.unary_unary_rpc_method_handler(
+                    servicer.AttestAggregate,
+                    request_deserializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgAttestAggregate.FromString,
+                    response_serializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgAttestAggregateResponse.SerializeToString,
             ),
             'UpdateParams': grpc.unary_unary_rpc_method_handler(
                     servicer.UpdateParams,
@@ -107,6 +192,141 @@ class Msg(object):
             '/sabfl.fedlearn.v1.Msg/CreateTask',
             sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgCreateTask.SerializeToString,
             sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgCreateTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitUpdate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sabfl.fedlearn.v1.Msg/SubmitUpdate',
+            sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgSubmitUpdate.SerializeToString,
+            sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgSubmitUpdateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CommitLosses(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sabfl.fedlearn.v1.Msg/CommitLosses',
+            sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgCommitLosses.SerializeToString,
+            sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgCommitLossesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevealLosses(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sabfl.fedlearn.v1.Msg/RevealLosses',
+            sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgRevealLosses.SerializeToString,
+            sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgRevealLossesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitAggregate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sabfl.fedlearn.v1.Msg/SubmitAggregate',
+            sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgSubmitAggregate.SerializeToString,
+            sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgSubmitAggregateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AttestAggregate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sabfl.fedlearn.v1.Msg/AttestAggregate',
+            sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgAttestAggregate.SerializeToString,
+            sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgAttestAggregateResponse.FromString,
             options,
             channel_credentials,
             insecure,
