@@ -19,6 +19,34 @@ func (am AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 				},
 				{RpcMethod: "Tasks", Use: "tasks", Short: "List tasks"},
 				{
+					RpcMethod: "Round", Use: "round [task-id] [round]", Short: "Show a round (round 0 = the current one): phase, committee, losses, weights, hashes",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "task_id"}, {ProtoField: "round"}},
+				},
+				{
+					RpcMethod: "Rounds", Use: "rounds [task-id]", Short: "List a task's rounds",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "task_id"}},
+				},
+				{
+					RpcMethod: "Updates", Use: "updates [task-id] [round]", Short: "List a live round's updates (no payloads)",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "task_id"}, {ProtoField: "round"}},
+				},
+				{
+					RpcMethod: "Update", Use: "update [task-id] [round] [sha256]", Short: "Show one update with its payload",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "task_id"}, {ProtoField: "round"}, {ProtoField: "sha256"}},
+				},
+				{
+					RpcMethod: "Reveals", Use: "reveals [task-id] [round]", Short: "Show a live round's revealed losses",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "task_id"}, {ProtoField: "round"}},
+				},
+				{
+					RpcMethod: "Aggregate", Use: "aggregate [task-id] [round]", Short: "Show a live round's aggregate with its payload",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "task_id"}, {ProtoField: "round"}},
+				},
+				{
+					RpcMethod: "ValidatorStats", Use: "validator-stats [address]", Short: "Show a validator's committee record",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "address"}},
+				},
+				{
 					RpcMethod: "GlobalModel", Use: "global-model [task-id]", Short: "Show a task's global model (with payload)",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "task_id"}},
 				},
@@ -36,6 +64,18 @@ func (am AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 						{ProtoField: "num_rounds"}, {ProtoField: "committee_size"}, {ProtoField: "budget"},
 					},
 				},
+				{
+					RpcMethod: "SubmitUpdate", Use: "submit-update [task-id] [round] [sha256] [num-samples] [payload]",
+					Short: "Submit a participant update (the sidecar's participant does this)",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{
+						{ProtoField: "task_id"}, {ProtoField: "round"}, {ProtoField: "sha256"}, {ProtoField: "num_samples"}, {ProtoField: "payload"},
+					},
+				},
+				// Commit, reveal, aggregate and attest carry machine-made bytes: the validator sidecar sends them.
+				{RpcMethod: "CommitLosses", Skip: true},
+				{RpcMethod: "RevealLosses", Skip: true},
+				{RpcMethod: "SubmitAggregate", Skip: true},
+				{RpcMethod: "AttestAggregate", Skip: true},
 				{RpcMethod: "UpdateParams", Skip: true}, // authority-gated
 			},
 		},
