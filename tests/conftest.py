@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sabfl.chain import ChainClient, ChainConfig, KeysFile, load_keys
+from sabfl.chain import Account, ChainClient, ChainConfig, KeysFile, load_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALNET = [sys.executable, str(ROOT / "localnet" / "localnet.py")]
@@ -46,8 +46,21 @@ def keys(localnet_dir: Path) -> KeysFile:
     return load_keys(localnet_dir / "keys.json")
 
 
+def client_for(keys: KeysFile, account: Account, node: int = 0) -> ChainClient:
+    config = ChainConfig(chain_id=keys.chain_id, grpc_address=keys.nodes[node].grpc)
+    return ChainClient(config, account.wallet(keys.address_prefix))
+
+
 @pytest.fixture(scope="session")
 def creator(keys: KeysFile) -> Iterator[ChainClient]:
-    config = ChainConfig(chain_id=keys.chain_id, grpc_address=keys.nodes[0].grpc)
-    with ChainClient(config, keys.creator.wallet(keys.address_prefix)) as client:
+    with client_for(keys, keys.creator) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def validators(keys: KeysFile) -> Iterator[dict[str, ChainClient]]:
+    """A client per validator operator account, keyed by its address, each talking to its own node."""
+    clients = {n.validator.address: client_for(keys, n.validator, i) for i, n in enumerate(keys.nodes)}
+    yield clients
+    for client in clients.values():
+        client.close()

@@ -53,9 +53,7 @@ def test_validators_agree_on_height_and_app_hash(localnet_dir: Path) -> None:
     assert status.returncode == 0, status.stdout + status.stderr
     assert "equal on 4 nodes" in status.stdout
     heights = [
-        int(line.split()[1])
-        for line in status.stdout.splitlines()
-        if re.match(r"^node\d+\s+\d+", line)
+        int(line.split()[1]) for line in status.stdout.splitlines() if re.match(r"^node\d+\s+\d+", line)
     ]
     assert len(heights) == 4 and max(heights) - min(heights) <= 2
 

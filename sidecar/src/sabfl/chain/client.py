@@ -21,6 +21,7 @@ from cosmpy.protos.cosmos.base.abci.v1beta1 import abci_pb2
 from cosmpy.protos.cosmos.tx.v1beta1 import service_pb2 as tx_service
 from cosmpy.protos.cosmos.tx.v1beta1 import service_pb2_grpc as tx_grpc
 
+from sabfl.fedlearn.v1 import query_pb2, round_pb2
 from sabfl.fedlearn.v1 import query_pb2_grpc as fedlearn_grpc
 
 # Codes the SDK uses for a stale sequence (sdkerrors.ErrWrongSequence) and a tx already in the mempool.
@@ -171,3 +172,24 @@ class ChainClient:
     def submit(self, *msgs: Any, gas_limit: int | None = None, memo: str = "") -> abci_pb2.TxResponse:
         """Broadcast and wait for inclusion."""
         return self.wait(self.broadcast(*msgs, gas_limit=gas_limit, memo=memo))
+
+    def round(self, task_id: int, round_number: int = 0) -> round_pb2.Round:
+        """A round of a task (0 = the current round)."""
+        return self.fedlearn.Round(query_pb2.QueryRoundRequest(task_id=task_id, round=round_number)).round
+
+    def wait_for_phase(
+        self, task_id: int, round_number: int, phases: set[int], timeout_s: float = 60.0
+    ) -> round_pb2.Round:
+        """Poll a round until it is in one of `phases` (round_pb2.ROUND_PHASE_*)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                current = self.round(task_id, round_number)
+                if current.phase in phases:
+                    return current
+            except grpc.RpcError as error:
+                if error.code() != grpc.StatusCode.NOT_FOUND:
+                    raise
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"task {task_id} round {round_number} not in {phases} after {timeout_s}s")
+            time.sleep(self.config.poll_interval_s)

@@ -1,0 +1,103 @@
+"""Builders of x/fedlearn messages from plain Python values (bytes, ints, strings)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from sabfl.fedlearn.v1 import task_pb2, tx_pb2
+
+TEMPERATURE_MODES = {"fixed": task_pb2.TEMPERATURE_MODE_FIXED, "mad": task_pb2.TEMPERATURE_MODE_MAD}
+
+
+def create_task(
+    creator: str,
+    model_spec: str,
+    initial_model: bytes,
+    *,
+    num_rounds: int,
+    committee_size: int,
+    budget: int,
+    denom: str = "stake",
+    temperature_mode: str = "fixed",
+    temperature: str = "",
+    mad_multiplier: str = "",
+    temperature_min: str = "",
+    score_step: str = "1",
+    phases: Sequence[int] = (10, 10, 10, 10, 10),
+    max_updates_per_round: int = 0,
+) -> tx_pb2.MsgCreateTask:
+    """A MsgCreateTask; decimals are strings (at most 6 fractional digits), phases are
+    (submit, commit, reveal, aggregate, attest) lengths in blocks."""
+    submit, commit, reveal, aggregate, attest = phases
+    msg = tx_pb2.MsgCreateTask(
+        creator=creator,
+        model_spec=model_spec,
+        initial_model_sha256=hashlib.sha256(initial_model).digest(),
+        initial_model=initial_model,
+        num_rounds=num_rounds,
+        committee_size=committee_size,
+        max_updates_per_round=max_updates_per_round,
+        rule=task_pb2.AggregationRule(
+            temperature_mode=TEMPERATURE_MODES[temperature_mode],
+            temperature=temperature,
+            mad_multiplier=mad_multiplier,
+            temperature_min=temperature_min,
+            score_step=score_step,
+        ),
+        phases=task_pb2.PhaseLengths(
+            submit=submit, commit=commit, reveal=reveal, aggregate=aggregate, attest=attest
+        ),
+    )
+    msg.budget.denom, msg.budget.amount = denom, str(budget)
+    return msg
+
+
+def submit_update(
+    participant: str, task_id: int, round_number: int, payload: bytes, num_samples: int
+) -> tx_pb2.MsgSubmitUpdate:
+    return tx_pb2.MsgSubmitUpdate(
+        participant=participant,
+        task_id=task_id,
+        round=round_number,
+        sha256=hashlib.sha256(payload).digest(),
+        num_samples=num_samples,
+        payload=payload,
+    )
+
+
+def commit_losses(
+    validator: str, task_id: int, round_number: int, commitment: bytes
+) -> tx_pb2.MsgCommitLosses:
+    return tx_pb2.MsgCommitLosses(
+        validator=validator, task_id=task_id, round=round_number, commitment=commitment
+    )
+
+
+def reveal_losses(
+    validator: str, task_id: int, round_number: int, salt: bytes, losses: Sequence[int]
+) -> tx_pb2.MsgRevealLosses:
+    return tx_pb2.MsgRevealLosses(
+        validator=validator, task_id=task_id, round=round_number, salt=salt, losses=list(losses)
+    )
+
+
+def submit_aggregate(
+    miner: str, task_id: int, round_number: int, weights: Sequence[int], payload: bytes
+) -> tx_pb2.MsgSubmitAggregate:
+    return tx_pb2.MsgSubmitAggregate(
+        miner=miner,
+        task_id=task_id,
+        round=round_number,
+        weights=list(weights),
+        model_sha256=hashlib.sha256(payload).digest(),
+        payload=payload,
+    )
+
+
+def attest_aggregate(
+    validator: str, task_id: int, round_number: int, model_sha256: bytes
+) -> tx_pb2.MsgAttestAggregate:
+    return tx_pb2.MsgAttestAggregate(
+        validator=validator, task_id=task_id, round=round_number, model_sha256=model_sha256
+    )

@@ -1,0 +1,118 @@
+"""One full SABFL round over the real localnet with cosmpy-signed messages: updates, commit-reveal,
+the chain's stake-weighted median and fixed-point softmax (recomputed here with sabfl.protocol),
+the miner's aggregate, attestations and finality. The test supplies losses and aggregate bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+
+from sabfl.chain import ChainClient, KeysFile, messages
+from sabfl.fedlearn.v1 import query_pb2, round_pb2, tx_pb2
+from sabfl.protocol import TemperatureRule, commitment, consensus_losses, softmax_weights
+
+from .conftest import ROOT, client_for
+
+PHASE = round_pb2.RoundPhase
+# Per-update base loss (micro-units) by submission order; each validator adds its own small noise.
+BASE_LOSSES = [400_000, 900_000, 2_500_000]
+
+
+def test_full_round_finalizes(
+    creator: ChainClient, validators: dict[str, ChainClient], keys: KeysFile
+) -> None:
+    initial = b"initial model bytes"
+    response = creator.submit(
+        messages.create_task(
+            creator.address,
+            "e2e/opaque",
+            initial,
+            num_rounds=2,
+            committee_size=4,
+            budget=1_000_000,
+            temperature_mode="fixed",
+            temperature="0.5",
+            phases=(20, 20, 20, 20, 20),
+            max_updates_per_round=3,
+        )
+    )
+    task_id = creator.msg_response(response, 0, tx_pb2.MsgCreateTaskResponse()).task_id
+    round_ = creator.wait_for_phase(task_id, 1, {PHASE.ROUND_PHASE_SUBMIT})
+    assert round_.base_model_sha256 == hashlib.sha256(initial).digest()
+    committee = [m.address for m in round_.committee]
+    assert sorted(committee) == sorted(validators), "committee of 4 = every validator"
+
+    participants = [client_for(keys, account) for account in keys.participants[:3]]
+    balances_before = [p.balance() for p in participants]
+    payloads = [f"update of {p.address}".encode() * 10 for p in participants]
+    for participant, payload in zip(participants, payloads, strict=True):
+        participant.submit(messages.submit_update(participant.address, task_id, 1, payload, num_samples=50))
+
+    # The cap (3 updates) ends SUBMIT early.
+    round_ = creator.wait_for_phase(task_id, 1, {PHASE.ROUND_PHASE_COMMIT})
+    hashes = [u.sha256 for u in round_.updates]
+    assert hashes == sorted(hashlib.sha256(p).digest() for p in payloads)
+    order = [hashes.index(hashlib.sha256(p).digest()) for p in payloads]
+    reveals: dict[str, tuple[bytes, list[int]]] = {}
+    for k, address in enumerate(committee):
+        losses = [0] * 3
+        for submitted, position in enumerate(order):
+            losses[position] = BASE_LOSSES[submitted] + 1_000 * k
+        salt = os.urandom(32)
+        reveals[address] = (salt, losses)
+        digest = commitment(task_id, 1, address, salt, hashes, losses)
+        validators[address].submit(messages.commit_losses(address, task_id, 1, digest))
+
+    creator.wait_for_phase(task_id, 1, {PHASE.ROUND_PHASE_REVEAL})
+    for address, (salt, losses) in reveals.items():
+        validators[address].submit(messages.reveal_losses(address, task_id, 1, salt, losses))
+
+    round_ = creator.wait_for_phase(task_id, 1, {PHASE.ROUND_PHASE_AGGREGATE})
+    stakes = [m.power for m in round_.committee]
+    expected_losses = consensus_losses([reveals[a][1] for a in committee], stakes)
+    assert list(round_.consensus_losses) == expected_losses
+    expected_weights = softmax_weights(expected_losses, TemperatureRule("fixed", tau=500_000))
+    assert list(round_.weights) == expected_weights, "Go and Python fixed-point softmax agree bit for bit"
+    assert round_.weights[order[0]] > round_.weights[order[1]] > round_.weights[order[2]]
+
+    miner = round_.committee[round_.miner_attempt].address
+    aggregate = b"aggregate of round 1"
+    validators[miner].submit(messages.submit_aggregate(miner, task_id, 1, round_.weights, aggregate))
+    creator.wait_for_phase(task_id, 1, {PHASE.ROUND_PHASE_ATTEST})
+    # Sidecars attest concurrently: broadcast all four, then wait (a 2/3 quorum finalizes in that block).
+    attest = [
+        (
+            validators[a],
+            validators[a].broadcast(
+                messages.attest_aggregate(a, task_id, 1, hashlib.sha256(aggregate).digest())
+            ),
+        )
+        for a in committee
+    ]
+    for client, txhash in attest:
+        client.wait(txhash)
+
+    round_ = creator.wait_for_phase(task_id, 1, {PHASE.ROUND_PHASE_FINALIZED})
+    assert round_.finalized_sha256 == hashlib.sha256(aggregate).digest()
+    model = creator.fedlearn.GlobalModel(query_pb2.QueryGlobalModelRequest(task_id=task_id)).model
+    assert (model.round, model.payload) == (1, aggregate)
+    # Per-round payloads are gone; the round record stays.
+    assert not creator.fedlearn.Updates(query_pb2.QueryUpdatesRequest(task_id=task_id, round=1)).updates
+    # Participants are paid in proportion to their weights: the lowest loss earns most.
+    gains = [p.balance() - before for p, before in zip(participants, balances_before, strict=True)]
+    assert gains[0] > gains[1] > gains[2] >= 0
+    # The next round opens at once.
+    creator.wait_for_phase(task_id, 2, {PHASE.ROUND_PHASE_SUBMIT})
+
+    node = keys.nodes[0].rpc.replace("http://", "tcp://")
+    shown = subprocess.run(
+        [str(ROOT / "build" / "bin" / "sabfld"), "q", "fedlearn", "round", str(task_id), "1", "--node", node],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    print(shown)
+    assert "ROUND_PHASE_FINALIZED" in shown and "consensus_losses" in shown
+    for participant in participants:
+        participant.close()
