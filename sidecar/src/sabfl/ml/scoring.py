@@ -30,7 +30,7 @@ STEP_MODES = ("raw", "reference", "at_least_reference")
 
 @dataclass(frozen=True)
 class ScoringRule:
-    """score_i = loss(θ_t + η·ρ_i·Δ_i) [− loss(θ_t)]₊ + λ·(1 − cos(Δ_i, r_v)), within [0, ``LOSS_CAP``].
+    """score_i = loss(θ_t + η·ρ_i·Δ_i) [− loss(θ_t)]₊ + λ·[κ − cos(Δ_i, r_v)]₊, within [0, ``LOSS_CAP``].
 
     * ``eta`` η — probe step; 1 with ``step="raw"`` is the paper (the participant's whole model θ_i).
       A short step scores the update's direction at first order and so does not punish a good but
@@ -43,7 +43,9 @@ class ScoringRule:
       not reward updates that fit its majority classes.
     * ``relative`` — report only the loss increase over θ_t, [loss(probe) − loss(θ_t)]₊: every update that
       does not hurt scores 0, so these share the weight evenly (as FedAvg would) and only harm is ranked.
-    * ``direction_weight`` λ — disagreement with r_v (FLTrust's root-update idea); 0 disables it.
+    * ``direction_weight`` λ and ``direction_margin`` κ — disagreement with r_v (FLTrust's root-update
+      idea); κ = 1 gives the smooth λ·(1 − cos), κ = 0 only charges updates pointing away from r_v (as
+      FLTrust's ReLU does), so all updates within 90° of it tie. λ = 0 disables the term.
 
     r_v is an update the validator trains from θ_t on its own held-out data; it is needed only when
     ``step`` is not ``raw`` or λ > 0. An update with any non-finite value, or whose score is not finite,
@@ -55,6 +57,7 @@ class ScoringRule:
     balanced: bool = False
     relative: bool = False
     direction_weight: float = 0.0
+    direction_margin: float = 1.0
 
     def __post_init__(self) -> None:
         if not self.eta > 0:
@@ -173,7 +176,7 @@ def score_updates(
         loss = (loss[1:] - loss[0]).clamp(min=0.0)
     if rule.direction_weight > 0:
         cosine = torch.nn.functional.cosine_similarity(candidates, reference_update[None], dim=1)
-        loss = loss + rule.direction_weight * (1 - cosine)
+        loss = loss + rule.direction_weight * (rule.direction_margin - cosine).clamp(min=0.0)
     values = loss.double().numpy()
     values = np.where(np.isfinite(values), np.clip(values, 0.0, LOSS_CAP), LOSS_CAP)
     scores[finite.numpy()] = values
