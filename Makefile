@@ -14,6 +14,8 @@ LOCALNET := python3 $(ROOT)/localnet/localnet.py
 # Debian packages: the Fashion-MNIST IDX files the ML core reads offline.
 APT_PACKAGES := dataset-fashion-mnist
 FUZZTIME ?= 10s
+# Go fuzz targets run briefly on every `make test` (package:target).
+FUZZ_TARGETS := x/fedlearn/consensus:FuzzSoftmaxWeights x/fedlearn/consensus:FuzzCommitment
 
 GO_SOURCES := $(shell find chain -name '*.go' -not -path '*/testdata/*') chain/go.mod chain/go.sum
 gomod_version = $(shell cd chain && go list -m -f '{{.Version}}' $(1))
@@ -74,6 +76,10 @@ test: install
 
 test-go:
 	cd chain && go vet ./... && go test ./...
+	@cd chain && for entry in $(FUZZ_TARGETS); do \
+	  echo "fuzz $$entry for $(FUZZTIME)"; \
+	  go test -run='^$$' -fuzz="^$${entry#*:}$$" -fuzztime=$(FUZZTIME) ./$${entry%%:*}/ || exit 1; \
+	done
 
 # Unit tests of the sidecar package, then the end-to-end tests over a real localnet.
 test-python: python-deps build proto-tools
