@@ -1,0 +1,400 @@
+package keeper_test
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"maps"
+	"slices"
+	"testing"
+
+	"cosmossdk.io/collections"
+	"github.com/cosmos/gogoproto/proto"
+	"github.com/stretchr/testify/require"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/sabfl/sabfl/chain/x/fedlearn/consensus"
+	"github.com/sabfl/sabfl/chain/x/fedlearn/types"
+)
+
+// endBlock runs the EndBlocker at the current height, returns the block's events (those of the messages
+// delivered in it and the EndBlocker's) and moves the context to the next block.
+func (f *fixture) endBlock(t *testing.T) sdk.Events {
+	t.Helper()
+	require.NoError(t, f.keeper.EndBlocker(f.ctx))
+	events := f.ctx.EventManager().Events()
+	f.ctx = f.ctx.WithBlockHeight(f.ctx.BlockHeight() + 1).WithEventManager(sdk.NewEventManager())
+	return events
+}
+
+// deliver sends a message to the Msg service, as the message router would.
+func (f *fixture) deliver(msg sdk.Msg) error {
+	var err error
+	switch m := msg.(type) {
+	case *types.MsgCreateTask:
+		_, err = f.msgs.CreateTask(f.ctx, m)
+	case *types.MsgSubmitUpdate:
+		_, err = f.msgs.SubmitUpdate(f.ctx, m)
+	case *types.MsgCommitLosses:
+		_, err = f.msgs.CommitLosses(f.ctx, m)
+	case *types.MsgRevealLosses:
+		_, err = f.msgs.RevealLosses(f.ctx, m)
+	case *types.MsgSubmitAggregate:
+		_, err = f.msgs.SubmitAggregate(f.ctx, m)
+	case *types.MsgAttestAggregate:
+		_, err = f.msgs.AttestAggregate(f.ctx, m)
+	default:
+		panic(fmt.Sprintf("unexpected message %T", msg))
+	}
+	return err
+}
+
+// setParams changes the module params in place.
+func (f *fixture) setParams(t *testing.T, change func(*types.Params)) {
+	t.Helper()
+	params, err := f.keeper.GetParams(f.ctx)
+	require.NoError(t, err)
+	change(&params)
+	require.NoError(t, params.Validate())
+	require.NoError(t, f.keeper.Params.Set(f.ctx, params))
+}
+
+// setPowers gives the fixture's validators new consensus powers (0 takes one out of the draw).
+func (f *fixture) setPowers(powers ...int64) {
+	for i, power := range powers {
+		f.staking.validators[i].Tokens = sdk.TokensFromConsensusPower(power, sdk.DefaultPowerReduction)
+	}
+}
+
+// validatorIndex is the position of an operator account among the fixture's validators.
+func (f *fixture) validatorIndex(t *testing.T, address string) int {
+	t.Helper()
+	i := slices.Index(f.validators, address)
+	require.GreaterOrEqual(t, i, 0, "%s is not a fixture validator", address)
+	return i
+}
+
+// participant is the account address of the i-th test participant.
+func (f *fixture) participant(i int) string {
+	address, err := f.codec.BytesToString(sdk.AccAddress(fmt.Sprintf("participant%d__________", i)[:20]))
+	if err != nil {
+		panic(err)
+	}
+	return address
+}
+
+// participantIndex maps a participant address back to its index.
+func (f *fixture) participantIndex(t *testing.T, address string) int {
+	t.Helper()
+	account, err := f.codec.StringToBytes(address)
+	require.NoError(t, err)
+	var i int
+	_, err = fmt.Sscanf(string(account), "participant%d_", &i)
+	require.NoError(t, err, "%s is not a test participant", address)
+	return i
+}
+
+func (f *fixture) balance(address string) int64 {
+	account, err := f.codec.StringToBytes(address)
+	if err != nil {
+		panic(err)
+	}
+	return f.bank.balances[sdk.AccAddress(account).String()].AmountOf("stake").Int64()
+}
+
+// moduleState is everything x/fedlearn stores plus the fake bank's balances: a rejected message must
+// leave it unchanged.
+type moduleState struct {
+	genesis      *types.GenesisState
+	active       []uint64
+	participants []collections.Pair[types.RoundKey, string]
+	balances     map[string]sdk.Coins
+}
+
+func (f *fixture) state(t *testing.T) moduleState {
+	t.Helper()
+	genesis, err := f.keeper.ExportGenesis(f.ctx)
+	require.NoError(t, err)
+	active, err := collectKeys(f, f.keeper.ActiveTasks)
+	require.NoError(t, err)
+	participants, err := collectKeys(f, f.keeper.Participants)
+	require.NoError(t, err)
+	return moduleState{genesis: genesis, active: active, participants: participants, balances: maps.Clone(f.bank.balances)}
+}
+
+func collectKeys[K any](f *fixture, set collections.KeySet[K]) ([]K, error) {
+	it, err := set.Iterate(f.ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return it.Keys()
+}
+
+// eventsOf returns the typed events of type E among events.
+func eventsOf[E proto.Message](t *testing.T, events sdk.Events) []E {
+	t.Helper()
+	var out []E
+	for _, event := range events.ToABCIEvents() {
+		msg, err := sdk.ParseTypedEvent(event)
+		require.NoError(t, err)
+		if typed, ok := msg.(E); ok {
+			out = append(out, typed)
+		}
+	}
+	return out
+}
+
+// lossFn gives the loss (micro-units) a fixture validator reports for a participant's update.
+type lossFn func(validator, participant int) uint64
+
+// spreadLosses ranks the updates by participant (0.1, 0.2, …) with a small per-validator offset.
+func spreadLosses(validator, participant int) uint64 {
+	return uint64(participant+1)*100_000 + uint64(validator)*1_000
+}
+
+// lossMatrix reports losses[validator][participant].
+func lossMatrix(losses [][]uint64) lossFn {
+	return func(validator, participant int) uint64 { return losses[validator][participant] }
+}
+
+// driver plays every role of one task's rounds in a fixture.
+type driver struct {
+	f      *fixture
+	taskID uint64
+	// updates is how many participants (0 … updates−1) submit in driveTo.
+	updates int
+	losses  lossFn
+}
+
+// startTask creates a task (validCreateTask with every fixture validator in the committee, changed by
+// change) and ends the block, which opens its first round.
+func (f *fixture) startTask(t *testing.T, change func(*types.MsgCreateTask)) driver {
+	t.Helper()
+	d := f.createTask(t, change)
+	f.endBlock(t)
+	require.Equal(t, types.ROUND_PHASE_SUBMIT, d.round(t).Phase)
+	return d
+}
+
+// createTask creates the task without ending the block.
+func (f *fixture) createTask(t *testing.T, change func(*types.MsgCreateTask)) driver {
+	t.Helper()
+	msg := validCreateTask(f.creator)
+	msg.CommitteeSize = uint32(len(f.validators))
+	if change != nil {
+		change(msg)
+	}
+	res, err := f.msgs.CreateTask(f.ctx, msg)
+	require.NoError(t, err)
+	return driver{f: f, taskID: res.TaskId, updates: 3, losses: spreadLosses}
+}
+
+func (d driver) task(t *testing.T) types.Task {
+	t.Helper()
+	task, err := d.f.keeper.Tasks.Get(d.f.ctx, d.taskID)
+	require.NoError(t, err)
+	return task
+}
+
+// round is the task's current round.
+func (d driver) round(t *testing.T) types.Round {
+	t.Helper()
+	round, err := d.f.keeper.Rounds.Get(d.f.ctx, collections.Join(d.taskID, d.task(t).CurrentRound))
+	require.NoError(t, err)
+	return round
+}
+
+func (d driver) key(t *testing.T) types.RoundKey {
+	return collections.Join(d.taskID, d.task(t).CurrentRound)
+}
+
+// members are the committee's addresses in draw order.
+func (d driver) members(t *testing.T) []string {
+	t.Helper()
+	var members []string
+	for _, m := range d.round(t).Committee {
+		members = append(members, m.Address)
+	}
+	return members
+}
+
+// miner is the current miner's address.
+func (d driver) miner(t *testing.T) string {
+	t.Helper()
+	round := d.round(t)
+	return round.Committee[round.MinerAttempt].Address
+}
+
+func (d driver) updateMsg(t *testing.T, participant int) *types.MsgSubmitUpdate {
+	payload := []byte(fmt.Sprintf("update of participant %d in round %d", participant, d.task(t).CurrentRound))
+	digest := sha256.Sum256(payload)
+	return &types.MsgSubmitUpdate{
+		Participant: d.f.participant(participant), TaskId: d.taskID, Round: d.task(t).CurrentRound,
+		Sha256: digest[:], NumSamples: uint64(100 + participant), Payload: payload,
+	}
+}
+
+// submit delivers the updates of the given participants.
+func (d driver) submit(t *testing.T, participants ...int) {
+	t.Helper()
+	for _, p := range participants {
+		require.NoError(t, d.f.deliver(d.updateMsg(t, p)))
+	}
+}
+
+func salt(validator string) [32]byte { return sha256.Sum256([]byte("salt of " + validator)) }
+
+// lossesOf are validator's losses for the current round's updates, in update-hash order.
+func (d driver) lossesOf(t *testing.T, validator string) []uint64 {
+	t.Helper()
+	v := d.f.validatorIndex(t, validator)
+	var losses []uint64
+	for _, u := range d.round(t).Updates {
+		losses = append(losses, d.losses(v, d.f.participantIndex(t, u.Participant)))
+	}
+	return losses
+}
+
+func (d driver) commitMsgFor(t *testing.T, validator string, losses []uint64) *types.MsgCommitLosses {
+	t.Helper()
+	round := d.round(t)
+	hashes := make([][32]byte, len(round.Updates))
+	for i, u := range round.Updates {
+		hashes[i] = [32]byte(u.Sha256)
+	}
+	digest, err := consensus.Commitment(d.taskID, round.Round, validator, salt(validator), hashes, losses)
+	require.NoError(t, err)
+	return &types.MsgCommitLosses{Validator: validator, TaskId: d.taskID, Round: round.Round, Commitment: digest[:]}
+}
+
+func (d driver) commitMsg(t *testing.T, validator string) *types.MsgCommitLosses {
+	t.Helper()
+	return d.commitMsgFor(t, validator, d.lossesOf(t, validator))
+}
+
+func (d driver) revealMsg(t *testing.T, validator string) *types.MsgRevealLosses {
+	t.Helper()
+	s := salt(validator)
+	return &types.MsgRevealLosses{
+		Validator: validator, TaskId: d.taskID, Round: d.task(t).CurrentRound, Salt: s[:], Losses: d.lossesOf(t, validator),
+	}
+}
+
+// commit delivers the commitments of the given validators.
+func (d driver) commit(t *testing.T, validators ...string) {
+	t.Helper()
+	for _, v := range validators {
+		require.NoError(t, d.f.deliver(d.commitMsg(t, v)))
+	}
+}
+
+// reveal delivers the reveals of the given validators.
+func (d driver) reveal(t *testing.T, validators ...string) {
+	t.Helper()
+	for _, v := range validators {
+		require.NoError(t, d.f.deliver(d.revealMsg(t, v)))
+	}
+}
+
+// aggregateMsg is the current miner's aggregate with the chain's weights and a payload named by label.
+func (d driver) aggregateMsg(t *testing.T, label string) *types.MsgSubmitAggregate {
+	t.Helper()
+	round := d.round(t)
+	payload := []byte("aggregate " + label)
+	digest := sha256.Sum256(payload)
+	return &types.MsgSubmitAggregate{
+		Miner: d.miner(t), TaskId: d.taskID, Round: round.Round, Weights: slices.Clone(round.Weights),
+		ModelSha256: digest[:], Payload: payload,
+	}
+}
+
+func (d driver) attestMsg(t *testing.T, validator string, hash []byte) *types.MsgAttestAggregate {
+	return &types.MsgAttestAggregate{Validator: validator, TaskId: d.taskID, Round: d.task(t).CurrentRound, ModelSha256: hash}
+}
+
+// attest delivers attestations of hash from the given validators.
+func (d driver) attest(t *testing.T, hash []byte, validators ...string) {
+	t.Helper()
+	for _, v := range validators {
+		require.NoError(t, d.f.deliver(d.attestMsg(t, v, hash)))
+	}
+}
+
+// advanceTo ends blocks until the current round is in phase (within limit blocks).
+func (d driver) advanceTo(t *testing.T, phase types.RoundPhase) sdk.Events {
+	t.Helper()
+	var events sdk.Events
+	for range 100 {
+		if d.round(t).Phase == phase {
+			return events
+		}
+		events = append(events, d.f.endBlock(t)...)
+	}
+	require.FailNow(t, "phase not reached", "round in %s, want %s", d.round(t).Phase, phase)
+	return nil
+}
+
+// steps play a round's phases with everyone taking part: each delivers what its phase waits for.
+var steps = []struct {
+	from types.RoundPhase
+	play func(*testing.T, driver)
+}{
+	{types.ROUND_PHASE_SUBMIT, func(t *testing.T, d driver) {
+		for p := range d.updates {
+			d.submit(t, p)
+		}
+	}},
+	{types.ROUND_PHASE_COMMIT, func(t *testing.T, d driver) { d.commit(t, d.members(t)...) }},
+	{types.ROUND_PHASE_REVEAL, func(t *testing.T, d driver) { d.reveal(t, d.members(t)...) }},
+	{types.ROUND_PHASE_AGGREGATE, func(t *testing.T, d driver) {
+		require.NoError(t, d.f.deliver(d.aggregateMsg(t, "by "+d.miner(t))))
+	}},
+	{types.ROUND_PHASE_ATTEST, func(t *testing.T, d driver) { d.attest(t, d.round(t).AggregateSha256, d.members(t)...) }},
+}
+
+// driveTo plays the current round from where it stands until it reaches phase, every committee member
+// doing its part; SUBMIT waits for its deadline unless the updates fill the round.
+func (d driver) driveTo(t *testing.T, phase types.RoundPhase) {
+	t.Helper()
+	for _, s := range steps {
+		current := d.round(t).Phase
+		if current == phase {
+			return
+		}
+		if current != s.from {
+			continue
+		}
+		s.play(t, d)
+		for blocks := 0; d.round(t).Phase == s.from; blocks++ {
+			require.Less(t, blocks, 100, "round stuck in %s", s.from)
+			d.f.endBlock(t)
+		}
+	}
+	require.Equal(t, phase, d.round(t).Phase)
+}
+
+// perRoundRecords counts what the round keeps in the per-round collections.
+func (d driver) perRoundRecords(t *testing.T, key types.RoundKey) map[string]int {
+	t.Helper()
+	ctx := d.f.ctx
+	k := d.f.keeper
+	count := map[string]int{}
+	byValidator := collections.NewPrefixedPairRange[types.RoundKey, string](key)
+	require.NoError(t, k.Updates.Walk(ctx, collections.NewPrefixedPairRange[types.RoundKey, []byte](key),
+		func(collections.Pair[types.RoundKey, []byte], types.Update) (bool, error) { count["updates"]++; return false, nil }))
+	it, err := k.Participants.Iterate(ctx, byValidator)
+	require.NoError(t, err)
+	participants, err := it.Keys()
+	require.NoError(t, err)
+	count["participants"] = len(participants)
+	require.NoError(t, k.Commitments.Walk(ctx, byValidator,
+		func(collections.Pair[types.RoundKey, string], []byte) (bool, error) { count["commitments"]++; return false, nil }))
+	require.NoError(t, k.Reveals.Walk(ctx, byValidator,
+		func(collections.Pair[types.RoundKey, string], types.Reveal) (bool, error) { count["reveals"]++; return false, nil }))
+	require.NoError(t, k.Attestations.Walk(ctx, byValidator,
+		func(collections.Pair[types.RoundKey, string], []byte) (bool, error) { count["attestations"]++; return false, nil }))
+	if has, err := k.Aggregates.Has(ctx, key); err == nil && has {
+		count["aggregates"]++
+	}
+	return count
+}
