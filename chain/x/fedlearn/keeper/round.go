@@ -169,6 +169,11 @@ func nextRevealedMiner(round *types.Round) bool {
 	return false
 }
 
+// beforeDeadline says whether the round's current phase ends before its deadline (EventPhaseAdvanced.early).
+func beforeDeadline(ctx context.Context, round types.Round) bool {
+	return sdk.UnwrapSDKContext(ctx).BlockHeight() < round.Deadline
+}
+
 func (k Keeper) enterPhase(ctx context.Context, round *types.Round, phase types.RoundPhase, blocks uint64, early bool) error {
 	from := round.Phase
 	round.Phase = phase
@@ -325,7 +330,7 @@ func (k Keeper) replaceMiner(ctx context.Context, task *types.Task, round *types
 	if attemptsUsed >= int(params.MaxMinerAttempts) || !nextRevealedMiner(round) {
 		return k.failRound(ctx, task, round, fmt.Sprintf("no aggregate reached quorum after %d miner(s); last: %s", attemptsUsed, reason))
 	}
-	return k.enterPhase(ctx, round, types.ROUND_PHASE_AGGREGATE, task.Phases.Aggregate, true)
+	return k.enterPhase(ctx, round, types.ROUND_PHASE_AGGREGATE, task.Phases.Aggregate, beforeDeadline(ctx, *round))
 }
 
 // clearAttempt removes the current miner's aggregate and the attestations of it.
@@ -397,7 +402,7 @@ func (k Keeper) endRound(ctx context.Context, task *types.Task, round *types.Rou
 		return err
 	}
 	round.EndHeight = sdk.UnwrapSDKContext(ctx).BlockHeight()
-	return k.enterPhase(ctx, round, phase, 0, false)
+	return k.enterPhase(ctx, round, phase, 0, beforeDeadline(ctx, *round))
 }
 
 // completeTask retires a task after its last round and refunds the unspent escrow to its creator.

@@ -1,6 +1,7 @@
 package keeper_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"maps"
@@ -373,28 +374,37 @@ func (d driver) driveTo(t *testing.T, phase types.RoundPhase) {
 	require.Equal(t, phase, d.round(t).Phase)
 }
 
-// perRoundRecords counts what the round keeps in the per-round collections.
+// perRoundRecords counts the records the round keeps in each per-round collection; zero counts are left out.
 func (d driver) perRoundRecords(t *testing.T, key types.RoundKey) map[string]int {
 	t.Helper()
-	ctx := d.f.ctx
 	k := d.f.keeper
-	count := map[string]int{}
 	byValidator := collections.NewPrefixedPairRange[types.RoundKey, string](key)
-	require.NoError(t, k.Updates.Walk(ctx, collections.NewPrefixedPairRange[types.RoundKey, []byte](key),
-		func(collections.Pair[types.RoundKey, []byte], types.Update) (bool, error) { count["updates"]++; return false, nil }))
-	it, err := k.Participants.Iterate(ctx, byValidator)
+	it, err := k.Participants.Iterate(d.f.ctx, byValidator)
 	require.NoError(t, err)
 	participants, err := it.Keys()
 	require.NoError(t, err)
-	count["participants"] = len(participants)
-	require.NoError(t, k.Commitments.Walk(ctx, byValidator,
-		func(collections.Pair[types.RoundKey, string], []byte) (bool, error) { count["commitments"]++; return false, nil }))
-	require.NoError(t, k.Reveals.Walk(ctx, byValidator,
-		func(collections.Pair[types.RoundKey, string], types.Reveal) (bool, error) { count["reveals"]++; return false, nil }))
-	require.NoError(t, k.Attestations.Walk(ctx, byValidator,
-		func(collections.Pair[types.RoundKey, string], []byte) (bool, error) { count["attestations"]++; return false, nil }))
-	if has, err := k.Aggregates.Has(ctx, key); err == nil && has {
-		count["aggregates"]++
+	aggregates := 0
+	if has, err := k.Aggregates.Has(d.f.ctx, key); err == nil && has {
+		aggregates = 1
 	}
-	return count
+	counts := map[string]int{
+		"updates":      countRecords(t, d.f.ctx, k.Updates.Walk, collections.NewPrefixedPairRange[types.RoundKey, []byte](key)),
+		"participants": len(participants),
+		"commitments":  countRecords(t, d.f.ctx, k.Commitments.Walk, byValidator),
+		"reveals":      countRecords(t, d.f.ctx, k.Reveals.Walk, byValidator),
+		"aggregates":   aggregates,
+		"attestations": countRecords(t, d.f.ctx, k.Attestations.Walk, byValidator),
+	}
+	maps.DeleteFunc(counts, func(_ string, n int) bool { return n == 0 })
+	return counts
+}
+
+func countRecords[K, V any](t *testing.T, ctx context.Context, walk func(context.Context, collections.Ranger[K], func(K, V) (bool, error)) error, rng collections.Ranger[K]) int {
+	t.Helper()
+	n := 0
+	require.NoError(t, walk(ctx, rng, func(K, V) (bool, error) {
+		n++
+		return false, nil
+	}))
+	return n
 }
