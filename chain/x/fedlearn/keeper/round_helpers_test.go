@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
 	"github.com/sabfl/sabfl/chain/x/fedlearn/consensus"
 	"github.com/sabfl/sabfl/chain/x/fedlearn/types"
@@ -60,10 +61,13 @@ func (f *fixture) setParams(t *testing.T, change func(*types.Params)) {
 	require.NoError(t, f.keeper.Params.Set(f.ctx, params))
 }
 
-// setPowers gives the fixture's validators new consensus powers (0 takes one out of the draw).
+// setPowers gives the fixture's validators new consensus powers; a validator of power 0 is unbonded.
 func (f *fixture) setPowers(powers ...int64) {
 	for i, power := range powers {
 		f.staking.validators[i].Tokens = sdk.TokensFromConsensusPower(power, sdk.DefaultPowerReduction)
+		if power == 0 {
+			f.staking.validators[i].Status = stakingtypes.Unbonded
+		}
 	}
 }
 
