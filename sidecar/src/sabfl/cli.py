@@ -6,9 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from sabfl.roles import demo, participant, tasks, validator
 from sabfl.sim import cli as sim_cli
 
-SUBCOMMANDS = (sim_cli,)
+SUBCOMMANDS = (sim_cli, validator, participant, tasks, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,255 @@
+"""`sabfl demo`: the whole system on one machine. Starts a 4-validator localnet with 4 validator
+sidecars, creates the demo task, runs 10 participants of which 3 attack, prints a row per round,
+compares with FedAvg simulated on the same partitions and attackers, writes a plot, and stops everything
+it started — on success, on failure and on Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import yaml
+
+from sabfl.chain import ChainClient, load_keys
+from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2
+from sabfl.roles.runtime import TaskRuntime
+from sabfl.roles.spec import TaskSpec
+from sabfl.roles.tasks import DEFAULT_SPEC, HEADER, create_task, creator_client, format_row, round_row
+from sabfl.sim.runner import run_simulation
+
+log = logging.getLogger("sabfl.demo")
+REPO = Path(__file__).resolve().parents[4]
+LOCALNET = REPO / "localnet" / "localnet.py"
+PORT_OFFSET = 2000
+METRICS_BASE_PORT = 9460
+ENDED = {round_pb2.ROUND_PHASE_FINALIZED, round_pb2.ROUND_PHASE_FAILED}
+
+
+class Processes:
+    """Child processes that are stopped together, whatever happens."""
+
+    def __init__(self) -> None:
+        self.children: list[tuple[str, subprocess.Popen]] = []
+
+    def start(self, name: str, args: list[str], log_path: Path) -> None:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "ab") as out:
+            process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        self.children.append((name, process))
+
+    def check_alive(self) -> None:
+        for name, process in self.children:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with code {process.returncode}; see its log")
+
+    def stop(self) -> None:
+        for _, process in self.children:
+            if process.poll() is None:
+                process.terminate()
+        for _, process in self.children:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def localnet(*args: str) -> None:
+    subprocess.run([sys.executable, str(LOCALNET), *args], check=True, stdout=subprocess.DEVNULL)
+
+
+def scoring_seconds(port: int) -> float:
+    """The validator's total scoring time, from its Prometheus endpoint."""
+    try:
+        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
+    except OSError:
+        return 0.0
+    match = re.search(r"^sabfl_validator_scoring_seconds_sum (\S+)$", text, re.M)
+    return float(match.group(1)) if match else 0.0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    started = time.monotonic()
+    out: Path = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    spec = TaskSpec.from_yaml(args.spec)
+    net = out / "localnet"
+    localnet("reset", "--dir", str(net))
+    localnet(
+        "init",
+        "--dir",
+        str(net),
+        "--validators",
+        "4",
+        "--participants",
+        str(spec.experiment.participants),
+        "--port-offset",
+        str(PORT_OFFSET),
+    )
+    processes = Processes()
+    try:
+        localnet("start", "--dir", str(net))
+        keys_file = net / "keys.json"
+        keys = load_keys(keys_file)
+        sabfl = [sys.executable, "-m", "sabfl.cli"]
+        for v in range(len(keys.nodes)):
+            config = out / f"validator{v}.yaml"
+            config.write_text(
+                yaml.safe_dump(
+                    {
+                        "keys_file": str(keys_file),
+                        "validator": v,
+                        "journal": str(out / f"validator{v}" / "journal.json"),
+                        "metrics_port": METRICS_BASE_PORT + v,
+                    }
+                )
+            )
+            processes.start(
+                f"validator sidecar {v}",
+                [*sabfl, "validator", "run", "--config", str(config)],
+                out / "logs" / f"validator{v}.log",
+            )
+        with creator_client(keys_file) as creator:
+            task_id = create_task(creator, spec)
+            log.info("task %d created: %s", task_id, spec.model_spec())
+            participants = out / "participants.yaml"
+            roster = out / "roster.json"
+            participants.write_text(
+                yaml.safe_dump(
+                    {
+                        "keys_file": str(keys_file),
+                        "task_id": task_id,
+                        "byzantine": args.byzantine,
+                        "attack": args.attack,
+                        "roster": str(roster),
+                    }
+                )
+            )
+            processes.start(
+                "participants",
+                [*sabfl, "participant", "run", "--config", str(participants)],
+                out / "logs" / "participants.log",
+            )
+            task = creator.fedlearn.Task(query_pb2.QueryTaskRequest(task_id=task_id)).task
+            runtime = TaskRuntime.from_model_spec(task_id, task.model_spec)
+            accuracy = follow(creator, runtime, task_id, roster, processes, args.timeout)
+            rows = [
+                round_row(creator, r, attackers(roster))
+                for r in creator.fedlearn.Rounds(query_pb2.QueryRoundsRequest(task_id=task_id)).rounds
+            ]
+        spent = sum(scoring_seconds(METRICS_BASE_PORT + v) for v in range(len(keys.nodes))) / len(keys.nodes)
+    finally:
+        processes.stop()
+        localnet("stop", "--dir", str(net))
+
+    baseline = run_simulation(
+        dataclasses.replace(
+            spec.experiment,
+            byzantine=args.byzantine,
+            attack=args.attack,
+            rounds=spec.rounds,
+            aggregators=("fedavg",),
+        ),
+        progress=False,
+    )
+    fedavg = baseline.final_accuracy["fedavg"]
+    finalized = [r for r in rows if r.phase == "FINALIZED"]
+    share = sum(r.attacker_weight for r in finalized) / max(len(finalized), 1)
+    plot(out / "demo.png", accuracy, baseline.accuracy["fedavg"], args.attack)
+    seconds = sum(r.seconds for r in rows) / max(len(rows), 1)
+    blocks = sum(r.blocks for r in rows) / max(len(rows), 1)
+    summary = {
+        "rounds_finalized": len(finalized),
+        "chain_accuracy": accuracy[-1] if accuracy else 0.0,
+        "fedavg_sim_accuracy": fedavg,
+        "attacker_weight_share": share,
+        "blocks_per_round": blocks,
+        "seconds_per_round": seconds,
+        "scoring_seconds_per_validator": spent,
+        "wall_seconds": time.monotonic() - started,
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    print(
+        f"\nper round: {blocks:.1f} blocks, {seconds:.1f} s; each validator spent {spent:.2f} s scoring "
+        f"in {sum(r.seconds for r in rows):.1f} s of rounds (the rest is waiting for the chain)"
+    )
+    print(f"plot: {out / 'demo.png'}; logs: {out / 'logs'}")
+    print(
+        f"demo: rounds_finalized={len(finalized)} chain_accuracy={summary['chain_accuracy']:.4f} "
+        f"fedavg_sim_accuracy={fedavg:.4f} attacker_weight_share={share:.4f}"
+    )
+    return 0 if finalized else 1
+
+
+def attackers(roster: Path) -> set[str]:
+    return set(json.loads(roster.read_text())["attackers"]) if roster.exists() else set()
+
+
+def follow(
+    client: ChainClient,
+    runtime: TaskRuntime,
+    task_id: int,
+    roster: Path,
+    processes: Processes,
+    timeout: float,
+) -> list[float]:
+    """Print a row per ended round, with the test accuracy of the global model it produced."""
+    deadline = time.monotonic() + timeout
+    accuracy: list[float] = []
+    printed = 0
+    print(HEADER)
+    while time.monotonic() < deadline:
+        processes.check_alive()
+        task = client.fedlearn.Task(query_pb2.QueryTaskRequest(task_id=task_id)).task
+        rounds = client.fedlearn.Rounds(query_pb2.QueryRoundsRequest(task_id=task_id)).rounds
+        for round_ in rounds[printed:]:
+            if round_.phase not in ENDED:
+                break
+            if round_.phase == round_pb2.ROUND_PHASE_FINALIZED:
+                model = client.fedlearn.GlobalModel(query_pb2.QueryGlobalModelRequest(task_id=task_id)).model
+                accuracy.append(runtime.test_accuracy(runtime.decode(model.payload)))
+            print(
+                format_row(round_row(client, round_, attackers(roster)), accuracy[-1] if accuracy else None),
+                flush=True,
+            )
+            printed += 1
+        if task.status == task_pb2.TASK_STATUS_COMPLETED and printed == len(rounds):
+            return accuracy
+        time.sleep(0.5)
+    raise TimeoutError(f"task {task_id} did not complete within {timeout:.0f}s")
+
+
+def plot(path: Path, chain: list[float], fedavg: list[float], attack: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(range(1, len(chain) + 1), chain, marker="o", label="sabfl on chain (softmax)")
+    ax.plot(range(1, len(fedavg) + 1), fedavg, marker="s", label="FedAvg (simulated, same attackers)")
+    ax.set(xlabel="round", ylabel="test accuracy", title=f"digits, 3 of 10 participants attack ({attack})")
+    ax.set_ylim(0, 1)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("demo", help="the whole system on one machine")
+    parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="task spec YAML")
+    parser.add_argument("--attack", default="alie", help="attack of the Byzantine participants")
+    parser.add_argument("--byzantine", type=float, default=0.3, help="fraction of attacking participants")
+    parser.add_argument("--out", type=Path, default=Path("out/demo"))
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for the task")
+    parser.set_defaults(handler=run_demo)

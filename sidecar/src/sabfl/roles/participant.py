@@ -1,0 +1,179 @@
+"""`sabfl participant run`: drives many participant accounts, honest and attacking. Every round it
+trains each participant on its own partition from the latest global model (one batched pass), lets the
+attackers forge their updates with the ML core's attacks, and submits every update as a tx."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+import numpy as np
+import torch
+import yaml
+
+from sabfl.chain import ChainClient, ChainConfig, TxError, load_keys, messages
+from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2
+from sabfl.ml.serialize import SerializationError
+from sabfl.ml.train import train_many
+from sabfl.roles.runtime import TaskRuntime
+
+log = logging.getLogger("sabfl.participant")
+
+
+@dataclass(frozen=True)
+class ParticipantConfig:
+    keys_file: Path
+    # The task to join; 0 = the newest active task.
+    task_id: int = 0
+    byzantine: float = 0.0
+    attack: str = "none"
+    poll_seconds: float = 0.5
+    # Where to write who attacks (for `sabfl status` and the demo).
+    roster: Path | None = None
+
+    @classmethod
+    def from_yaml(cls, path: Path) -> ParticipantConfig:
+        data = yaml.safe_load(path.read_text())
+        data["keys_file"] = Path(data["keys_file"])
+        if data.get("roster"):
+            data["roster"] = Path(data["roster"])
+        return cls(**data)
+
+
+class ParticipantRunner:
+    def __init__(self, config: ParticipantConfig) -> None:
+        self.config = config
+        self.keys = load_keys(config.keys_file)
+        chain = ChainConfig(chain_id=self.keys.chain_id, grpc_address=self.keys.nodes[0].grpc)
+        self.clients = [
+            ChainClient(chain, a.wallet(self.keys.address_prefix)) for a in self.keys.participants
+        ]
+        self.submitted: set[tuple[int, int]] = set()
+        self.runtime: TaskRuntime | None = None
+
+    def pick_task(self) -> task_pb2.Task | None:
+        tasks = self.clients[0].fedlearn.Tasks(query_pb2.QueryTasksRequest()).tasks
+        active = [t for t in tasks if t.status == task_pb2.TASK_STATUS_ACTIVE]
+        if self.config.task_id:
+            active = [t for t in active if t.id == self.config.task_id]
+        return max(active, key=lambda t: t.id) if active else None
+
+    def prepare(self, task: task_pb2.Task) -> TaskRuntime:
+        if self.runtime is None or self.runtime.task_id != task.id:
+            self.runtime = TaskRuntime.from_model_spec(
+                task.id, task.model_spec, byzantine=self.config.byzantine, attack=self.config.attack
+            )
+            n = self.runtime.config.participants
+            if n > len(self.clients):
+                raise ValueError(f"task wants {n} participants, keys file has {len(self.clients)} accounts")
+            self.clients = self.clients[:n]
+            self.write_roster()
+        return self.runtime
+
+    def write_roster(self) -> None:
+        assert self.runtime is not None
+        mask = self.runtime.sim.byzantine
+        roster = {
+            "task_id": self.runtime.task_id,
+            "attack": self.config.attack,
+            "attackers": [c.address for c, bad in zip(self.clients, mask, strict=True) if bad],
+            "honest": [c.address for c, bad in zip(self.clients, mask, strict=True) if not bad],
+        }
+        log.info(
+            "task %d: %d participants, attackers (%s): %s",
+            roster["task_id"],
+            len(self.clients),
+            self.config.attack,
+            roster["attackers"],
+        )
+        if self.config.roster:
+            self.config.roster.parent.mkdir(parents=True, exist_ok=True)
+            self.config.roster.write_text(json.dumps(roster, indent=2))
+
+    def updates(self, rt: TaskRuntime, global_params: torch.Tensor, round_number: int) -> torch.Tensor:
+        """Every participant's Δ from θ_t, attackers' replaced by the attack's forgery."""
+        sim, n = rt.sim, len(self.clients)
+        seeds = [(rt.config.seed, round_number, i) for i in range(n)]
+        updates = train_many(
+            sim.model,
+            global_params.expand(n, -1).clone(),
+            sim.x,
+            sim.y_train_used,
+            sim.split.participants,
+            sim.train_config,
+            seeds,
+        )
+        mask = torch.from_numpy(sim.byzantine)
+        if mask.any():
+            updates[mask] = sim.attack.forge(updates[mask], updates[~mask], sim.generator)
+        return updates
+
+    def tick(self) -> None:
+        task = self.pick_task()
+        if task is None or task.current_round == 0:
+            return
+        round_ = self.clients[0].round(task.id)
+        key = (task.id, round_.round)
+        if round_.phase != round_pb2.ROUND_PHASE_SUBMIT or key in self.submitted:
+            return
+        rt = self.prepare(task)
+        model = self.clients[0].fedlearn.GlobalModel(query_pb2.QueryGlobalModelRequest(task_id=task.id)).model
+        global_params = rt.decode(model.payload)
+        updates = self.updates(rt, global_params, round_.round)
+        sent = []
+        for i, (client, update) in enumerate(zip(self.clients, updates, strict=True)):
+            try:
+                payload = rt.encode(update)
+            except SerializationError as error:  # e.g. a NaN forgery: the codec refuses to encode it
+                log.warning("participant %d: cannot encode its update (%s); skipped", i, error)
+                continue
+            samples = len(rt.sim.split.participants[i])
+            msg = messages.submit_update(client.address, task.id, round_.round, payload, num_samples=samples)
+            try:
+                sent.append((client, client.broadcast(msg)))
+            except TxError as error:
+                log.warning("participant %d: update rejected: %s", i, error.log)
+        for client, txhash in sent:
+            try:
+                client.wait(txhash)
+            except TxError as error:
+                log.warning("update %s rejected: %s", txhash, error.log)
+        self.submitted.add(key)
+        log.info(
+            "task %d round %d: submitted %d updates (norms %s)",
+            task.id,
+            round_.round,
+            len(sent),
+            np.round(updates.norm(dim=1).numpy(), 2).tolist(),
+        )
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                self.tick()
+            except (grpc.RpcError, TxError, TimeoutError) as error:
+                log.warning("chain step failed: %s", error)
+            stop.wait(self.config.poll_seconds)
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("participant", help="run participants (honest and attacking)")
+    sub = parser.add_subparsers(dest="action", required=True)
+    run = sub.add_parser("run", help="train and submit an update every round")
+    run.add_argument("--config", type=Path, required=True, help="participant YAML config")
+    run.set_defaults(handler=run_participants)
+
+
+def run_participants(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    stop = threading.Event()
+    try:
+        ParticipantRunner(ParticipantConfig.from_yaml(args.config)).run(stop)
+    except KeyboardInterrupt:
+        stop.set()
+    return 0

@@ -1,0 +1,76 @@
+"""What a sidecar rebuilds from a task's on-chain model_spec: dataset, partitions, model, held-out sets,
+and the codec between canonical model bytes and flat parameter vectors."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from sabfl.aggregators.softmax import SOFTMAX_RULES, SoftmaxRule
+from sabfl.ml.aggregate import build_aggregate
+from sabfl.ml.models import ParamLayout
+from sabfl.ml.serialize import SerializationError, decode_flat, encode_flat
+from sabfl.protocol import weights_to_floats
+from sabfl.roles.spec import parse_model_spec
+from sabfl.sim.config import SimConfig
+from sabfl.sim.runner import Simulation
+
+
+@dataclass
+class TaskRuntime:
+    task_id: int
+    config: SimConfig
+    rule: SoftmaxRule
+    sim: Simulation
+    layout: ParamLayout
+
+    @classmethod
+    def from_model_spec(cls, task_id: int, model_spec: str, **private: object) -> TaskRuntime:
+        """Rebuild the task's ML setup; `private` sets a role's own SimConfig fields (e.g. the attack)."""
+        config, rule = parse_model_spec(model_spec)
+        config = dataclasses.replace(config, aggregators=("fedavg",), **private)
+        sim = Simulation(config)
+        return cls(task_id, config, SOFTMAX_RULES[rule], sim, ParamLayout.of(sim.model))
+
+    def decode(self, payload: bytes) -> torch.Tensor:
+        """Canonical bytes → flat float32 parameters; raises SerializationError on any defect."""
+        return torch.from_numpy(decode_flat(payload, self.layout.shapes).copy())
+
+    def encode(self, params: torch.Tensor) -> bytes:
+        return encode_flat(params.detach().numpy(), self.layout.shapes)
+
+    def decode_updates(self, payloads: list[bytes]) -> tuple[torch.Tensor, list[bool]]:
+        """Updates [n, d] with an undecodable update as a row of NaN (it then scores the loss cap), and
+        which rows decoded."""
+        rows, ok = [], []
+        for payload in payloads:
+            try:
+                rows.append(self.decode(payload))
+                ok.append(True)
+            except SerializationError:
+                rows.append(torch.full((self.layout.numel,), float("nan")))
+                ok.append(False)
+        return torch.stack(rows), ok
+
+    def aggregate(self, global_params: torch.Tensor, payloads: list[bytes], weights: list[int]) -> bytes:
+        """θ_{t+1} from updates in ascending hash order and the on-chain weights (scale 1e18), with an
+        undecodable update counted as zero (docs/protocol.md: "Model bytes and the aggregate")."""
+        updates, ok = self.decode_updates(payloads)
+        deltas = [
+            u.numpy() if good else np.zeros(self.layout.numel, np.float32)
+            for u, good in zip(updates, ok, strict=True)
+        ]
+        return build_aggregate(
+            global_params.numpy(), deltas, weights_to_floats(weights), self.layout.shapes
+        ).payload
+
+    def test_accuracy(self, params: torch.Tensor) -> float:
+        from sabfl.ml.evaluate import evaluate_many
+
+        evaluation = evaluate_many(
+            self.sim.model, params[None], self.sim.x_test, self.sim.y_test, self.sim.dataset.num_classes
+        )
+        return float(evaluation.accuracy[0])
