@@ -27,8 +27,19 @@ SOFTMAX_RULES: dict[str, SoftmaxRule] = {
     "softmax_paper": SoftmaxRule(ScoringRule(eta=1.0), TemperatureRule("fixed", tau=0.05)),
     # The reference run's hint: a short probe step with a small fixed τ.
     "softmax_step": SoftmaxRule(ScoringRule(eta=0.2), TemperatureRule("fixed", tau=0.01)),
+    # Ours (docs/results/README.md): a validator charges an update only for harm — the class-balanced
+    # held-out loss increase at a short step beyond 20% of the current loss, plus how far it points away
+    # from the validator's own update (cos < 0). Harmless updates tie at 0 and share the weight evenly,
+    # which keeps extreme non-IID specialists in the average; τ = 2·MAD (≥ 0.001) makes any charge that
+    # stands out from the crowd cost nearly all of the update's weight.
+    "softmax_guarded": SoftmaxRule(
+        ScoringRule(
+            eta=0.2, balanced=True, relative=True, tolerance=0.2, direction_weight=1.0, direction_margin=0.0
+        ),
+        TemperatureRule("mad", c=2.0, tau_min=1e-3),
+    ),
 }
-DEFAULT_SOFTMAX_RULE = "softmax_paper"
+DEFAULT_SOFTMAX_RULE = "softmax_guarded"
 
 
 class SoftmaxAggregator(Aggregator):
@@ -53,13 +64,15 @@ class SoftmaxAggregator(Aggregator):
         return (self.weights(inputs) @ inputs.updates.double()).to(inputs.updates.dtype)
 
 
-def make_softmax(name: str, rule: SoftmaxRule | None = None) -> SoftmaxAggregator:
-    return SoftmaxAggregator(rule or SOFTMAX_RULES[name], name)
+def make_softmax(name: str) -> SoftmaxAggregator:
+    return SoftmaxAggregator(SOFTMAX_RULES[name], name)
 
 
-def _register_named(name: str) -> None:
+def register_softmax_rule(name: str, rule: SoftmaxRule) -> None:
+    """Add a named softmax rule (e.g. a sweep's variant from a YAML config) to the aggregator registry."""
+    SOFTMAX_RULES[name] = rule
     register(name)(lambda num_updates, num_byzantine: make_softmax(name))
 
 
-for _name in SOFTMAX_RULES:
-    _register_named(_name)
+for _name, _rule in list(SOFTMAX_RULES.items()):
+    register_softmax_rule(_name, _rule)

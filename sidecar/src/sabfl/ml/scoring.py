@@ -30,7 +30,7 @@ STEP_MODES = ("raw", "reference", "at_least_reference")
 
 @dataclass(frozen=True)
 class ScoringRule:
-    """score_i = loss(θ_t + η·ρ_i·Δ_i) [− loss(θ_t)]₊ + λ·[κ − cos(Δ_i, r_v)]₊, within [0, ``LOSS_CAP``].
+    """score_i = loss(θ_t + η·ρ_i·Δ_i) [− (1 + ε)·loss(θ_t)]₊ + λ·[κ − cos(Δ_i, r_v)]₊, in [0, ``LOSS_CAP``].
 
     * ``eta`` η — probe step; 1 with ``step="raw"`` is the paper (the participant's whole model θ_i).
       A short step scores the update's direction at first order and so does not punish a good but
@@ -41,8 +41,10 @@ class ScoringRule:
       boosted update is probed at its real size and a tiny reversed one cannot hide behind its norm).
     * ``balanced`` — mean over classes of the per-class mean loss, so the held-out set's class mix does
       not reward updates that fit its majority classes.
-    * ``relative`` — report only the loss increase over θ_t, [loss(probe) − loss(θ_t)]₊: every update that
-      does not hurt scores 0, so these share the weight evenly (as FedAvg would) and only harm is ranked.
+    * ``relative`` — report only the loss increase over θ_t, [loss(probe) − (1 + ε)·loss(θ_t)]₊: every
+      update that does not hurt scores 0, so these share the weight evenly (as FedAvg would) and only harm
+      is ranked. ``tolerance`` ε forgives a small relative increase, which a good update specialised on a
+      few classes (extreme non-IID) causes on a balanced held-out set.
     * ``direction_weight`` λ and ``direction_margin`` κ — disagreement with r_v (FLTrust's root-update
       idea); κ = 1 gives the smooth λ·(1 − cos), κ = 0 only charges updates pointing away from r_v (as
       FLTrust's ReLU does), so all updates within 90° of it tie. λ = 0 disables the term.
@@ -56,6 +58,7 @@ class ScoringRule:
     step: str = "raw"
     balanced: bool = False
     relative: bool = False
+    tolerance: float = 0.0
     direction_weight: float = 0.0
     direction_margin: float = 1.0
 
@@ -64,6 +67,8 @@ class ScoringRule:
             raise ValueError(f"eta must be positive, got {self.eta}")
         if self.step not in STEP_MODES:
             raise ValueError(f"unknown step mode {self.step!r}; use one of {STEP_MODES}")
+        if self.tolerance < 0:
+            raise ValueError(f"tolerance must be non-negative, got {self.tolerance}")
         if self.direction_weight < 0:
             raise ValueError(f"direction_weight must be non-negative, got {self.direction_weight}")
 
@@ -173,7 +178,7 @@ def score_updates(
     evaluation = evaluate_many(model, probes, x_heldout, y_heldout, num_classes)
     loss = evaluation.balanced_loss if rule.balanced else evaluation.loss
     if rule.relative:
-        loss = (loss[1:] - loss[0]).clamp(min=0.0)
+        loss = (loss[1:] - (1 + rule.tolerance) * loss[0]).clamp(min=0.0)
     if rule.direction_weight > 0:
         cosine = torch.nn.functional.cosine_similarity(candidates, reference_update[None], dim=1)
         loss = loss + rule.direction_weight * (rule.direction_margin - cosine).clamp(min=0.0)

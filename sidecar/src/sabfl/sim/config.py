@@ -34,6 +34,8 @@ class SimConfig:
     lr: float = 0.5
     seed: int = 0
     aggregators: tuple[str, ...] = ("all",)
+    # Extra named softmax rules: {name: {"scoring": ScoringRule kwargs, "temperature": TemperatureRule kw}}
+    softmax_rules: dict = field(default_factory=dict)
 
     @property
     def num_byzantine(self) -> int:

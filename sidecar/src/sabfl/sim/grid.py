@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import multiprocessing
 from collections import defaultdict
@@ -46,7 +47,9 @@ def run_grid(grid: GridConfig, out: Path, *, workers: int = 1, threads: int = 1)
 
 def write_grid(grid: GridConfig, records: list[dict], out: Path) -> str:
     """runs.csv (every run), cells.csv (mean over seeds), worst_case.csv (min over attacks), heatmap."""
-    (out / "runs.json").write_text(json.dumps({"base": grid.base.__dict__, "runs": records}, indent=1) + "\n")
+    (out / "runs.json").write_text(
+        json.dumps({"base": dataclasses.asdict(grid.base), "runs": records}, indent=1) + "\n"
+    )
     aggregators = list(dict.fromkeys(name for r in records for name in r["final_accuracy"]))
     with (out / "runs.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)

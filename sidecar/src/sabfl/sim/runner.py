@@ -16,13 +16,14 @@ import torch
 from tqdm import tqdm
 
 from sabfl.aggregators import Aggregator, AggregatorError, RoundInputs, aggregator_names, make_aggregator
+from sabfl.aggregators.softmax import SoftmaxRule, register_softmax_rule
 from sabfl.attacks.participants import make_participant_attack
 from sabfl.attacks.validators import make_validator_attack
 from sabfl.ml.data import Dataset, load_dataset
 from sabfl.ml.evaluate import evaluate_many
 from sabfl.ml.models import build_model, flatten_params
 from sabfl.ml.partition import FederatedSplit, split_federated
-from sabfl.ml.scoring import score_updates
+from sabfl.ml.scoring import ScoringRule, TemperatureRule, score_updates
 from sabfl.ml.train import TrainConfig, train_many
 from sabfl.sim.config import SimConfig
 
@@ -99,6 +100,11 @@ class Simulation:
 
         self.model = build_model(config.model, data.input_shape, data.num_classes, seed=config.seed)
         self.train_config = TrainConfig(config.epochs, config.batch_size, config.lr)
+        for name, spec in config.softmax_rules.items():
+            rule = SoftmaxRule(
+                ScoringRule(**spec.get("scoring", {})), TemperatureRule(**spec.get("temperature", {}))
+            )
+            register_softmax_rule(name, rule)
         self.aggregators: dict[str, Aggregator] = {}
         self.skipped: dict[str, str] = {}
         for name in resolve_aggregators(config.aggregators):
