@@ -1,0 +1,158 @@
+package types_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"math/big"
+	"strings"
+	"testing"
+
+	sdkmath "cosmossdk.io/math"
+	"github.com/stretchr/testify/require"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/sabfl/sabfl/chain/x/fedlearn/consensus"
+	"github.com/sabfl/sabfl/chain/x/fedlearn/types"
+)
+
+// FuzzMsgSubmitUpdateValidate: an update is accepted iff its payload is non-empty, num_samples > 0 and
+// sha256 is the payload's; a rejection is one of the module's registered errors.
+func FuzzMsgSubmitUpdateValidate(f *testing.F) {
+	payload := []byte("update bytes")
+	digest := sha256.Sum256(payload)
+	f.Add(payload, digest[:], uint64(10), false)
+	f.Add(payload, []byte{}, uint64(10), true)
+	f.Add([]byte{}, digest[:], uint64(10), false)
+	f.Add(payload, digest[:], uint64(0), false)
+	f.Add(payload, digest[:31], uint64(1), false)
+	f.Add(payload, append(digest[:], 0), uint64(1), false)
+	f.Add([]byte{0}, make([]byte, 32), uint64(1)<<63, false)
+	f.Fuzz(func(t *testing.T, payload, digest []byte, numSamples uint64, hashPayload bool) {
+		if hashPayload {
+			sum := sha256.Sum256(payload)
+			digest = sum[:]
+		}
+		msg := types.MsgSubmitUpdate{Sha256: digest, NumSamples: numSamples, Payload: payload}
+		err := msg.ValidateStateless()
+		sum := sha256.Sum256(payload)
+		valid := len(payload) > 0 && numSamples > 0 && bytes.Equal(digest, sum[:])
+		if valid {
+			require.NoError(t, err)
+			return
+		}
+		require.Error(t, err)
+		require.True(t, errors.Is(err, types.ErrEmptyPayload) || errors.Is(err, types.ErrInvalidSamples) ||
+			errors.Is(err, types.ErrInvalidHash) || errors.Is(err, types.ErrHashMismatch), "unregistered error %v", err)
+	})
+}
+
+// FuzzMsgCreateTaskValidate: validation never panics, and a task it accepts can be run: its rule gives a
+// positive τ and softmax weights summing to 1 for any losses up to the cap.
+func FuzzMsgCreateTaskValidate(f *testing.F) {
+	f.Add("digits/logreg", []byte("model"), true, uint64(5), uint32(3), int32(1), "0.05", "", "", "1", "stake", "400000", uint32(0))
+	f.Add("digits/logreg", []byte("model"), true, uint64(5), uint32(3), int32(2), "", "1.5", "0.01", "0.5", "stake", "1", uint32(256))
+	f.Add("", []byte("model"), true, uint64(5), uint32(3), int32(1), "0.05", "", "", "1", "stake", "1", uint32(0))
+	f.Add("spec", []byte{}, true, uint64(1), uint32(1), int32(1), "1", "", "", "1", "stake", "1", uint32(0))
+	f.Add("spec", []byte("model"), false, uint64(1), uint32(1), int32(1), "1", "", "", "1", "stake", "1", uint32(0))
+	f.Add("spec", []byte("model"), true, uint64(0), uint32(0), int32(0), "-1", "x", "1e3", "1.0000001", "1x", "-5", uint32(257))
+	f.Add("spec", []byte("model"), true, uint64(1), uint32(1), int32(1), "0.000001", "", "", "0.000001", "stake", "", uint32(0))
+	f.Add("spec", []byte("model"), true, uint64(1), uint32(1), int32(2), "", "99999999999999999999", "18446744073709.551615", "1", "stake", "9", uint32(0))
+	f.Add("spec", []byte("model"), true, uint64(1)<<63, ^uint32(0), int32(7), " 0.5 ", "0", "0", "0", "", "1"+strings.Repeat("0", 80), uint32(1))
+	f.Fuzz(func(t *testing.T, spec string, model []byte, hashModel bool, rounds uint64, committee uint32, mode int32,
+		temperature, madMultiplier, temperatureMin, scoreStep, denom, amount string, maxUpdates uint32,
+	) {
+		digest := []byte("not a digest")
+		if hashModel {
+			sum := sha256.Sum256(model)
+			digest = sum[:]
+		}
+		budget := sdk.Coin{Denom: denom}
+		if parsed, ok := sdkmath.NewIntFromString(amount); ok {
+			budget.Amount = parsed
+		}
+		msg := types.MsgCreateTask{
+			Creator: "sabfl1creator", ModelSpec: spec, InitialModelSha256: digest, InitialModel: model,
+			NumRounds: rounds, CommitteeSize: committee, MaxUpdatesPerRound: maxUpdates, Budget: budget,
+			Rule: types.AggregationRule{
+				TemperatureMode: types.TemperatureMode(mode), Temperature: temperature, MadMultiplier: madMultiplier,
+				TemperatureMin: temperatureMin, ScoreStep: scoreStep,
+			},
+			Phases: types.PhaseLengths{Submit: 1, Commit: 1, Reveal: 1, Aggregate: 1, Attest: 1},
+		}
+		params := types.DefaultParams()
+		if msg.ValidateStateless() != nil || msg.ValidateAgainst(params) != nil {
+			return
+		}
+		require.NotEmpty(t, msg.ModelSpec)
+		require.NotEmpty(t, msg.InitialModel)
+		require.LessOrEqual(t, uint64(len(msg.InitialModel)), params.MaxModelBytes)
+		sum := sha256.Sum256(msg.InitialModel)
+		require.Equal(t, sum[:], msg.InitialModelSha256)
+		require.True(t, msg.NumRounds > 0 && msg.NumRounds <= params.MaxRounds)
+		require.True(t, msg.CommitteeSize > 0 && msg.CommitteeSize <= params.MaxCommitteeSize)
+		require.LessOrEqual(t, msg.MaxUpdatesPerRound, params.MaxUpdatesPerRound)
+		require.True(t, msg.Budget.IsValid() && msg.Budget.IsPositive())
+		step, err := types.ParseMicro(msg.Rule.ScoreStep)
+		require.NoError(t, err)
+		require.True(t, step > 0 && step <= types.MicroScale)
+
+		rule, err := msg.Rule.TemperatureRule()
+		require.NoError(t, err)
+		for _, losses := range [][]uint64{{0}, {0, params.LossCap}, {params.LossCap, 1, params.LossCap / 2}} {
+			tau, err := rule.Temperature(losses)
+			require.NoError(t, err)
+			require.Positive(t, tau)
+			weights, err := consensus.SoftmaxWeights(losses, rule)
+			require.NoError(t, err)
+			var total uint64
+			for _, w := range weights {
+				total += w
+			}
+			require.Equal(t, consensus.WeightScale, total)
+		}
+	})
+}
+
+// FuzzParseMicro: ParseMicro never panics; when it accepts a number s it returns exactly s·10^6 (checked
+// with exact rationals); it accepts every plain decimal (digits[.digits]) of at most 6 fractional digits
+// that fits a uint64 in micro-units. LegacyNewDecFromStr reads a few strings of signs and zeros ("+", "-+0.0") as 0:
+// ParseMicro passes that on, harmless because every rule decimal must be positive.
+func FuzzParseMicro(f *testing.F) {
+	for _, seed := range []string{
+		"0", "1", "0.05", "0.000001", "0.0000001", " 2 ", "-1", "-0", "abc", "1e3", "", ".5", "5.", "1.000000",
+		"18446744073709.551615", "18446744073709.551616", "99999999999999999999", "0x10", "+1", "+", "-+0", "-+0.0", "1/2",
+	} {
+		f.Add(seed)
+	}
+	micro := big.NewRat(int64(types.MicroScale), 1)
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := types.ParseMicro(s)
+		trimmed := strings.TrimSpace(s)
+		if err == nil {
+			exact, ok := new(big.Rat).SetString(trimmed)
+			if !ok {
+				require.Zero(t, got, "accepted %q, not a number", s)
+				require.Empty(t, strings.Trim(trimmed, "+-0."), "accepted %q, not a number", s)
+				return
+			}
+			require.Equal(t, 0, exact.Mul(exact, micro).Cmp(new(big.Rat).SetUint64(got)), "%q → %d", s, got)
+			return
+		}
+		if plain, ok := plainDecimalMicro(trimmed); ok {
+			require.False(t, plain.IsUint64(), "rejected %q, a decimal of %s micro-units", s, plain)
+		}
+	})
+}
+
+// plainDecimalMicro reads digits[.digits] with at most 6 fractional digits into micro-units.
+func plainDecimalMicro(s string) (*big.Int, bool) {
+	whole, fraction, _ := strings.Cut(s, ".")
+	if whole == "" || len(fraction) > 6 || strings.Trim(whole+fraction, "0123456789") != "" ||
+		(strings.Contains(s, ".") && fraction == "") {
+		return nil, false
+	}
+	value, ok := new(big.Int).SetString(whole+fraction+strings.Repeat("0", 6-len(fraction)), 10)
+	return value, ok
+}
