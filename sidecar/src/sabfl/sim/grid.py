@@ -41,8 +41,10 @@ def run_grid(grid: GridConfig, out: Path, *, workers: int = 1, threads: int = 1)
     with multiprocessing.get_context("spawn").Pool(workers, _init_worker, (threads,)) as pool:
         for record in tqdm(pool.imap_unordered(_run_one, grid.runs), total=len(grid.runs), desc=grid.name):
             records.append(record)
-    records.sort(key=lambda r: (r["f"], -r["alpha"], r["attack"], r["seed"]))
-    return write_grid(grid, records, out)
+            # Rewritten after every run, so an interrupted grid still leaves the finished cells behind.
+            records.sort(key=lambda r: (r["f"], -r["alpha"], r["attack"], r["seed"]))
+            summary = write_grid(grid, records, out)
+    return summary
 
 
 def write_grid(grid: GridConfig, records: list[dict], out: Path) -> str:
