@@ -20,7 +20,7 @@ FUZZ_TARGETS := x/fedlearn/consensus:FuzzSoftmaxWeights x/fedlearn/consensus:Fuz
 GO_SOURCES := $(shell find chain -name '*.go' -not -path '*/testdata/*') chain/go.mod chain/go.sum
 gomod_version = $(shell cd chain && go list -m -f '{{.Version}}' $(1))
 
-.PHONY: build install system-deps python-deps proto proto-tools localnet localnet-stop localnet-status \
+.PHONY: demo build install system-deps python-deps proto proto-tools localnet localnet-stop localnet-status \
         localnet-reset test test-go test-python lint clean
 
 build: $(SABFLD)
@@ -70,6 +70,10 @@ localnet-status:
 
 localnet-reset:
 	$(LOCALNET) reset
+
+# The whole system on the embedded digits task: localnet, 4 validator sidecars, 10 participants (3 attack).
+demo: install
+	$(PY) -m sabfl.cli demo --out $(ROOT)/out/demo
 
 test: install
 	$(MAKE) test-go test-python

@@ -68,7 +68,8 @@ class ValidatorSidecar:
         self.client = ChainClient(chain, node.validator.wallet(keys.address_prefix))
         self.journal = Journal(config.journal)
         self.runtimes: dict[int, TaskRuntime] = {}
-        self.scoring_seconds = 0.0
+        # Tasks whose model_spec this sidecar cannot serve (not a sabfl spec): skipped, logged once.
+        self.foreign: set[int] = set()
 
     def run(self, stop: threading.Event) -> None:
         log.info(
@@ -89,20 +90,26 @@ class ValidatorSidecar:
     def tick(self) -> None:
         tasks = self.client.fedlearn.Tasks(query_pb2.QueryTasksRequest()).tasks
         for task in tasks:
-            if task.status != task_pb2.TASK_STATUS_ACTIVE or task.current_round == 0:
+            live = task.status == task_pb2.TASK_STATUS_ACTIVE and task.current_round > 0
+            if not live or task.id in self.foreign:
                 continue
             round_ = self.client.round(task.id)
             CURRENT_ROUND.labels(str(task.id)).set(round_.round)
             self.act(task, round_)
 
-    def runtime(self, task: task_pb2.Task) -> TaskRuntime:
+    def runtime(self, task: task_pb2.Task) -> TaskRuntime | None:
         if task.id not in self.runtimes:
-            self.runtimes[task.id] = TaskRuntime.from_model_spec(task.id, task.model_spec)
+            try:
+                self.runtimes[task.id] = TaskRuntime.from_model_spec(task.id, task.model_spec)
+            except ValueError as error:
+                log.warning("task %d: cannot serve it (%s); skipping it", task.id, error)
+                self.foreign.add(task.id)
+                return None
         return self.runtimes[task.id]
 
     def act(self, task: task_pb2.Task, round_: round_pb2.Round) -> None:
         members = [m.address for m in round_.committee]
-        if self.address not in members or self.config.misbehave == "silent":
+        if self.address not in members or self.config.misbehave == "silent" or self.runtime(task) is None:
             return
         me = round_.committee[members.index(self.address)]
         entry = self.journal.get(task.id, round_.round)
@@ -131,7 +138,7 @@ class ValidatorSidecar:
     def _round_inputs(
         self, task: task_pb2.Task, round_: round_pb2.Round
     ) -> tuple[TaskRuntime, torch.Tensor, list[bytes]]:
-        rt = self.runtime(task)
+        rt = self.runtimes[task.id]
         model = self.client.fedlearn.GlobalModel(query_pb2.QueryGlobalModelRequest(task_id=task.id)).model
         if model.sha256 != round_.base_model_sha256:
             raise TimeoutError(f"global model of task {task.id} is not round {round_.round}'s base yet")
@@ -160,9 +167,7 @@ class ValidatorSidecar:
         if self.config.misbehave == "lie":
             # Invert the ranking: the best update gets the worst score and vice versa.
             scores = scores.max() + scores.min() - scores
-        elapsed = time.monotonic() - started
-        self.scoring_seconds += elapsed
-        SCORING.observe(elapsed)
+        SCORING.observe(time.monotonic() - started)
         cap = loss_to_micro(LOSS_CAP, cap=2**64 - 1)
         return [loss_to_micro(float(s), cap=cap) for s in np.asarray(scores)]
 
