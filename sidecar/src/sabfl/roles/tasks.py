@@ -14,6 +14,7 @@ from cosmpy.protos.cosmos.base.tendermint.v1beta1 import query_pb2_grpc as cmt_g
 from sabfl.chain import ChainClient, ChainConfig, load_keys
 from sabfl.fedlearn.v1 import query_pb2, round_pb2, tx_pb2
 from sabfl.protocol import LOSS_SCALE, WEIGHT_SCALE
+from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.spec import TaskSpec
 
 DEFAULT_SPEC = Path(__file__).parent / "presets" / "demo-task.yaml"
@@ -119,5 +120,14 @@ def run_status(args: argparse.Namespace) -> int:
         print(HEADER)
         for round_ in rounds:
             print(format_row(round_row(client, round_, attackers)))
-        print(f"at {datetime.now():%H:%M:%S}: {len(rounds)} rounds")
+        task = client.fedlearn.Task(query_pb2.QueryTaskRequest(task_id=args.task)).task
+        model = client.fedlearn.GlobalModel(query_pb2.QueryGlobalModelRequest(task_id=args.task)).model
+        try:
+            runtime = TaskRuntime.from_model_spec(task.id, task.model_spec)
+        except ValueError as error:
+            print(f"{len(rounds)} rounds; the global model is not a sabfl model ({error})")
+            return 0
+        accuracy = runtime.test_accuracy(runtime.decode(model.payload))
+        print(f"at {datetime.now():%H:%M:%S}: {len(rounds)} rounds; global model of round {model.round}: "
+              f"test accuracy {accuracy:.4f}")
     return 0
