@@ -212,6 +212,7 @@ func (d driver) round(t *testing.T) types.Round {
 }
 
 func (d driver) key(t *testing.T) types.RoundKey {
+	t.Helper()
 	return collections.Join(d.taskID, d.task(t).CurrentRound)
 }
 
@@ -348,7 +349,9 @@ var steps = []struct {
 }{
 	{types.ROUND_PHASE_SUBMIT, func(t *testing.T, d driver) {
 		for p := range d.updates {
-			if submitted, err := d.f.keeper.Participants.Has(d.f.ctx, collections.Join(d.key(t), d.f.participant(p))); err == nil && !submitted {
+			submitted, err := d.f.keeper.Participants.Has(d.f.ctx, collections.Join(d.key(t), d.f.participant(p)))
+			require.NoError(t, err)
+			if !submitted {
 				d.submit(t, p)
 			}
 		}
@@ -374,7 +377,9 @@ var steps = []struct {
 	}},
 	{types.ROUND_PHASE_ATTEST, func(t *testing.T, d driver) {
 		for _, m := range d.members(t) {
-			if attested, err := d.f.keeper.Attestations.Has(d.f.ctx, collections.Join(d.key(t), m)); err == nil && !attested {
+			attested, err := d.f.keeper.Attestations.Has(d.f.ctx, collections.Join(d.key(t), m))
+			require.NoError(t, err)
+			if !attested {
 				d.attest(t, d.round(t).AggregateSha256, m)
 			}
 		}
@@ -418,7 +423,9 @@ func (d driver) perRoundRecords(t *testing.T, key types.RoundKey) map[string]int
 	participants, err := it.Keys()
 	require.NoError(t, err)
 	aggregates := 0
-	if has, err := k.Aggregates.Has(d.f.ctx, key); err == nil && has {
+	hasAggregate, err := k.Aggregates.Has(d.f.ctx, key)
+	require.NoError(t, err)
+	if hasAggregate {
 		aggregates = 1
 	}
 	counts := map[string]int{
