@@ -151,7 +151,11 @@ func TestRoundMessageRejections(t *testing.T) {
 		},
 		{
 			name: "submit: invalid participant address", at: types.ROUND_PHASE_SUBMIT,
-			msg: func(t *testing.T, d driver) sdk.Msg { m := d.updateMsg(t, 0); m.Participant = "cosmos1notours"; return m },
+			msg: func(t *testing.T, d driver) sdk.Msg {
+				m := d.updateMsg(t, 0)
+				m.Participant = "cosmos1notours"
+				return m
+			},
 			err: sdkerrors.ErrInvalidAddress,
 		},
 		{
@@ -279,7 +283,10 @@ func TestRoundMessageRejections(t *testing.T) {
 				d.commit(t, members[:len(members)-1]...)
 				d.advanceTo(t, types.ROUND_PHASE_REVEAL)
 			},
-			msg: func(t *testing.T, d driver) sdk.Msg { members := d.members(t); return d.revealMsg(t, members[len(members)-1]) },
+			msg: func(t *testing.T, d driver) sdk.Msg {
+				members := d.members(t)
+				return d.revealMsg(t, members[len(members)-1])
+			},
 			err: types.ErrNotCommitted,
 		},
 		{
@@ -289,17 +296,29 @@ func TestRoundMessageRejections(t *testing.T) {
 		},
 		{
 			name: "reveal: salt differs from the commitment's", at: types.ROUND_PHASE_REVEAL,
-			msg: func(t *testing.T, d driver) sdk.Msg { m := d.revealMsg(t, d.members(t)[0]); m.Salt = otherHash[:]; return m },
+			msg: func(t *testing.T, d driver) sdk.Msg {
+				m := d.revealMsg(t, d.members(t)[0])
+				m.Salt = otherHash[:]
+				return m
+			},
 			err: types.ErrRevealMismatch,
 		},
 		{
 			name: "reveal: salt of 31 bytes", at: types.ROUND_PHASE_REVEAL,
-			msg: func(t *testing.T, d driver) sdk.Msg { m := d.revealMsg(t, d.members(t)[0]); m.Salt = m.Salt[:31]; return m },
+			msg: func(t *testing.T, d driver) sdk.Msg {
+				m := d.revealMsg(t, d.members(t)[0])
+				m.Salt = m.Salt[:31]
+				return m
+			},
 			err: types.ErrInvalidSalt,
 		},
 		{
 			name: "reveal: one loss missing", at: types.ROUND_PHASE_REVEAL,
-			msg: func(t *testing.T, d driver) sdk.Msg { m := d.revealMsg(t, d.members(t)[0]); m.Losses = m.Losses[:2]; return m },
+			msg: func(t *testing.T, d driver) sdk.Msg {
+				m := d.revealMsg(t, d.members(t)[0])
+				m.Losses = m.Losses[:2]
+				return m
+			},
 			err: types.ErrLossCount,
 		},
 		{
@@ -356,7 +375,11 @@ func TestRoundMessageRejections(t *testing.T) {
 		},
 		{
 			name: "aggregate: one weight missing", at: types.ROUND_PHASE_AGGREGATE,
-			msg: func(t *testing.T, d driver) sdk.Msg { m := d.aggregateMsg(t, "short"); m.Weights = m.Weights[:2]; return m },
+			msg: func(t *testing.T, d driver) sdk.Msg {
+				m := d.aggregateMsg(t, "short")
+				m.Weights = m.Weights[:2]
+				return m
+			},
 			err: types.ErrWeightMismatch,
 		},
 		{
@@ -367,7 +390,11 @@ func TestRoundMessageRejections(t *testing.T) {
 		},
 		{
 			name: "aggregate: sha256 not the payload's", at: types.ROUND_PHASE_AGGREGATE,
-			msg: func(t *testing.T, d driver) sdk.Msg { m := d.aggregateMsg(t, "x"); m.ModelSha256 = otherHash[:]; return m },
+			msg: func(t *testing.T, d driver) sdk.Msg {
+				m := d.aggregateMsg(t, "x")
+				m.ModelSha256 = otherHash[:]
+				return m
+			},
 			err: types.ErrHashMismatch,
 		},
 		{
@@ -388,7 +415,9 @@ func TestRoundMessageRejections(t *testing.T) {
 		},
 		{
 			name: "attest: not in committee", at: types.ROUND_PHASE_ATTEST, task: smallCommittee,
-			msg: func(t *testing.T, d driver) sdk.Msg { return d.attestMsg(t, nonMember(t, d), d.round(t).AggregateSha256) },
+			msg: func(t *testing.T, d driver) sdk.Msg {
+				return d.attestMsg(t, nonMember(t, d), d.round(t).AggregateSha256)
+			},
 			err: types.ErrNotInCommittee,
 		},
 		{
