@@ -163,7 +163,10 @@ def run_demo(args: argparse.Namespace) -> int:
     fedavg = baseline.final_accuracy["fedavg"]
     finalized = [r for r in rows if r.phase == "FINALIZED"]
     share = sum(r.attacker_weight for r in finalized) / max(len(finalized), 1)
-    plot(out / "demo.png", accuracy, baseline.accuracy["fedavg"], args.attack)
+    participants = spec.experiment.participants
+    attacking = round(args.byzantine * participants)
+    title = f"{spec.experiment.dataset}, {attacking} of {participants} participants attack ({args.attack})"
+    plot(out / "demo.png", accuracy, baseline.accuracy["fedavg"], title)
     seconds = sum(r.seconds for r in rows) / max(len(rows), 1)
     blocks = sum(r.blocks for r in rows) / max(len(rows), 1)
     summary = {
@@ -227,7 +230,7 @@ def follow(
     raise TimeoutError(f"task {task_id} did not complete within {timeout:.0f}s")
 
 
-def plot(path: Path, chain: list[float], fedavg: list[float], attack: str) -> None:
+def plot(path: Path, chain: list[float], fedavg: list[float], title: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -236,7 +239,7 @@ def plot(path: Path, chain: list[float], fedavg: list[float], attack: str) -> No
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(range(1, len(chain) + 1), chain, marker="o", label="sabfl on chain (softmax)")
     ax.plot(range(1, len(fedavg) + 1), fedavg, marker="s", label="FedAvg (simulated, same attackers)")
-    ax.set(xlabel="round", ylabel="test accuracy", title=f"digits, 3 of 10 participants attack ({attack})")
+    ax.set(xlabel="round", ylabel="test accuracy", title=title)
     ax.set_ylim(0, 1)
     ax.grid(alpha=0.3)
     ax.legend()
