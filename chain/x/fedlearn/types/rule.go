@@ -20,6 +20,10 @@ func ParseMicro(s string) (uint64, error) {
 	if s == "" {
 		return 0, fmt.Errorf("empty decimal")
 	}
+	if strings.Trim(s, "0123456789.") != "" {
+		// Only digits and a point: LegacyNewDecFromStr also reads signs, "--1" as 1 and "+" as 0.
+		return 0, fmt.Errorf("%q is not a decimal of digits", s)
+	}
 	dec, err := sdkmath.LegacyNewDecFromStr(s)
 	if err != nil {
 		return 0, fmt.Errorf("%q is not a decimal: %w", s, err)
