@@ -264,3 +264,22 @@ func TestFullRoundsFinalizePayAndCompleteTheTask(t *testing.T) {
 	require.False(t, active)
 	require.Empty(t, f.endBlock(t), "a completed task is no longer driven")
 }
+
+func TestTasksAdvanceIndependently(t *testing.T) {
+	f := newFixture(t)
+	idle := f.createTask(t, nil)
+	busy := f.startTask(t, func(m *types.MsgCreateTask) { m.NumRounds = 1 })
+	idleRound := idle.round(t)
+
+	busy.driveTo(t, types.ROUND_PHASE_FINALIZED)
+	f.endBlock(t)
+	require.Equal(t, types.TASK_STATUS_COMPLETED, busy.task(t).Status)
+
+	round := idle.round(t)
+	require.Equal(t, types.ROUND_PHASE_SUBMIT, round.Phase, "a task without updates waits in SUBMIT")
+	require.Greater(t, round.Deadline, idleRound.Deadline)
+	round.Deadline = idleRound.Deadline
+	require.Equal(t, idleRound, round, "only its deadline moved")
+	require.Equal(t, types.TASK_STATUS_ACTIVE, idle.task(t).Status)
+	idle.driveTo(t, types.ROUND_PHASE_FINALIZED)
+}
