@@ -15,7 +15,9 @@ LOCALNET := python3 $(ROOT)/localnet/localnet.py
 APT_PACKAGES := dataset-fashion-mnist
 FUZZTIME ?= 10s
 # Go fuzz targets run briefly on every `make test` (package:target).
-FUZZ_TARGETS := x/fedlearn/consensus:FuzzSoftmaxWeights x/fedlearn/consensus:FuzzCommitment
+FUZZ_TARGETS := x/fedlearn/consensus:FuzzSoftmaxWeights x/fedlearn/consensus:FuzzCommitment \
+                x/fedlearn/types:FuzzMsgSubmitUpdateValidate x/fedlearn/types:FuzzMsgCreateTaskValidate \
+                x/fedlearn/types:FuzzParseMicro
 
 GO_SOURCES := $(shell find chain -name '*.go' -not -path '*/testdata/*') chain/go.mod chain/go.sum
 gomod_version = $(shell cd chain && go list -m -f '{{.Version}}' $(1))

@@ -344,3 +344,26 @@ func TestGenesisRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, uint64(3), res.TaskId, "imported sequence continues")
 }
+
+func TestFailingTaskDoesNotStopTheOthers(t *testing.T) {
+	f := newFixture(t)
+	for range 2 {
+		_, err := f.msgs.CreateTask(f.ctx, validCreateTask(f.creator))
+		require.NoError(t, err)
+	}
+	// Task 1 is broken: its global model is gone, so opening its first round fails.
+	require.NoError(t, f.keeper.GlobalModels.Remove(f.ctx, 1))
+
+	require.NoError(t, f.keeper.EndBlocker(f.ctx), "a failing task does not fail the block")
+	broken, err := f.keeper.Tasks.Get(f.ctx, 1)
+	require.NoError(t, err)
+	require.Zero(t, broken.CurrentRound, "the failed step left no partial state")
+	healthy, err := f.keeper.Tasks.Get(f.ctx, 2)
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), healthy.CurrentRound)
+	var reported bool
+	for _, event := range f.ctx.EventManager().Events() {
+		reported = reported || event.Type == types.EventTypeTaskStepFailed
+	}
+	require.True(t, reported)
+}

@@ -26,16 +26,25 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	for _, id := range active {
-		if err := k.advanceTask(ctx, id); err != nil {
-			return fmt.Errorf("task %d: %w", id, err)
+		// One task's failure must not halt the chain: each task advances in its own cached context; a
+		// failed step is discarded, logged and reported as an event, and tried again next block.
+		taskCtx, write := sdkCtx.CacheContext()
+		if err := k.advanceTask(taskCtx, id); err != nil {
+			sdkCtx.Logger().Error("fedlearn: task step failed; retrying next block", "task", id, "err", err)
+			sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventTypeTaskStepFailed,
+				sdk.NewAttribute(types.AttributeKeyTaskID, fmt.Sprint(id)),
+				sdk.NewAttribute(types.AttributeKeyError, err.Error())))
+			continue
 		}
+		write()
 	}
 	return nil
 }
 
-// advanceTask moves a task's round by at most one phase, opening the next round (or completing the
-// task) in the same block a round ends, so rounds never idle.
+// advanceTask moves a task's round by at most one phase; after a round ends, the next EndBlocker opens
+// the next round (or completes the task), so rounds never idle.
 func (k Keeper) advanceTask(ctx context.Context, taskID uint64) error {
 	task, err := k.Tasks.Get(ctx, taskID)
 	if err != nil {

@@ -43,5 +43,36 @@ func (gs GenesisState) Validate() error {
 			return fmt.Errorf("global model of task %d: sha256 mismatch", model.TaskId)
 		}
 	}
+	type roundID struct{ task, round uint64 }
+	rounds := make(map[roundID]bool, len(gs.Rounds))
+	for _, round := range gs.Rounds {
+		if !tasks[round.TaskId] {
+			return fmt.Errorf("round %d of unknown task %d", round.Round, round.TaskId)
+		}
+		rounds[roundID{round.TaskId, round.Round}] = true
+	}
+	for _, update := range gs.Updates {
+		if !rounds[roundID{update.TaskId, update.Round}] {
+			return fmt.Errorf("update of unknown round %d/%d", update.TaskId, update.Round)
+		}
+		if got := sha256.Sum256(update.Payload); !bytes.Equal(got[:], update.Info.Sha256) {
+			return fmt.Errorf("update of round %d/%d: sha256 mismatch", update.TaskId, update.Round)
+		}
+	}
+	for _, aggregate := range gs.Aggregates {
+		if !rounds[roundID{aggregate.TaskId, aggregate.Round}] {
+			return fmt.Errorf("aggregate of unknown round %d/%d", aggregate.TaskId, aggregate.Round)
+		}
+	}
+	for _, c := range append(append([]GenesisCommitment{}, gs.Commitments...), gs.Attestations...) {
+		if !rounds[roundID{c.TaskId, c.Round}] {
+			return fmt.Errorf("commitment or attestation of unknown round %d/%d", c.TaskId, c.Round)
+		}
+	}
+	for _, r := range gs.Reveals {
+		if !rounds[roundID{r.TaskId, r.Round}] {
+			return fmt.Errorf("reveal of unknown round %d/%d", r.TaskId, r.Round)
+		}
+	}
 	return nil
 }

@@ -25,6 +25,13 @@ var (
 	StatsKey        = collections.NewPrefix(12)
 )
 
+// A task step that failed in the EndBlocker is reported with this untyped event: it changes no state.
+const (
+	EventTypeTaskStepFailed = "fedlearn_task_step_failed"
+	AttributeKeyTaskID      = "task_id"
+	AttributeKeyError       = "error"
+)
+
 // RoundKey identifies a round: (task id, round number).
 type RoundKey = collections.Pair[uint64, uint64]
 
