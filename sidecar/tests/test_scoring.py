@@ -100,3 +100,12 @@ def test_reference_step_ignores_norm_and_direction_term_uses_reference():
     with_direction = score_updates(model, directional, start, -good[None], x, y, 2, reference_update=good)
     plain = score_updates(model, ScoringRule(eta=1.0), start, -good[None], x, y, 2)
     assert with_direction[0] == pytest.approx(plain[0] + 2.0, rel=1e-5)
+
+
+def test_norm_limit_charges_only_the_excess_norm():
+    model, start, x, y, good = scoring_setup()
+    rule = ScoringRule(eta=0.01, relative=True, tolerance=1.0, norm_limit=3.0)
+    scores = score_updates(
+        model, rule, start, torch.stack([2 * good, 5 * good]), x, y, 2, reference_update=good
+    )
+    assert scores[0] == 0.0 and scores[1] == pytest.approx(2.0, rel=1e-5)

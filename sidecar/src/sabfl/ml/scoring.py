@@ -30,7 +30,8 @@ STEP_MODES = ("raw", "reference", "at_least_reference")
 
 @dataclass(frozen=True)
 class ScoringRule:
-    """score_i = loss(θ_t + η·ρ_i·Δ_i) [− (1 + ε)·loss(θ_t)]₊ + λ·[κ − cos(Δ_i, r_v)]₊, in [0, ``LOSS_CAP``].
+    """score_i = loss(θ_t + η·ρ_i·Δ_i) [− (1 + ε)·loss(θ_t)]₊ + λ·[κ − cos(Δ_i, r_v)]₊
+    + [||Δ_i||/||r_v|| − ν]₊, clipped to [0, ``LOSS_CAP``].
 
     * ``eta`` η — probe step; 1 with ``step="raw"`` is the paper (the participant's whole model θ_i).
       A short step scores the update's direction at first order and so does not punish a good but
@@ -48,6 +49,9 @@ class ScoringRule:
     * ``direction_weight`` λ and ``direction_margin`` κ — disagreement with r_v (FLTrust's root-update
       idea); κ = 1 gives the smooth λ·(1 − cos), κ = 0 only charges updates pointing away from r_v (as
       FLTrust's ReLU does), so all updates within 90° of it tie. λ = 0 disables the term.
+    * ``norm_limit`` ν — charges an update for the part of its norm beyond ν times r_v's norm (FLTrust
+      rescales every update to the root update's norm; a chain aggregate cannot rescale, so the score
+      does). 0 disables the term.
 
     r_v is an update the validator trains from θ_t on its own held-out data; it is needed only when
     ``step`` is not ``raw`` or λ > 0. An update with any non-finite value, or whose score is not finite,
@@ -61,6 +65,7 @@ class ScoringRule:
     tolerance: float = 0.0
     direction_weight: float = 0.0
     direction_margin: float = 1.0
+    norm_limit: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.eta > 0:
@@ -69,12 +74,14 @@ class ScoringRule:
             raise ValueError(f"unknown step mode {self.step!r}; use one of {STEP_MODES}")
         if self.tolerance < 0:
             raise ValueError(f"tolerance must be non-negative, got {self.tolerance}")
+        if self.norm_limit < 0:
+            raise ValueError(f"norm_limit must be non-negative, got {self.norm_limit}")
         if self.direction_weight < 0:
             raise ValueError(f"direction_weight must be non-negative, got {self.direction_weight}")
 
     @property
     def needs_reference(self) -> bool:
-        return self.step != "raw" or self.direction_weight > 0
+        return self.step != "raw" or self.direction_weight > 0 or self.norm_limit > 0
 
 
 @dataclass(frozen=True)
@@ -182,6 +189,9 @@ def score_updates(
     if rule.direction_weight > 0:
         cosine = torch.nn.functional.cosine_similarity(candidates, reference_update[None], dim=1)
         loss = loss + rule.direction_weight * (rule.direction_margin - cosine).clamp(min=0.0)
+    if rule.norm_limit > 0:
+        ratio = candidates.norm(dim=1) / reference_update.norm().clamp(min=1e-12)
+        loss = loss + (ratio - rule.norm_limit).clamp(min=0.0)
     values = loss.double().numpy()
     values = np.where(np.isfinite(values), np.clip(values, 0.0, LOSS_CAP), LOSS_CAP)
     scores[finite.numpy()] = values

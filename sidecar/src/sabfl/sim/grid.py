@@ -96,7 +96,13 @@ def write_grid(grid: GridConfig, records: list[dict], out: Path) -> str:
         writer.writerow(["aggregator", *labels])
         for r, name in enumerate(aggregators):
             writer.writerow(
-                [name, *(f"{_fmt(worst[r, c])} ({worst_attack[r][c]})" for c in range(len(columns)))]
+                [
+                    name,
+                    *(
+                        f"{_fmt(worst[r, c])} ({worst_attack[r][c]})" if worst_attack[r][c] else ""
+                        for c in range(len(columns))
+                    ),
+                ]
             )
     plot_heatmap(
         worst,
