@@ -74,10 +74,17 @@ func (s msgServer) SubmitUpdate(ctx context.Context, msg *types.MsgSubmitUpdate)
 		return nil, errorsmod.Wrapf(types.ErrRoundFull, "round %d already has %d updates", round.Round, len(round.Updates))
 	}
 	key := collections.Join(task.Id, round.Round)
-	if seen, err := s.k.Participants.Has(ctx, collections.Join(key, msg.Participant)); err != nil || seen {
+	seen, err := s.k.Participants.Has(ctx, collections.Join(key, msg.Participant))
+	if err != nil {
+		return nil, err
+	}
+	if seen {
 		return nil, errorsmod.Wrapf(types.ErrDuplicate, "%s already submitted an update in round %d", msg.Participant, round.Round)
 	}
-	if seen, err := s.k.Updates.Has(ctx, collections.Join(key, msg.Sha256)); err != nil || seen {
+	if seen, err = s.k.Updates.Has(ctx, collections.Join(key, msg.Sha256)); err != nil {
+		return nil, err
+	}
+	if seen {
 		return nil, errorsmod.Wrapf(types.ErrDuplicate, "update %x already submitted in round %d", msg.Sha256, round.Round)
 	}
 	info := types.UpdateInfo{
@@ -244,7 +251,11 @@ func (s msgServer) AttestAggregate(ctx context.Context, msg *types.MsgAttestAggr
 		return nil, err
 	}
 	key := collections.Join(collections.Join(msg.TaskId, round.Round), msg.Validator)
-	if seen, err := s.k.Attestations.Has(ctx, key); err != nil || seen {
+	seen, err := s.k.Attestations.Has(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if seen {
 		return nil, errorsmod.Wrapf(types.ErrDuplicate, "%s already attested in round %d", msg.Validator, round.Round)
 	}
 	if err := s.k.Attestations.Set(ctx, key, msg.ModelSha256); err != nil {
