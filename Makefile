@@ -90,7 +90,8 @@ test-go:
 # Unit tests of the sidecar package, then the end-to-end tests over a real localnet.
 test-python: python-deps build proto-tools
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q --import-mode=importlib sidecar/tests tests
+	$(PY) -m pytest -q sidecar/tests
+	$(PY) -m pytest -q tests
 
 clean:
 	rm -rf build

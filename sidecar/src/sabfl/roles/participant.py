@@ -11,7 +11,6 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import grpc
 import numpy as np
 import torch
 import yaml
@@ -20,6 +19,7 @@ from sabfl.chain import ChainClient, ChainConfig, TxError, load_keys, messages
 from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2
 from sabfl.ml.serialize import SerializationError
 from sabfl.ml.train import train_many
+from sabfl.roles.loop import add_run_command, poll, serve
 from sabfl.roles.runtime import TaskRuntime
 
 log = logging.getLogger("sabfl.participant")
@@ -153,27 +153,18 @@ class ParticipantRunner:
         )
 
     def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                self.tick()
-            except (grpc.RpcError, TxError, TimeoutError) as error:
-                log.warning("chain step failed: %s", error)
-            stop.wait(self.config.poll_seconds)
+        poll(self.tick, stop, self.config.poll_seconds, log)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("participant", help="run participants (honest and attacking)")
-    sub = parser.add_subparsers(dest="action", required=True)
-    run = sub.add_parser("run", help="train and submit an update every round")
-    run.add_argument("--config", type=Path, required=True, help="participant YAML config")
-    run.set_defaults(handler=run_participants)
+    add_run_command(
+        subparsers,
+        "participant",
+        "run participants (honest and attacking)",
+        "train and submit an update every round",
+        run_participants,
+    )
 
 
 def run_participants(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    stop = threading.Event()
-    try:
-        ParticipantRunner(ParticipantConfig.from_yaml(args.config)).run(stop)
-    except KeyboardInterrupt:
-        stop.set()
-    return 0
+    return serve(ParticipantRunner(ParticipantConfig.from_yaml(args.config)).run)

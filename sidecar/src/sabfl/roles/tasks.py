@@ -128,6 +128,8 @@ def run_status(args: argparse.Namespace) -> int:
             print(f"{len(rounds)} rounds; the global model is not a sabfl model ({error})")
             return 0
         accuracy = runtime.test_accuracy(runtime.decode(model.payload))
-        print(f"at {datetime.now():%H:%M:%S}: {len(rounds)} rounds; global model of round {model.round}: "
-              f"test accuracy {accuracy:.4f}")
+        print(
+            f"at {datetime.now():%H:%M:%S}: {len(rounds)} rounds; global model of round {model.round}: "
+            f"test accuracy {accuracy:.4f}"
+        )
     return 0

@@ -14,18 +14,18 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import grpc
 import numpy as np
 import torch
 import yaml
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
-from sabfl.chain import ChainClient, ChainConfig, TxError, load_keys, messages
+from sabfl.chain import ChainClient, ChainConfig, load_keys, messages
 from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2
 from sabfl.ml.scoring import LOSS_CAP, score_updates
 from sabfl.ml.train import local_train
 from sabfl.protocol import commitment, loss_to_micro
 from sabfl.roles.journal import Journal
+from sabfl.roles.loop import add_run_command, poll, serve
 from sabfl.roles.runtime import TaskRuntime
 
 log = logging.getLogger("sabfl.validator")
@@ -78,14 +78,8 @@ class ValidatorSidecar:
             self.config.validator,
             self.config.misbehave,
         )
-        while not stop.is_set():
-            try:
-                self.tick()
-            except (grpc.RpcError, TxError, TimeoutError) as error:
-                # A dead node or a rejected tx must not stop the sidecar: log, back off, retry.
-                ERRORS.labels("chain").inc()
-                log.warning("chain step failed: %s", error)
-            stop.wait(self.config.poll_seconds)
+        # A dead node or a rejected tx must not stop the sidecar: poll logs it, backs off and retries.
+        poll(self.tick, stop, self.config.poll_seconds, log, on_error=ERRORS.labels("chain").inc)
 
     def tick(self) -> None:
         tasks = self.client.fedlearn.Tasks(query_pb2.QueryTasksRequest()).tasks
@@ -252,22 +246,18 @@ class ValidatorSidecar:
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("validator", help="run a validator sidecar")
-    sub = parser.add_subparsers(dest="action", required=True)
-    run = sub.add_parser("run", help="follow the chain and serve on committees")
-    run.add_argument("--config", type=Path, required=True, help="validator YAML config")
-    run.set_defaults(handler=run_validator)
+    add_run_command(
+        subparsers,
+        "validator",
+        "run a validator sidecar",
+        "follow the chain and serve on committees",
+        run_validator,
+    )
 
 
 def run_validator(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     torch.set_num_threads(1)
     config = ValidatorConfig.from_yaml(args.config)
     if config.metrics_port:
         start_http_server(config.metrics_port, addr="127.0.0.1")
-    stop = threading.Event()
-    try:
-        ValidatorSidecar(config).run(stop)
-    except KeyboardInterrupt:
-        stop.set()
-    return 0
+    return serve(ValidatorSidecar(config).run)

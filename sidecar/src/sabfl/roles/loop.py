@@ -1,0 +1,57 @@
+"""What every long-running role shares: its `run --config` command, logging, and a polling loop that
+survives a dead node or a rejected tx."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import grpc
+
+from sabfl.chain import TxError
+
+
+def add_run_command(
+    subparsers: argparse._SubParsersAction,
+    name: str,
+    help: str,
+    run_help: str,
+    handler: Callable[[argparse.Namespace], int],
+) -> None:
+    parser = subparsers.add_parser(name, help=help)
+    sub = parser.add_subparsers(dest="action", required=True)
+    run = sub.add_parser("run", help=run_help)
+    run.add_argument("--config", type=Path, required=True, help=f"{name} YAML config")
+    run.set_defaults(handler=handler)
+
+
+def poll(
+    tick: Callable[[], None],
+    stop: threading.Event,
+    seconds: float,
+    log: logging.Logger,
+    on_error: Callable[[], None] | None = None,
+) -> None:
+    """Call tick every `seconds` until stopped; a chain failure is logged and retried, never fatal."""
+    while not stop.is_set():
+        try:
+            tick()
+        except (grpc.RpcError, TxError, TimeoutError) as error:
+            if on_error:
+                on_error()
+            log.warning("chain step failed: %s", error)
+        stop.wait(seconds)
+
+
+def serve(run: Callable[[threading.Event], None]) -> int:
+    """Run a role in the foreground with logging until Ctrl-C or SIGTERM's KeyboardInterrupt."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    stop = threading.Event()
+    try:
+        run(stop)
+    except KeyboardInterrupt:
+        stop.set()
+    return 0
