@@ -39,6 +39,20 @@ SOFTMAX_RULES: dict[str, SoftmaxRule] = {
         ),
         TemperatureRule("mad", c=2.0, tau_min=1e-3),
     ),
+    # The guarded rule with a tighter loss tolerance and a norm limit of 3x the validator's own update,
+    # which stops pure-noise updates that happen to point within 90° of it (docs/results/default-selection).
+    "softmax_guarded_norm": SoftmaxRule(
+        ScoringRule(
+            eta=0.2,
+            balanced=True,
+            relative=True,
+            tolerance=0.1,
+            direction_weight=1.0,
+            direction_margin=0.0,
+            norm_limit=3.0,
+        ),
+        TemperatureRule("mad", c=2.0, tau_min=1e-3),
+    ),
 }
 DEFAULT_SOFTMAX_RULE = "softmax_guarded"
 
