@@ -12,6 +12,7 @@ from sabfl.ml.scoring import (
     score_updates,
     softmax_weights,
     stake_weighted_median,
+    validator_scores,
 )
 
 
@@ -109,3 +110,16 @@ def test_norm_limit_charges_only_the_excess_norm():
         model, rule, start, torch.stack([2 * good, 5 * good]), x, y, 2, reference_update=good
     )
     assert scores[0] == 0.0 and scores[1] == pytest.approx(2.0, rel=1e-5)
+
+
+def test_validator_scores_train_the_reference_only_when_needed():
+    from sabfl.aggregators import DEFAULT_SOFTMAX_RULE, SOFTMAX_RULES
+    from sabfl.ml.train import TrainConfig
+
+    model, start, x, y, good = scoring_setup()
+    rule = SOFTMAX_RULES[DEFAULT_SOFTMAX_RULE].scoring
+    updates = torch.stack([good, -good, torch.full((10,), float("inf"))])
+    scores = validator_scores(model, rule, start, updates, x, y, 2, TrainConfig(epochs=2, lr=0.5), seed=(0,))
+    assert scores[0] == 0.0 and 0.0 < scores[1] < LOSS_CAP and scores[2] == LOSS_CAP
+    plain = validator_scores(model, ScoringRule(), start, updates, x, y, 2, TrainConfig(), seed=(0,))
+    np.testing.assert_array_equal(plain, score_updates(model, ScoringRule(), start, updates, x, y, 2))

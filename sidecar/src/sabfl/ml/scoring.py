@@ -13,6 +13,7 @@ The on-chain functions here are the float64 reference the chain's fixed-point co
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,7 @@ import torch
 from torch import nn
 
 from sabfl.ml.evaluate import evaluate_many
+from sabfl.ml.train import TrainConfig, local_train
 
 LOSS_CAP = 1e6
 TAU_MODES = ("fixed", "mad")
@@ -196,3 +198,24 @@ def score_updates(
     values = np.where(np.isfinite(values), np.clip(values, 0.0, LOSS_CAP), LOSS_CAP)
     scores[finite.numpy()] = values
     return scores
+
+
+def validator_scores(
+    model: nn.Module,
+    rule: ScoringRule,
+    global_params: torch.Tensor,
+    updates: torch.Tensor,
+    x_heldout: torch.Tensor,
+    y_heldout: torch.Tensor,
+    num_classes: int,
+    train_config: TrainConfig,
+    seed: Sequence[int],
+) -> np.ndarray:
+    """What one validator reveals for a round: it trains its reference update r_v from θ_t on its held-out
+    data when the rule needs one (with the task's local-training settings), then scores every update."""
+    reference = (
+        local_train(model, global_params, x_heldout, y_heldout, train_config, seed)
+        if rule.needs_reference
+        else None
+    )
+    return score_updates(model, rule, global_params, updates, x_heldout, y_heldout, num_classes, reference)
