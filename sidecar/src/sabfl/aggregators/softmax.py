@@ -39,8 +39,9 @@ SOFTMAX_RULES: dict[str, SoftmaxRule] = {
         ),
         TemperatureRule("mad", c=2.0, tau_min=1e-3),
     ),
-    # The guarded rule with a tighter loss tolerance and a norm limit of 3x the validator's own update,
-    # which stops pure-noise updates that happen to point within 90° of it (docs/results/default-selection).
+    # The default: the guarded rule with a tighter loss tolerance and a norm limit of 3x the validator's
+    # own update, which stops pure-noise updates that happen to point within 90° of it. It has the best
+    # worst case over every cell of both grids (0.687 vs 0.681 for softmax_guarded, docs/results).
     "softmax_guarded_norm": SoftmaxRule(
         ScoringRule(
             eta=0.2,
@@ -54,7 +55,7 @@ SOFTMAX_RULES: dict[str, SoftmaxRule] = {
         TemperatureRule("mad", c=2.0, tau_min=1e-3),
     ),
 }
-DEFAULT_SOFTMAX_RULE = "softmax_guarded"
+DEFAULT_SOFTMAX_RULE = "softmax_guarded_norm"
 
 
 class SoftmaxAggregator(Aggregator):
