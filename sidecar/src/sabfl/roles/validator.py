@@ -21,8 +21,7 @@ from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 from sabfl.chain import ChainClient, ChainConfig, load_keys, messages
 from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2
-from sabfl.ml.scoring import LOSS_CAP, score_updates
-from sabfl.ml.train import local_train
+from sabfl.ml.scoring import LOSS_CAP, validator_scores
 from sabfl.protocol import commitment, loss_to_micro
 from sabfl.roles.journal import Journal
 from sabfl.roles.loop import add_run_command, poll, serve
@@ -150,13 +149,18 @@ class ValidatorSidecar:
         started = time.monotonic()
         updates, _ = rt.decode_updates(payloads)
         x_v, y_v = rt.sim.heldout[self.config.validator]
-        scoring = rt.rule.scoring
-        reference = None
-        if scoring.needs_reference:
-            seed = (rt.config.seed, round_.round, 10_000 + self.config.validator)
-            reference = local_train(rt.sim.model, global_params, x_v, y_v, rt.sim.train_config, seed)
-        scores = score_updates(
-            rt.sim.model, scoring, global_params, updates, x_v, y_v, rt.sim.dataset.num_classes, reference
+        # The simulation's seed for this validator's reference update: (seed, round, participants + v).
+        seed = (rt.config.seed, round_.round, rt.config.participants + self.config.validator)
+        scores = validator_scores(
+            rt.sim.model,
+            rt.rule.scoring,
+            global_params,
+            updates,
+            x_v,
+            y_v,
+            rt.sim.dataset.num_classes,
+            rt.sim.train_config,
+            seed,
         )
         if self.config.misbehave == "lie":
             # Invert the ranking: the best update gets the worst score and vice versa.
