@@ -22,7 +22,7 @@ FUZZ_TARGETS := x/fedlearn/consensus:FuzzSoftmaxWeights x/fedlearn/consensus:Fuz
 GO_SOURCES := $(shell find chain -name '*.go' -not -path '*/testdata/*') chain/go.mod chain/go.sum
 gomod_version = $(shell cd chain && go list -m -f '{{.Version}}' $(1))
 
-.PHONY: demo build install system-deps python-deps proto proto-tools localnet localnet-stop localnet-status \
+.PHONY: bench demo build install system-deps python-deps proto proto-tools localnet localnet-stop localnet-status \
         localnet-reset test test-go test-python lint clean
 
 build: $(SABFLD)
@@ -76,6 +76,11 @@ localnet-reset:
 # The whole system on the embedded digits task: localnet, 4 validator sidecars, 10 participants (3 attack).
 demo: install
 	$(PY) -m sabfl.cli demo --out $(ROOT)/out/demo
+
+# Speed of the consensus maths and of a whole demo run; results go in BENCHMARKS.md.
+bench: install
+	cd chain && go test -run '^$$' -bench . -benchmem ./x/fedlearn/consensus/
+	$(PY) -m sabfl.cli demo --out $(ROOT)/out/bench-demo | tail -n 3
 
 test: install
 	$(MAKE) test-go test-python
