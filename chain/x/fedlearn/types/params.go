@@ -57,9 +57,11 @@ func (p Params) Validate() error {
 		return errorsmod.Wrapf(ErrInvalidParams, "need 0 < liveness_max_missed (%d) <= liveness_window (%d)",
 			p.LivenessMaxMissed, p.LivenessWindow)
 	}
-	for name, fraction := range map[string]string{
-		"liveness_slash_fraction": p.LivenessSlashFraction, "miner_slash_fraction": p.MinerSlashFraction,
+	// A slice, not a map: the first invalid field named must be the same on every node.
+	for _, f := range []struct{ name, fraction string }{
+		{"liveness_slash_fraction", p.LivenessSlashFraction}, {"miner_slash_fraction", p.MinerSlashFraction},
 	} {
+		name, fraction := f.name, f.fraction
 		dec, err := sdkmath.LegacyNewDecFromStr(fraction)
 		if err != nil || dec.IsNegative() || dec.GT(sdkmath.LegacyOneDec()) {
 			return errorsmod.Wrapf(ErrInvalidParams, "%s %q must be a decimal in [0, 1]", name, fraction)
