@@ -33,7 +33,9 @@ class TxError(RuntimeError):
     """A tx the chain rejected (in simulation, CheckTx or DeliverTx); `log` is the chain's error text."""
 
     def __init__(self, log: str, code: int = 0, codespace: str = "", txhash: str = "") -> None:
-        super().__init__(f"tx rejected (codespace={codespace or '?'} code={code}): {log}")
+        # Simulation answers with the error text only; CheckTx and DeliverTx also give codespace and code.
+        where = f"codespace={codespace} code={code}" if code else "in simulation"
+        super().__init__(f"tx rejected ({where}): {log}")
         self.log = log
         self.code = code
         self.codespace = codespace
