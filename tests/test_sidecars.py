@@ -82,12 +82,11 @@ class Sidecars:
 
     def start_validator(self, v: int, misbehave: str = "none") -> None:
         config = self.validator_config(v, misbehave)
-        self.processes.start(
+        self.validators[v] = self.processes.start(
             f"validator {v}",
             [sys.executable, "-m", "sabfl.cli", "validator", "run", "--config", str(config)],
             self.workdir / f"validator{v}.log",
         )
-        self.validators[v] = self.processes.children[-1][1]
 
     def kill_validator(self, v: int) -> None:
         process = self.validators[v]

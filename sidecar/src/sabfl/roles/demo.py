@@ -39,11 +39,12 @@ class Processes:
     def __init__(self) -> None:
         self.children: list[tuple[str, subprocess.Popen]] = []
 
-    def start(self, name: str, args: list[str], log_path: Path) -> None:
+    def start(self, name: str, args: list[str], log_path: Path) -> subprocess.Popen:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(log_path, "ab") as out:
             process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         self.children.append((name, process))
+        return process
 
     def check_alive(self) -> None:
         for name, process in self.children:

@@ -11,6 +11,7 @@ import torch
 
 from sabfl.aggregators.softmax import SOFTMAX_RULES, SoftmaxRule
 from sabfl.ml.aggregate import build_aggregate
+from sabfl.ml.evaluate import evaluate_many
 from sabfl.ml.models import ParamLayout
 from sabfl.ml.serialize import SerializationError, decode_flat, encode_flat
 from sabfl.protocol import weights_to_floats
@@ -68,8 +69,6 @@ class TaskRuntime:
         ).payload
 
     def test_accuracy(self, params: torch.Tensor) -> float:
-        from sabfl.ml.evaluate import evaluate_many
-
         evaluation = evaluate_many(
             self.sim.model, params[None], self.sim.x_test, self.sim.y_test, self.sim.dataset.num_classes
         )

@@ -13,6 +13,7 @@ import yaml
 from sabfl.aggregators.softmax import DEFAULT_SOFTMAX_RULE, SOFTMAX_RULES, SoftmaxRule
 from sabfl.chain import messages
 from sabfl.fedlearn.v1 import tx_pb2
+from sabfl.ml.data import load_dataset
 from sabfl.ml.models import build_model, flatten_params
 from sabfl.ml.serialize import encode_flat
 from sabfl.sim.config import SimConfig
@@ -65,8 +66,6 @@ class TaskSpec:
 
     def create_task_msg(self, creator: str, denom: str = "stake") -> tx_pb2.MsgCreateTask:
         config = self.experiment
-        from sabfl.ml.data import load_dataset
-
         data = load_dataset(config.dataset, max_train=config.max_train, max_test=config.max_test)
         model = build_model(config.model, data.input_shape, data.num_classes, seed=config.seed)
         shapes = [tuple(p.shape) for p in model.parameters()]
