@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sabfl.chain import Account, ChainClient, ChainConfig, KeysFile, load_keys
+from sabfl.chain import Account, ChainClient, KeysFile, load_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALNET = [sys.executable, str(ROOT / "localnet" / "localnet.py")]
@@ -47,8 +47,7 @@ def keys(localnet_dir: Path) -> KeysFile:
 
 
 def client_for(keys: KeysFile, account: Account, node: int = 0) -> ChainClient:
-    config = ChainConfig(chain_id=keys.chain_id, grpc_address=keys.nodes[node].grpc)
-    return ChainClient(config, account.wallet(keys.address_prefix))
+    return ChainClient(keys.chain_config(node), account.wallet(keys.address_prefix))
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,13 @@ a channel whose message size limit is raised for model payloads."""
 
 from __future__ import annotations
 
+import math
+import threading
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import grpc
@@ -15,15 +20,21 @@ from cosmpy.aerial.wallet import LocalWallet
 from cosmpy.protos.cosmos.auth.v1beta1 import auth_pb2
 from cosmpy.protos.cosmos.auth.v1beta1 import query_pb2 as auth_query
 from cosmpy.protos.cosmos.auth.v1beta1 import query_pb2_grpc as auth_grpc
+from cosmpy.protos.cosmos.authz.v1beta1 import authz_pb2
+from cosmpy.protos.cosmos.authz.v1beta1 import query_pb2 as authz_query
+from cosmpy.protos.cosmos.authz.v1beta1 import query_pb2_grpc as authz_grpc
 from cosmpy.protos.cosmos.bank.v1beta1 import query_pb2 as bank_query
 from cosmpy.protos.cosmos.bank.v1beta1 import query_pb2_grpc as bank_grpc
 from cosmpy.protos.cosmos.base.abci.v1beta1 import abci_pb2
+from cosmpy.protos.cosmos.base.query.v1beta1.pagination_pb2 import PageRequest
 from cosmpy.protos.cosmos.tx.v1beta1 import service_pb2 as tx_service
 from cosmpy.protos.cosmos.tx.v1beta1 import service_pb2_grpc as tx_grpc
 
-from sabfl.fedlearn.v1 import query_pb2, round_pb2
+from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2
 from sabfl.fedlearn.v1 import query_pb2_grpc as fedlearn_grpc
 
+# Items per page when a query is read to its end.
+PAGE_SIZE = 100
 # Codes the SDK uses for a stale sequence (sdkerrors.ErrWrongSequence) and a tx already in the mempool.
 WRONG_SEQUENCE_CODE = 32
 TX_IN_MEMPOOL_CODE = 19
@@ -48,16 +59,45 @@ class ChainConfig:
     grpc_address: str  # host:port
     address_prefix: str = "sabfl"
     denom: str = "stake"
+    # Price of one gas unit in `denom` (a decimal string or Decimal); fee = ceil(gas limit × gas price).
+    gas_price: Decimal | str = Decimal(0)
     max_message_bytes: int = 64 << 20
-    # Gas = simulated gas × adjustment + margin; zero fees on a localnet, so generous is free.
+    # Gas limit = simulated gas × adjustment + margin. The whole limit is paid (the SDK refunds nothing),
+    # so the margin costs fees; it absorbs the gas a tx's signature and state drift add after simulation.
     gas_adjustment: float = 1.3
     gas_margin: int = 20_000
     inclusion_timeout_s: float = 60.0
     poll_interval_s: float = 0.25
 
+    def __post_init__(self) -> None:
+        try:
+            price = Decimal(str(self.gas_price))
+        except InvalidOperation:
+            raise ValueError(f"gas_price {self.gas_price!r} is not a decimal number") from None
+        if not price.is_finite() or price < 0:
+            raise ValueError(f"gas_price must be a non-negative decimal, got {self.gas_price!r}")
+        object.__setattr__(self, "gas_price", price)
+
+    def fee(self, gas_limit: int) -> int:
+        """The fee, in base units of `denom`, that buys `gas_limit` gas at `gas_price`."""
+        return math.ceil(gas_limit * Decimal(self.gas_price))
+
+
+def all_pages(query: Callable[[PageRequest], Any], field: str, page_size: int = PAGE_SIZE) -> list[Any]:
+    """Every item of a paginated query: `query(page)` answers one page, whose items are in `field`."""
+    items: list[Any] = []
+    key = b""
+    while True:
+        response = query(PageRequest(key=key, limit=page_size))
+        items.extend(getattr(response, field))
+        key = response.pagination.next_key
+        if not key:
+            return items
+
 
 class ChainClient:
-    """Signs as one account; one instance per account and process."""
+    """Signs as one account; one instance per account and process. Threads may share an instance: the
+    account sequence is taken under a lock."""
 
     def __init__(self, config: ChainConfig, wallet: LocalWallet) -> None:
         self.config = config
@@ -72,8 +112,13 @@ class ChainClient:
         self.auth = auth_grpc.QueryStub(self.channel)
         self.bank = bank_grpc.QueryStub(self.channel)
         self.fedlearn = fedlearn_grpc.QueryStub(self.channel)
+        self.authz = authz_grpc.QueryStub(self.channel)
         self._account_number: int | None = None
         self._sequence: int | None = None
+        self._sequence_lock = threading.Lock()
+        # Txs sent, and the fees of the latest (base units of the denom), for funding warnings.
+        self.txs_sent = 0
+        self.recent_fees: deque[int] = deque(maxlen=50)
 
     def close(self) -> None:
         self.channel.close()
@@ -90,6 +135,30 @@ class ChainClient:
         )
         return int(self.bank.Balance(request).balance.amount)
 
+    def tasks(self) -> list[task_pb2.Task]:
+        """Every task on chain, read over all pages of the Tasks query."""
+        return all_pages(
+            lambda page: self.fedlearn.Tasks(query_pb2.QueryTasksRequest(pagination=page)), "tasks"
+        )
+
+    def granted_msg_types(self, granter: str, grantee: str) -> set[str]:
+        """Type URLs of the messages `granter` lets `grantee` execute (unexpired x/authz
+        GenericAuthorizations)."""
+        grants = all_pages(
+            lambda page: self.authz.Grants(
+                authz_query.QueryGrantsRequest(granter=granter, grantee=grantee, pagination=page)
+            ),
+            "grants",
+        )
+        now = time.time()
+        granted = set()
+        for grant in grants:
+            authorization = authz_pb2.GenericAuthorization()
+            expired = grant.HasField("expiration") and grant.expiration.seconds <= now
+            if grant.authorization.Unpack(authorization) and not expired:
+                granted.add(authorization.msg)
+        return granted
+
     def _load_account(self) -> None:
         response = self.auth.Account(auth_query.QueryAccountRequest(address=self.address))
         account = auth_pb2.BaseAccount()
@@ -105,7 +174,7 @@ class ChainClient:
             tx.add_message(msg)
         tx.seal(
             SigningCfg.direct(self.wallet.public_key(), self._sequence),
-            fee=TxFee(amount=f"0{self.config.denom}", gas_limit=gas_limit),
+            fee=TxFee(amount=f"{self.config.fee(gas_limit)}{self.config.denom}", gas_limit=gas_limit),
             memo=memo,
         )
         tx.sign(self.wallet.signer(), self.config.chain_id, self._account_number)
@@ -124,6 +193,15 @@ class ChainClient:
 
     def broadcast(self, *msgs: Any, gas_limit: int | None = None, memo: str = "") -> str:
         """Sign with the local sequence and broadcast (sync); returns the tx hash once CheckTx accepts it."""
+        with self._sequence_lock:
+            return self._broadcast(msgs, gas_limit, memo)
+
+    def average_fee(self) -> float | None:
+        """Mean fee of the latest txs sent, or None before the first."""
+        fees = list(self.recent_fees)
+        return sum(fees) / len(fees) if fees else None
+
+    def _broadcast(self, msgs: tuple[Any, ...], gas_limit: int | None, memo: str) -> str:
         if self._sequence is None:
             self._load_account()
         if gas_limit is None:
@@ -143,6 +221,8 @@ class ChainClient:
                 raise TxError(response.raw_log, response.code, response.codespace, response.txhash)
             assert self._sequence is not None
             self._sequence += 1
+            self.txs_sent += 1
+            self.recent_fees.append(self.config.fee(gas_limit))
             return str(response.txhash)
         raise AssertionError("unreachable")
 

@@ -1,13 +1,19 @@
-"""The localnet keys file (written by localnet/localnet.py init): chain id, node endpoints and funded
-accounts for the validators, the task creator and a pool of participants."""
+"""The localnet keys file (written by localnet/localnet.py init): chain id, gas price, node endpoints
+and funded accounts for the validators (operator and hot account), the task creator and a pool of
+participants."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from cosmpy.aerial.wallet import LocalWallet
+
+from sabfl.chain.client import ChainConfig
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,8 @@ class Node:
     api: str
     validator: Account
     valoper: str
+    # The validator sidecar's signing account, authorised by the operator through x/authz grants.
+    hot: Account | None
 
 
 @dataclass(frozen=True)
@@ -43,10 +51,35 @@ class KeysFile:
     nodes: list[Node]
     creator: Account
     participants: list[Account]
+    gas_price: Decimal
+
+    def chain_config(self, node: int = 0) -> ChainConfig:
+        """How to reach and pay for txs on node `node` of this network."""
+        return ChainConfig(
+            chain_id=self.chain_id,
+            grpc_address=self.nodes[node].grpc,
+            address_prefix=self.address_prefix,
+            denom=self.denom,
+            gas_price=self.gas_price,
+        )
 
 
 def _account(entry: dict) -> Account:
     return Account(name=entry["name"], address=entry["address"], mnemonic=entry["mnemonic"])
+
+
+def load_account(path: str | Path) -> Account:
+    """One account from its own key file (JSON: name, address, mnemonic), e.g. a validator's hot key."""
+    return _account(json.loads(Path(path).read_text()))
+
+
+def write_account(account: Account, path: str | Path) -> None:
+    """Write an account's key file, readable by its owner only."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+        out.write(json.dumps(dataclasses.asdict(account), indent=2) + "\n")
+    os.chmod(path, 0o600)  # an older file keeps its mode through O_TRUNC
 
 
 def load_keys(path: str | Path) -> KeysFile:
@@ -63,6 +96,7 @@ def load_keys(path: str | Path) -> KeysFile:
             api=n["api"],
             validator=_account(n["validator"]),
             valoper=n["validator"]["valoper"],
+            hot=_account(n["hot"]) if "hot" in n else None,
         )
         for n in data["nodes"]
     ]
@@ -73,4 +107,6 @@ def load_keys(path: str | Path) -> KeysFile:
         nodes=nodes,
         creator=_account(data["creator"]),
         participants=[_account(p) for p in data["participants"]],
+        # Files written before fees existed have no gas price: their chains take zero fees.
+        gas_price=Decimal(data.get("gas_price", "0")),
     )

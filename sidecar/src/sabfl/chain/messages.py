@@ -5,6 +5,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+from cosmpy.protos.cosmos.authz.v1beta1 import tx_pb2 as authz_tx
+from google.protobuf import any_pb2
+from google.protobuf.message import Message
+
 from sabfl.fedlearn.v1 import task_pb2, tx_pb2
 
 TEMPERATURE_MODES = {"fixed": task_pb2.TEMPERATURE_MODE_FIXED, "mad": task_pb2.TEMPERATURE_MODE_MAD}
@@ -101,3 +105,19 @@ def attest_aggregate(
     return tx_pb2.MsgAttestAggregate(
         validator=validator, task_id=task_id, round=round_number, model_sha256=model_sha256
     )
+
+
+def type_url(message: type[Message] | Message) -> str:
+    """A message's type URL as the SDK writes it: "/" + its full proto name."""
+    return "/" + message.DESCRIPTOR.full_name
+
+
+def exec_msgs(grantee: str, *msgs: Message) -> authz_tx.MsgExec:
+    """An x/authz MsgExec: `grantee` signs and executes `msgs` on behalf of the signer each msg names,
+    which must have granted `grantee` their types."""
+    packed = []
+    for msg in msgs:
+        wrapped = any_pb2.Any()
+        wrapped.Pack(msg, type_url_prefix="/")
+        packed.append(wrapped)
+    return authz_tx.MsgExec(grantee=grantee, msgs=packed)

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import yaml
 
-from sabfl.chain import ChainClient, ChainConfig, TxError, load_keys, messages
+from sabfl.chain import ChainClient, TxError, load_keys, messages
 from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2
 from sabfl.ml.serialize import SerializationError
 from sabfl.ml.train import train_many
@@ -49,7 +49,7 @@ class ParticipantRunner:
     def __init__(self, config: ParticipantConfig) -> None:
         self.config = config
         self.keys = load_keys(config.keys_file)
-        chain = ChainConfig(chain_id=self.keys.chain_id, grpc_address=self.keys.nodes[0].grpc)
+        chain = self.keys.chain_config(0)
         self.clients = [
             ChainClient(chain, a.wallet(self.keys.address_prefix)) for a in self.keys.participants
         ]
@@ -57,8 +57,7 @@ class ParticipantRunner:
         self.runtime: TaskRuntime | None = None
 
     def pick_task(self) -> task_pb2.Task | None:
-        tasks = self.clients[0].fedlearn.Tasks(query_pb2.QueryTasksRequest()).tasks
-        active = [t for t in tasks if t.status == task_pb2.TASK_STATUS_ACTIVE]
+        active = [t for t in self.clients[0].tasks() if t.status == task_pb2.TASK_STATUS_ACTIVE]
         if self.config.task_id:
             active = [t for t in active if t.id == self.config.task_id]
         return max(active, key=lambda t: t.id) if active else None

@@ -11,7 +11,7 @@ from pathlib import Path
 from cosmpy.protos.cosmos.base.tendermint.v1beta1 import query_pb2 as cmt_query
 from cosmpy.protos.cosmos.base.tendermint.v1beta1 import query_pb2_grpc as cmt_grpc
 
-from sabfl.chain import ChainClient, ChainConfig, load_keys
+from sabfl.chain import ChainClient, load_keys
 from sabfl.fedlearn.v1 import query_pb2, round_pb2, tx_pb2
 from sabfl.protocol import LOSS_SCALE, WEIGHT_SCALE
 from sabfl.roles.runtime import TaskRuntime
@@ -103,8 +103,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def creator_client(keys_file: Path) -> ChainClient:
     keys = load_keys(keys_file)
-    config = ChainConfig(chain_id=keys.chain_id, grpc_address=keys.nodes[0].grpc, denom=keys.denom)
-    return ChainClient(config, keys.creator.wallet(keys.address_prefix))
+    return ChainClient(keys.chain_config(0), keys.creator.wallet(keys.address_prefix))
 
 
 def run_create(args: argparse.Namespace) -> int:
