@@ -11,11 +11,12 @@ import torch
 
 from sabfl.aggregators.softmax import SOFTMAX_RULES, SoftmaxRule
 from sabfl.ml.aggregate import build_aggregate
+from sabfl.ml.data import load_dataset
 from sabfl.ml.evaluate import evaluate_many
 from sabfl.ml.models import ParamLayout
 from sabfl.ml.serialize import SerializationError, decode_flat, encode_flat
 from sabfl.protocol import weights_to_floats
-from sabfl.roles.spec import parse_model_spec
+from sabfl.roles.spec import SpecLimits, parse_model_spec
 from sabfl.sim.config import SimConfig
 from sabfl.sim.runner import Simulation
 
@@ -29,11 +30,19 @@ class TaskRuntime:
     layout: ParamLayout
 
     @classmethod
-    def from_model_spec(cls, task_id: int, model_spec: str, **private: object) -> TaskRuntime:
-        """Rebuild the task's ML setup; `private` sets a role's own SimConfig fields (e.g. the attack)."""
+    def from_model_spec(
+        cls, task_id: int, model_spec: str, limits: SpecLimits | None = None, **private: object
+    ) -> TaskRuntime:
+        """Rebuild the task's ML setup; `private` sets a role's own SimConfig fields (e.g. the attack).
+        With `limits`, a spec beyond them raises SpecRefused before any work beyond loading its data."""
         config, rule = parse_model_spec(model_spec)
         config = dataclasses.replace(config, aggregators=("fedavg",), **private)
-        sim = Simulation(config)
+        if limits is not None:
+            limits.check(config)
+        dataset = load_dataset(config.dataset, max_train=config.max_train, max_test=config.max_test)
+        if limits is not None:
+            limits.check_dataset(dataset)
+        sim = Simulation(config, dataset)
         return cls(task_id, config, SOFTMAX_RULES[rule], sim, ParamLayout.of(sim.model))
 
     def decode(self, payload: bytes) -> torch.Tensor:

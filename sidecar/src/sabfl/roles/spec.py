@@ -1,9 +1,10 @@
 """A task spec: the shared ML setup every sidecar rebuilds (travels on chain as the task's model_spec)
-plus the chain-side parameters of MsgCreateTask."""
+plus the chain-side parameters of MsgCreateTask. Any account can create a task, so a model_spec read
+from the chain is untrusted: `parse_model_spec` accepts only the known settings with their JSON types,
+and `SpecLimits` bounds what a validator will do for one task."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,14 +14,39 @@ import yaml
 from sabfl.aggregators.softmax import DEFAULT_SOFTMAX_RULE, SOFTMAX_RULES, SoftmaxRule
 from sabfl.chain import messages
 from sabfl.fedlearn.v1 import tx_pb2
-from sabfl.ml.data import load_dataset
+from sabfl.ml.data import Dataset, load_dataset
 from sabfl.ml.models import build_model, flatten_params
+from sabfl.ml.partition import SCHEMES
 from sabfl.ml.serialize import encode_flat
 from sabfl.sim.config import SimConfig
 
 MODEL_SPEC_VERSION = 1
-# SimConfig fields that describe a participant's or validator's own choices, not the shared task.
-PRIVATE_FIELDS = ("byzantine", "attack", "byzantine_validators", "validator_attack", "rounds", "aggregators")
+# The longest model_spec a sidecar parses (the demo's is about 300 characters).
+MAX_MODEL_SPEC_CHARS = 4096
+# The SimConfig fields a model_spec carries — the shared task — with the JSON types each may take. The
+# others are a participant's or validator's own choices (attack, byzantine, ...) or simulation-only
+# settings (rounds, aggregators, softmax_rules); a spec that names one of them is refused.
+SPEC_FIELDS: dict[str, tuple[type, ...]] = {
+    "dataset": (str,),
+    "max_train": (int, type(None)),
+    "max_test": (int, type(None)),
+    "model": (str,),
+    "participants": (int,),
+    "partition": (str,),
+    "alpha": (int, float),
+    "shards_per_participant": (int,),
+    "validators": (int,),
+    "holdout": (int,),
+    "epochs": (int,),
+    "batch_size": (int,),
+    "lr": (int, float),
+    "seed": (int,),
+}
+SPEC_KEYS = {"sabfl", "rule", "experiment"}
+
+
+class SpecRefused(ValueError):
+    """A model_spec this sidecar does not serve: not a sabfl spec, malformed, or beyond its limits."""
 
 
 def decimal(value: float) -> str:
@@ -59,7 +85,7 @@ class TaskSpec:
         return SOFTMAX_RULES[self.rule]
 
     def model_spec(self) -> str:
-        shared = {k: v for k, v in dataclasses.asdict(self.experiment).items() if k not in PRIVATE_FIELDS}
+        shared = {name: getattr(self.experiment, name) for name in SPEC_FIELDS}
         return json.dumps(
             {"sabfl": MODEL_SPEC_VERSION, "rule": self.rule, "experiment": shared}, sort_keys=True
         )
@@ -95,12 +121,98 @@ class TaskSpec:
         )
 
 
+def _reject_constant(name: str) -> None:
+    raise SpecRefused(f"model_spec holds {name}, which is not a number")
+
+
 def parse_model_spec(model_spec: str) -> tuple[SimConfig, str]:
-    """The shared SimConfig and rule name of a task's model_spec; a foreign spec raises ValueError."""
+    """The shared SimConfig and rule name of a task's model_spec. Raises SpecRefused for a foreign spec,
+    an unknown key, a value of the wrong type or a rule that is not built in: a task cannot define rules."""
+    if len(model_spec) > MAX_MODEL_SPEC_CHARS:
+        raise SpecRefused(f"model_spec has {len(model_spec)} characters, more than {MAX_MODEL_SPEC_CHARS}")
     try:
-        data = json.loads(model_spec)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"model_spec is not a sabfl spec: {error}") from None
+        data = json.loads(model_spec, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as error:  # JSONDecodeError, an int too long, deep nesting
+        raise SpecRefused(f"model_spec is not a sabfl spec: {error}") from None
     if not isinstance(data, dict) or data.get("sabfl") != MODEL_SPEC_VERSION:
-        raise ValueError(f"model_spec is not a sabfl v{MODEL_SPEC_VERSION} spec")
-    return SimConfig(**data["experiment"]), data["rule"]
+        raise SpecRefused(f"model_spec is not a sabfl v{MODEL_SPEC_VERSION} spec")
+    _known_keys("model_spec", data, SPEC_KEYS)
+    rule, experiment = data.get("rule"), data.get("experiment")
+    if not isinstance(rule, str) or rule not in SOFTMAX_RULES:
+        raise SpecRefused(f"rule {rule!r} is not one of the built-in rules {', '.join(SOFTMAX_RULES)}")
+    if not isinstance(experiment, dict):
+        raise SpecRefused("model_spec has no experiment settings")
+    _known_keys("experiment", experiment, set(SPEC_FIELDS))
+    for name, value in experiment.items():
+        # bool is an int in Python, but `true` is no epoch count.
+        if isinstance(value, bool) or not isinstance(value, SPEC_FIELDS[name]):
+            raise SpecRefused(f"experiment setting {name}={value!r} has the wrong type")
+    return SimConfig(**experiment), rule
+
+
+def _known_keys(where: str, data: dict, known: set[str]) -> None:
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise SpecRefused(f"{where} has unknown keys {unknown}")
+
+
+@dataclass(frozen=True)
+class SpecLimits:
+    """The most a validator does for one task; a task that asks for more is declined, not served."""
+
+    datasets: tuple[str, ...] = ("digits", "fashion-mnist")
+    models: tuple[str, ...] = ("logreg", "mlp")
+    max_train: int = 10_000  # training rows the task loads (its max_train, or its whole dataset)
+    max_test: int = 10_000
+    max_participants: int = 100
+    max_validators: int = 64
+    max_holdout: int = 1_000  # held-out rows per validator
+    max_epochs: int = 10
+    max_batch_size: int = 1_024
+    max_lr: float = 10.0
+    max_alpha: float = 1_000.0
+    max_shards_per_participant: int = 100
+    max_rounds: int = 100  # rounds the task runs, each one scored
+    max_updates: int = 256  # updates scored in one round
+
+    def check(self, config: SimConfig) -> None:
+        """Raise SpecRefused naming the first setting of a task's spec beyond these limits."""
+        for name, allowed in (("dataset", self.datasets), ("model", self.models), ("partition", SCHEMES)):
+            if getattr(config, name) not in allowed:
+                raise SpecRefused(f"{name} {getattr(config, name)!r} is not one of {list(allowed)}")
+        bounds = {
+            "max_train": (1, self.max_train),
+            "max_test": (1, self.max_test),
+            "participants": (1, self.max_participants),
+            "validators": (1, self.max_validators),
+            "holdout": (1, self.max_holdout),
+            "epochs": (1, self.max_epochs),
+            "batch_size": (1, self.max_batch_size),
+            "lr": (1e-6, self.max_lr),
+            "alpha": (1e-6, self.max_alpha),
+            "shards_per_participant": (1, self.max_shards_per_participant),
+            "seed": (0, 2**32 - 1),
+        }
+        for name, (low, high) in bounds.items():
+            value = getattr(config, name)
+            if value is not None and not low <= value <= high:  # NaN compares False: refused
+                raise SpecRefused(f"{name}={value} is beyond this validator's limits [{low}, {high}]")
+
+    def check_dataset(self, dataset: Dataset) -> None:
+        """The rows a task actually loads (a spec without max_train loads its whole dataset)."""
+        for split, rows, limit in (
+            ("training", len(dataset.x_train), self.max_train),
+            ("test", len(dataset.x_test), self.max_test),
+        ):
+            if rows > limit:
+                raise SpecRefused(f"the task loads {rows} {split} rows of {dataset.name}, more than {limit}")
+
+    def check_task(self, num_rounds: int, max_updates_per_round: int) -> None:
+        """The task's on-chain size: rounds to score, and its cap on updates per round (0 = the chain's)."""
+        if num_rounds > self.max_rounds:
+            raise SpecRefused(f"the task runs {num_rounds} rounds, more than {self.max_rounds}")
+        self.check_updates(max_updates_per_round)
+
+    def check_updates(self, updates: int) -> None:
+        if updates > self.max_updates:
+            raise SpecRefused(f"{updates} updates in a round, more than {self.max_updates}")

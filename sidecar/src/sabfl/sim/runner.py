@@ -16,7 +16,7 @@ import torch
 from tqdm import tqdm
 
 from sabfl.aggregators import Aggregator, AggregatorError, RoundInputs, aggregator_names, make_aggregator
-from sabfl.aggregators.softmax import SoftmaxRule, register_softmax_rule
+from sabfl.aggregators.softmax import SOFTMAX_RULES, SoftmaxAggregator, SoftmaxRule
 from sabfl.attacks.participants import make_participant_attack
 from sabfl.attacks.validators import make_validator_attack
 from sabfl.ml.data import Dataset, load_dataset
@@ -49,8 +49,21 @@ class SimResult:
         }
 
 
-def resolve_aggregators(names: tuple[str, ...]) -> list[str]:
-    return aggregator_names() if names == ("all",) else list(names)
+def resolve_aggregators(names: tuple[str, ...], custom: dict[str, SoftmaxRule]) -> list[str]:
+    return aggregator_names() + list(custom) if names == ("all",) else list(names)
+
+
+def custom_softmax_rules(specs: dict) -> dict[str, SoftmaxRule]:
+    """A config's extra softmax rules, {name: {"scoring": ScoringRule kwargs, "temperature":
+    TemperatureRule kwargs}}; a built-in name cannot be redefined."""
+    rules = {}
+    for name, spec in specs.items():
+        if name in SOFTMAX_RULES:
+            raise ValueError(f"softmax_rules: {name!r} is a built-in rule and cannot be redefined")
+        rules[name] = SoftmaxRule(
+            ScoringRule(**spec.get("scoring", {})), TemperatureRule(**spec.get("temperature", {}))
+        )
+    return rules
 
 
 class Simulation:
@@ -100,16 +113,17 @@ class Simulation:
 
         self.model = build_model(config.model, data.input_shape, data.num_classes, seed=config.seed)
         self.train_config = TrainConfig(config.epochs, config.batch_size, config.lr)
-        for name, spec in config.softmax_rules.items():
-            rule = SoftmaxRule(
-                ScoringRule(**spec.get("scoring", {})), TemperatureRule(**spec.get("temperature", {}))
-            )
-            register_softmax_rule(name, rule)
+        # The config's own softmax rules live in this run only: nothing here changes the registry.
+        self.softmax_rules = custom_softmax_rules(config.softmax_rules)
         self.aggregators: dict[str, Aggregator] = {}
         self.skipped: dict[str, str] = {}
-        for name in resolve_aggregators(config.aggregators):
+        for name in resolve_aggregators(config.aggregators, self.softmax_rules):
             try:
-                self.aggregators[name] = make_aggregator(name, n, f)
+                self.aggregators[name] = (
+                    SoftmaxAggregator(self.softmax_rules[name], name)
+                    if name in self.softmax_rules
+                    else make_aggregator(name, n, f)
+                )
             except AggregatorError as error:
                 self.skipped[name] = str(error)
         init = flatten_params(self.model)
