@@ -56,8 +56,8 @@ def test_create_task_message_matches_the_rule() -> None:
 def test_journal_survives_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "v0" / "journal.json"
     journal = Journal(path)
-    journal.get(3, 7).update(salt="ab" * 32, losses=[1, 2])
-    journal.save()
+    assert journal.record(3, 7, salt="ab" * 32, losses=[1, 2]) == {"salt": "ab" * 32, "losses": [1, 2]}
+    journal.get(3, 7)["losses"].append(3)  # a reader's copy: the journal is not changed
     reopened = Journal(path)
     assert reopened.get(3, 7) == {"salt": "ab" * 32, "losses": [1, 2]}
     assert reopened.get(3, 8) == {}

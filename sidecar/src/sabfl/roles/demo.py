@@ -23,6 +23,7 @@ from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.spec import TaskSpec
 from sabfl.roles.tasks import DEFAULT_SPEC, HEADER, create_task, creator_client, format_row, round_row
+from sabfl.roles.validator import ValidatorConfig
 from sabfl.sim.runner import run_simulation
 
 log = logging.getLogger("sabfl.demo")
@@ -102,17 +103,11 @@ def run_demo(args: argparse.Namespace) -> int:
         keys = load_keys(keys_file)
         sabfl = [sys.executable, "-m", "sabfl.cli"]
         for v in range(len(keys.nodes)):
+            # Each sidecar gets its node's endpoint, its operator's address and its own hot key only.
             config = out / f"validator{v}.yaml"
-            config.write_text(
-                yaml.safe_dump(
-                    {
-                        "keys_file": str(keys_file),
-                        "validator": v,
-                        "journal": str(out / f"validator{v}" / "journal.json"),
-                        "metrics_port": METRICS_BASE_PORT + v,
-                    }
-                )
-            )
+            ValidatorConfig.for_localnet(
+                keys, v, out / f"validator{v}", metrics_port=METRICS_BASE_PORT + v
+            ).save(config)
             processes.start(
                 f"validator sidecar {v}",
                 [*sabfl, "validator", "run", "--config", str(config)],

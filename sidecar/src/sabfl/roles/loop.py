@@ -13,6 +13,9 @@ import grpc
 
 from sabfl.chain import TxError
 
+# What a chain step may raise that is worth retrying: a node down or slow, a tx rejected or not included.
+CHAIN_ERRORS = (grpc.RpcError, TxError, TimeoutError)
+
 
 def add_run_command(
     subparsers: argparse._SubParsersAction,
@@ -39,19 +42,20 @@ def poll(
     while not stop.is_set():
         try:
             tick()
-        except (grpc.RpcError, TxError, TimeoutError) as error:
+        except CHAIN_ERRORS as error:
             if on_error:
                 on_error()
             log.warning("chain step failed: %s", error)
         stop.wait(seconds)
 
 
-def serve(run: Callable[[threading.Event], None]) -> int:
-    """Run a role in the foreground with logging until Ctrl-C or SIGTERM's KeyboardInterrupt."""
+def serve(run: Callable[[threading.Event], int | None]) -> int:
+    """Run a role in the foreground with logging until Ctrl-C or SIGTERM's KeyboardInterrupt; the exit
+    code is what the role returns (None = 0)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     stop = threading.Event()
     try:
-        run(stop)
+        return run(stop) or 0
     except KeyboardInterrupt:
         stop.set()
-    return 0
+        return 0

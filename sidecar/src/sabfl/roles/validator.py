@@ -1,151 +1,290 @@
 """`sabfl validator run`: a validator's sidecar. It follows the chain by polling; in every round whose
 committee it sits on it scores the updates on its private held-out data and commits, reveals, mines
 (when it is the current miner) and attests, as docs/protocol.md describes. A journal on disk makes it
-restart-safe: killed after its commit, it still reveals, and it never sends a message twice."""
+restart-safe: killed after its commit, it still reveals, and it never sends a message twice.
+
+It signs with its own hot account: every message speaks for the operator (its `validator`/`miner` field)
+and travels inside an x/authz MsgExec that the operator's grants allow; the operator key stays offline.
+Tasks are untrusted input: each task's spec is bounded by the config's limits, and each task's steps run
+on their own thread with a time budget, so one slow or hostile task never delays the others."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import functools
 import hashlib
 import logging
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 import yaml
+from google.protobuf.message import Message
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
-from sabfl.chain import ChainClient, ChainConfig, load_keys, messages
-from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2
+from sabfl.chain import ChainClient, ChainConfig, KeysFile, load_account, messages, write_account
+from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2, tx_pb2
 from sabfl.ml.scoring import LOSS_CAP, validator_scores
 from sabfl.protocol import commitment, loss_to_micro
 from sabfl.roles.journal import Journal
 from sabfl.roles.loop import add_run_command, poll, serve
 from sabfl.roles.runtime import TaskRuntime
+from sabfl.roles.scheduler import TaskScheduler
+from sabfl.roles.spec import SpecLimits, SpecRefused
 
 log = logging.getLogger("sabfl.validator")
 PHASE = round_pb2.RoundPhase
 MISBEHAVIOURS = ("none", "lie", "wrong_aggregate", "silent")
+# The messages the hot account sends for the operator: the operator must grant each (x/authz).
+GRANTED_MSGS = (
+    tx_pb2.MsgCommitLosses,
+    tx_pb2.MsgRevealLosses,
+    tx_pb2.MsgSubmitAggregate,
+    tx_pb2.MsgAttestAggregate,
+)
 
 TXS = Counter("sabfl_validator_txs_total", "Messages sent", ["kind"])
 ERRORS = Counter("sabfl_validator_errors_total", "Failed steps", ["kind"])
 SCORING = Histogram("sabfl_validator_scoring_seconds", "Time to score a round's updates")
 CURRENT_ROUND = Gauge("sabfl_validator_round", "Latest round seen", ["task"])
+HOT_BALANCE = Gauge("sabfl_validator_hot_balance", "Hot account balance in base units of the fee denom")
 
 
 @dataclass(frozen=True)
 class ValidatorConfig:
-    keys_file: Path
-    validator: int
+    """A validator sidecar's settings. The operator appears by address only: neither this config nor
+    the files it names hold the operator's key."""
+
+    chain: ChainConfig  # its own node's endpoint, chain id, denom and gas price
+    operator: str  # the validator operator's account address, which the messages speak for
+    hot_key_file: Path  # the hot account's key (JSON: name, address, mnemonic)
+    validator: int  # its index in a task: which share of the held-out data is its own
     journal: Path
     metrics_port: int = 0
     poll_seconds: float = 0.5
     misbehave: str = "none"
+    step_seconds: float = 120.0  # time budget of one step of one task (score, reveal, mine, attest)
+    max_parallel_tasks: int = 4  # task steps running at once
+    min_funded_txs: int = 200  # warn when the hot account pays for fewer txs at the recent average fee
+    limits: SpecLimits = field(default_factory=SpecLimits)
+
+    def __post_init__(self) -> None:
+        if self.misbehave not in MISBEHAVIOURS:
+            raise ValueError(f"misbehave must be one of {MISBEHAVIOURS}, got {self.misbehave!r}")
 
     @classmethod
     def from_yaml(cls, path: Path) -> ValidatorConfig:
-        data = yaml.safe_load(path.read_text())
-        config = cls(**{**data, "keys_file": Path(data["keys_file"]), "journal": Path(data["journal"])})
-        if config.misbehave not in MISBEHAVIOURS:
-            raise ValueError(f"misbehave must be one of {MISBEHAVIOURS}, got {config.misbehave!r}")
-        return config
+        data = yaml.safe_load(path.read_text()) or {}
+        return _settings(
+            cls,
+            {
+                **data,
+                "chain": _settings(ChainConfig, data.get("chain", {}), "chain"),
+                "limits": _settings(SpecLimits, data.get("limits", {}), "limits"),
+                "hot_key_file": Path(data["hot_key_file"]),
+                "journal": Path(data["journal"]),
+            },
+            str(path),
+        )
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(_plain(dataclasses.asdict(self)), sort_keys=False))
+
+    @classmethod
+    def for_localnet(cls, keys: KeysFile, index: int, workdir: Path, **settings: Any) -> ValidatorConfig:
+        """The config of validator `index` of a localnet, with its hot key copied from the keys file to
+        `workdir`; the operator's mnemonic stays in the keys file."""
+        node = keys.nodes[index]
+        if node.hot is None:
+            raise ValueError(f"the keys file has no hot account for {node.name}: re-create the localnet")
+        hot_key_file = workdir / "hot-key.json"
+        write_account(node.hot, hot_key_file)
+        return cls(
+            chain=keys.chain_config(index),
+            operator=node.validator.address,
+            hot_key_file=hot_key_file,
+            validator=index,
+            journal=workdir / "journal.json",
+            **settings,
+        )
+
+
+def _settings(cls: Any, values: dict, where: str) -> Any:
+    """A settings dataclass from a YAML mapping: unknown keys are refused, lists become tuples."""
+    unknown = sorted(set(values) - {f.name for f in dataclasses.fields(cls)})
+    if unknown:
+        raise ValueError(f"{where}: unknown settings {unknown}")
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+
+def _plain(value: Any) -> Any:
+    """Settings as YAML-safe values: decimals and paths as strings, tuples as lists."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return str(value) if isinstance(value, Decimal | Path) else value
 
 
 class ValidatorSidecar:
     def __init__(self, config: ValidatorConfig) -> None:
         self.config = config
-        keys = load_keys(config.keys_file)
-        node = keys.nodes[config.validator]
-        self.address = node.validator.address
-        chain = ChainConfig(
-            chain_id=keys.chain_id, grpc_address=node.grpc, address_prefix=keys.address_prefix
-        )
-        self.client = ChainClient(chain, node.validator.wallet(keys.address_prefix))
+        self.address = config.operator
+        hot = load_account(config.hot_key_file)
+        if hot.address == config.operator:
+            raise ValueError("the hot key file holds the operator's own key: give the sidecar a hot account")
+        self.client = ChainClient(config.chain, hot.wallet(config.chain.address_prefix))
         self.journal = Journal(config.journal)
         self.runtimes: dict[int, TaskRuntime] = {}
-        # Tasks whose model_spec this sidecar cannot serve (not a sabfl spec): skipped, logged once.
-        self.foreign: set[int] = set()
+        self.scheduler = TaskScheduler(
+            config.max_parallel_tasks, config.step_seconds, log, on_chain_error=ERRORS.labels("chain").inc
+        )
+        self.funds_checked_at = -1  # client.txs_sent when the hot account's balance was last read
 
-    def run(self, stop: threading.Event) -> None:
+    def missing_grants(self) -> list[str]:
+        """Type URLs of the messages the operator has not granted the hot account."""
+        granted = self.client.granted_msg_types(self.address, self.client.address)
+        return [messages.type_url(m) for m in GRANTED_MSGS if messages.type_url(m) not in granted]
+
+    def run(self, stop: threading.Event) -> int:
+        missing = self.missing_grants()
+        if missing:
+            log.error(
+                "operator %s has not granted hot account %s (x/authz GenericAuthorization) these "
+                "messages: %s. Grant each with `sabfld tx authz grant %s generic --msg-type <type> "
+                "--from <operator key>`",
+                self.address,
+                self.client.address,
+                ", ".join(missing),
+                self.client.address,
+            )
+            return 1
         log.info(
-            "validator %s (node %d) following the chain; misbehave=%s",
+            "validator %s (index %d) following the chain, signing with hot account %s; misbehave=%s",
             self.address,
             self.config.validator,
+            self.client.address,
             self.config.misbehave,
         )
         # A dead node or a rejected tx must not stop the sidecar: poll logs it, backs off and retries.
         poll(self.tick, stop, self.config.poll_seconds, log, on_error=ERRORS.labels("chain").inc)
+        return 0
 
     def tick(self) -> None:
-        tasks = self.client.fedlearn.Tasks(query_pb2.QueryTasksRequest()).tasks
-        for task in tasks:
-            live = task.status == task_pb2.TASK_STATUS_ACTIVE and task.current_round > 0
-            if not live or task.id in self.foreign:
-                continue
-            round_ = self.client.round(task.id)
-            CURRENT_ROUND.labels(str(task.id)).set(round_.round)
-            self.act(task, round_)
+        """Dispatch a step of every live task to its own thread; the work happens there."""
+        if self.funds_checked_at != self.client.txs_sent:
+            self.watch_funds()
+        live = {
+            t.id: t
+            for t in self.client.tasks()
+            if t.status == task_pb2.TASK_STATUS_ACTIVE and t.current_round > 0
+        }
+        for task_id in list(self.runtimes):
+            if task_id not in live:
+                self.runtimes.pop(task_id, None)
+        self.scheduler.dispatch({task_id: functools.partial(self.step, t) for task_id, t in live.items()})
 
-    def runtime(self, task: task_pb2.Task) -> TaskRuntime | None:
+    def watch_funds(self) -> None:
+        """Publish the hot account's balance; warn when it pays for fewer than min_funded_txs txs at the
+        recent average fee (or for none at all)."""
+        self.funds_checked_at = self.client.txs_sent
+        balance = self.client.balance()
+        HOT_BALANCE.set(balance)
+        fee, denom = self.client.average_fee(), self.client.config.denom
+        if fee is not None and balance < self.config.min_funded_txs * fee:
+            log.warning(
+                "hot account %s holds %d%s, about %d txs at the recent average fee of %.0f%s: fund it",
+                self.client.address,
+                balance,
+                denom,
+                balance // fee,
+                fee,
+                denom,
+            )
+        elif fee is None and balance == 0 and self.client.config.gas_price:
+            log.warning(
+                "hot account %s holds no %s and cannot pay any fee: fund it", self.client.address, denom
+            )
+
+    def step(self, task: task_pb2.Task) -> None:
+        round_ = self.client.round(task.id)
+        CURRENT_ROUND.labels(str(task.id)).set(round_.round)
+        self.act(task, round_)
+
+    def runtime(self, task: task_pb2.Task) -> TaskRuntime:
+        """The task's ML setup, built once; a task beyond this validator's limits raises SpecRefused."""
         if task.id not in self.runtimes:
-            try:
-                self.runtimes[task.id] = TaskRuntime.from_model_spec(task.id, task.model_spec)
-            except ValueError as error:
-                log.warning("task %d: cannot serve it (%s); skipping it", task.id, error)
-                self.foreign.add(task.id)
-                return None
+            limits = self.config.limits
+            limits.check_task(task.num_rounds, task.max_updates_per_round)
+            rt = TaskRuntime.from_model_spec(task.id, task.model_spec, limits)
+            if self.config.validator >= rt.config.validators:
+                raise SpecRefused(
+                    f"the task holds out data for {rt.config.validators} validators; "
+                    f"this one has index {self.config.validator}"
+                )
+            self.runtimes[task.id] = rt
         return self.runtimes[task.id]
 
     def act(self, task: task_pb2.Task, round_: round_pb2.Round) -> None:
         members = [m.address for m in round_.committee]
-        if self.address not in members or self.config.misbehave == "silent" or self.runtime(task) is None:
+        if self.address not in members or self.config.misbehave == "silent":
             return
+        rt = self.runtime(task)
         me = round_.committee[members.index(self.address)]
         entry = self.journal.get(task.id, round_.round)
         miner = round_.committee[round_.miner_attempt].address
         if round_.phase == PHASE.ROUND_PHASE_COMMIT and not me.committed and "commit_tx" not in entry:
-            self.commit(task, round_, entry)
+            self.commit(rt, round_, entry)
         elif (
             round_.phase == PHASE.ROUND_PHASE_REVEAL
             and me.committed
             and not me.revealed
             and "reveal_tx" not in entry
         ):
-            self.reveal(task, round_, entry)
+            self.reveal(rt, round_, entry)
         elif (
             round_.phase == PHASE.ROUND_PHASE_AGGREGATE
             and miner == self.address
             and not round_.aggregate_sha256
             and entry.get("mined_attempt") != round_.miner_attempt
         ):
-            self.mine(task, round_, entry)
+            self.mine(rt, round_)
         elif round_.phase == PHASE.ROUND_PHASE_ATTEST and round_.miner_attempt not in entry.get(
             "attested", []
         ):
-            self.attest(task, round_, entry)
+            self.attest(rt, round_, entry)
 
-    def _round_inputs(
-        self, task: task_pb2.Task, round_: round_pb2.Round
-    ) -> tuple[TaskRuntime, torch.Tensor, list[bytes]]:
-        rt = self.runtimes[task.id]
-        model = self.client.fedlearn.GlobalModel(query_pb2.QueryGlobalModelRequest(task_id=task.id)).model
+    def send(self, kind: str, msg: Message) -> str:
+        """Execute an operator's message from the hot account (x/authz MsgExec); returns the tx hash."""
+        response = self.client.submit(messages.exec_msgs(self.client.address, msg))
+        TXS.labels(kind).inc()
+        return str(response.txhash)
+
+    def _round_inputs(self, rt: TaskRuntime, round_: round_pb2.Round) -> tuple[torch.Tensor, list[bytes]]:
+        self.config.limits.check_updates(len(round_.updates))
+        task_id = rt.task_id
+        model = self.client.fedlearn.GlobalModel(query_pb2.QueryGlobalModelRequest(task_id=task_id)).model
         if model.sha256 != round_.base_model_sha256:
-            raise TimeoutError(f"global model of task {task.id} is not round {round_.round}'s base yet")
+            raise TimeoutError(f"global model of task {task_id} is not round {round_.round}'s base yet")
         payloads = [
             self.client.fedlearn.Update(
-                query_pb2.QueryUpdateRequest(task_id=task.id, round=round_.round, sha256=u.sha256)
+                query_pb2.QueryUpdateRequest(task_id=task_id, round=round_.round, sha256=u.sha256)
             ).update.payload
             for u in round_.updates
         ]
-        return rt, rt.decode(model.payload), payloads
+        return rt.decode(model.payload), payloads
 
-    def score(self, task: task_pb2.Task, round_: round_pb2.Round) -> list[int]:
+    def score(self, rt: TaskRuntime, round_: round_pb2.Round) -> list[int]:
         """This validator's loss per update (micro-units, ascending hash order)."""
-        rt, global_params, payloads = self._round_inputs(task, round_)
+        global_params, payloads = self._round_inputs(rt, round_)
         started = time.monotonic()
         updates, _ = rt.decode_updates(payloads)
         x_v, y_v = rt.sim.heldout[self.config.validator]
@@ -169,80 +308,79 @@ class ValidatorSidecar:
         cap = loss_to_micro(LOSS_CAP, cap=2**64 - 1)
         return [loss_to_micro(float(s), cap=cap) for s in np.asarray(scores)]
 
-    def commit(self, task: task_pb2.Task, round_: round_pb2.Round, entry: dict) -> None:
+    def commit(self, rt: TaskRuntime, round_: round_pb2.Round, entry: dict) -> None:
         if "losses" not in entry:
-            entry["losses"] = self.score(task, round_)
-            entry["salt"] = os.urandom(32).hex()
-            entry["hashes"] = [u.sha256.hex() for u in round_.updates]
-            self.journal.save()  # before the commitment leaves: a restart must be able to reveal
+            # Journaled before the commitment leaves: a restart must be able to reveal.
+            entry = self.journal.record(
+                rt.task_id,
+                round_.round,
+                losses=self.score(rt, round_),
+                salt=os.urandom(32).hex(),
+                hashes=[u.sha256.hex() for u in round_.updates],
+            )
         digest = commitment(
-            task.id,
+            rt.task_id,
             round_.round,
             self.address,
             bytes.fromhex(entry["salt"]),
             [bytes.fromhex(h) for h in entry["hashes"]],
             entry["losses"],
         )
-        entry["commit_tx"] = self.client.submit(
-            messages.commit_losses(self.address, task.id, round_.round, digest)
-        ).txhash
-        self.journal.save()
-        TXS.labels("commit").inc()
+        txhash = self.send("commit", messages.commit_losses(self.address, rt.task_id, round_.round, digest))
+        self.journal.record(rt.task_id, round_.round, commit_tx=txhash)
         log.info(
-            "task %d round %d: committed losses for %d updates", task.id, round_.round, len(entry["losses"])
+            "task %d round %d: committed losses for %d updates",
+            rt.task_id,
+            round_.round,
+            len(entry["losses"]),
         )
 
-    def reveal(self, task: task_pb2.Task, round_: round_pb2.Round, entry: dict) -> None:
+    def reveal(self, rt: TaskRuntime, round_: round_pb2.Round, entry: dict) -> None:
         if "salt" not in entry:
             log.error(
                 "task %d round %d: committed but the journal has no salt; cannot reveal",
-                task.id,
+                rt.task_id,
                 round_.round,
             )
-            entry["reveal_tx"] = "lost"
+            self.journal.record(rt.task_id, round_.round, reveal_tx="lost")
             return
         msg = messages.reveal_losses(
-            self.address, task.id, round_.round, bytes.fromhex(entry["salt"]), entry["losses"]
+            self.address, rt.task_id, round_.round, bytes.fromhex(entry["salt"]), entry["losses"]
         )
-        entry["reveal_tx"] = self.client.submit(msg).txhash
-        self.journal.save()
-        TXS.labels("reveal").inc()
-        log.info("task %d round %d: revealed", task.id, round_.round)
+        self.journal.record(rt.task_id, round_.round, reveal_tx=self.send("reveal", msg))
+        log.info("task %d round %d: revealed", rt.task_id, round_.round)
 
-    def aggregate_bytes(self, task: task_pb2.Task, round_: round_pb2.Round) -> bytes:
-        rt, global_params, payloads = self._round_inputs(task, round_)
+    def aggregate_bytes(self, rt: TaskRuntime, round_: round_pb2.Round) -> bytes:
+        global_params, payloads = self._round_inputs(rt, round_)
         return rt.aggregate(global_params, payloads, list(round_.weights))
 
-    def mine(self, task: task_pb2.Task, round_: round_pb2.Round, entry: dict) -> None:
-        payload = self.aggregate_bytes(task, round_)
+    def mine(self, rt: TaskRuntime, round_: round_pb2.Round) -> None:
+        payload = self.aggregate_bytes(rt, round_)
         if self.config.misbehave == "wrong_aggregate":
-            rt, global_params, _ = self._round_inputs(task, round_)
+            global_params, _ = self._round_inputs(rt, round_)
             payload = rt.encode(global_params + 0.01)
-        entry["mined_attempt"] = round_.miner_attempt
-        self.journal.save()
-        msg = messages.submit_aggregate(self.address, task.id, round_.round, list(round_.weights), payload)
-        self.client.submit(msg)
-        TXS.labels("aggregate").inc()
+        self.journal.record(rt.task_id, round_.round, mined_attempt=round_.miner_attempt)
+        msg = messages.submit_aggregate(self.address, rt.task_id, round_.round, list(round_.weights), payload)
+        self.send("aggregate", msg)
         log.info(
             "task %d round %d: submitted aggregate %s as miner",
-            task.id,
+            rt.task_id,
             round_.round,
             hashlib.sha256(payload).hexdigest()[:16],
         )
 
-    def attest(self, task: task_pb2.Task, round_: round_pb2.Round, entry: dict) -> None:
+    def attest(self, rt: TaskRuntime, round_: round_pb2.Round, entry: dict) -> None:
         if self.config.misbehave == "wrong_aggregate" and entry.get("mined_attempt") == round_.miner_attempt:
             digest = bytes(round_.aggregate_sha256)  # a lying miner vouches for its own aggregate
         else:
-            digest = hashlib.sha256(self.aggregate_bytes(task, round_)).digest()
-        entry.setdefault("attested", []).append(round_.miner_attempt)
-        self.journal.save()
-        self.client.submit(messages.attest_aggregate(self.address, task.id, round_.round, digest))
-        TXS.labels("attest").inc()
+            digest = hashlib.sha256(self.aggregate_bytes(rt, round_)).digest()
+        attested = [*entry.get("attested", []), round_.miner_attempt]
+        self.journal.record(rt.task_id, round_.round, attested=attested)
+        self.send("attest", messages.attest_aggregate(self.address, rt.task_id, round_.round, digest))
         agrees = digest == round_.aggregate_sha256
         log.info(
             "task %d round %d: attested %s (%s the miner)",
-            task.id,
+            rt.task_id,
             round_.round,
             digest.hex()[:16],
             "agrees with" if agrees else "DISAGREES with",

@@ -1,0 +1,176 @@
+"""The validator sidecar without a chain (its client's chain calls replaced by fakes): its config holds
+no operator key, it sends every message as a MsgExec from its hot account, it says which grants are
+missing, it warns before the hot account runs dry, and it declines hostile tasks while serving others."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import threading
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+from cosmpy.protos.cosmos.authz.v1beta1 import tx_pb2 as authz_tx
+from cosmpy.protos.cosmos.base.abci.v1beta1 import abci_pb2
+
+from sabfl.aggregators import DEFAULT_SOFTMAX_RULE, SOFTMAX_RULES
+from sabfl.chain import Account, KeysFile, messages
+from sabfl.chain.keys import Node
+from sabfl.fedlearn.v1 import round_pb2, task_pb2, tx_pb2
+from sabfl.roles.spec import TaskSpec
+from sabfl.roles.tasks import DEFAULT_SPEC
+from sabfl.roles.validator import GRANTED_MSGS, ValidatorConfig, ValidatorSidecar
+
+OPERATOR = Account("val0", "sabfl1746e0r78yrvtd77yhgflvhh583r40p7de47qhm", " ".join(["zoo"] * 23 + ["wrong"]))
+HOT = Account("hot0", "sabfl1r5v5srda7xfth3hn2s26txvrcrntldjupq4zex", " ".join(["abandon"] * 23 + ["art"]))
+DEMO_SPEC = TaskSpec.from_yaml(DEFAULT_SPEC).model_spec()
+
+
+def keys(hot: Account | None = HOT) -> KeysFile:
+    node = Node("node0", "http://127.0.0.1:1", "127.0.0.1:1", "http://127.0.0.1:1", OPERATOR, "valoper", hot)
+    creator = Account("creator", "sabfl1creator", "creator words")
+    return KeysFile("sabfl-test", "stake", "sabfl", [node], creator, [], Decimal("0.01"))
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> ValidatorConfig:
+    return ValidatorConfig.for_localnet(keys(), 0, tmp_path / "validator0", poll_seconds=0.1)
+
+
+def test_the_config_names_the_operator_but_holds_only_the_hot_key(
+    config: ValidatorConfig, tmp_path: Path
+) -> None:
+    path = tmp_path / "validator0.yaml"
+    config.save(path)
+    assert ValidatorConfig.from_yaml(path) == config
+    written = path.read_text() + config.hot_key_file.read_text()
+    assert OPERATOR.mnemonic not in written and OPERATOR.address in written
+    assert HOT.mnemonic not in path.read_text() and HOT.mnemonic in config.hot_key_file.read_text()
+    assert config.chain.gas_price == Decimal("0.01") and config.operator == OPERATOR.address
+
+
+def test_unknown_settings_and_missing_hot_keys_are_refused(config: ValidatorConfig, tmp_path: Path) -> None:
+    path = tmp_path / "old.yaml"
+    config.save(path)
+    data = yaml.safe_load(path.read_text())
+    path.write_text(yaml.safe_dump({**data, "keys_file": "localnet/run/keys.json"}))
+    with pytest.raises(ValueError, match=r"unknown settings \['keys_file'\]"):
+        ValidatorConfig.from_yaml(path)
+    path.write_text(yaml.safe_dump({**data, "limits": {"max_epochs": 3, "epochs": 3}}))
+    with pytest.raises(ValueError, match=r"limits: unknown settings \['epochs'\]"):
+        ValidatorConfig.from_yaml(path)
+    with pytest.raises(ValueError, match="no hot account"):
+        ValidatorConfig.for_localnet(keys(hot=None), 0, tmp_path)
+    operator_as_hot = ValidatorConfig.for_localnet(keys(hot=OPERATOR), 0, tmp_path / "wrong")
+    with pytest.raises(ValueError, match="operator's own key"):
+        ValidatorSidecar(operator_as_hot)
+
+
+def test_messages_leave_as_msg_exec_signed_by_the_hot_account(config: ValidatorConfig) -> None:
+    sidecar = ValidatorSidecar(config)
+    sent = []
+    sidecar.client.submit = lambda *msgs: sent.append(msgs) or abci_pb2.TxResponse(txhash="F00")
+    commit = messages.commit_losses(OPERATOR.address, 3, 1, b"c" * 32)
+    assert sidecar.send("commit", commit) == "F00"
+    assert sidecar.client.address == HOT.address
+    ((wrapped,),) = sent
+    assert isinstance(wrapped, authz_tx.MsgExec) and wrapped.grantee == HOT.address
+    inner = tx_pb2.MsgCommitLosses()
+    assert wrapped.msgs[0].Unpack(inner) and inner == commit
+
+
+def test_missing_grants_are_named_and_stop_the_sidecar(
+    config: ValidatorConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    sidecar = ValidatorSidecar(config)
+    granted = {messages.type_url(tx_pb2.MsgCommitLosses), messages.type_url(tx_pb2.MsgRevealLosses)}
+    asked = []
+    sidecar.client.granted_msg_types = lambda granter, grantee: asked.append((granter, grantee)) or granted
+    stop = threading.Event()
+    stop.set()
+    with caplog.at_level(logging.ERROR):
+        assert sidecar.run(stop) == 1
+    assert asked == [(OPERATOR.address, HOT.address)]
+    assert "/sabfl.fedlearn.v1.MsgSubmitAggregate, /sabfl.fedlearn.v1.MsgAttestAggregate" in caplog.text
+    assert "/sabfl.fedlearn.v1.MsgCommitLosses" not in caplog.text
+    sidecar.client.granted_msg_types = lambda granter, grantee: {messages.type_url(m) for m in GRANTED_MSGS}
+    assert sidecar.run(stop) == 0
+
+
+@pytest.mark.parametrize(
+    ("balance", "fees", "warning"),
+    [
+        (1_000_000, [2_000], None),
+        (100_000, [1_000, 3_000], "holds 100000stake, about 50 txs at the recent average fee of 2000stake"),
+        (0, [], "holds no stake and cannot pay any fee"),
+        (5, [], None),
+    ],
+)
+def test_a_warning_comes_before_the_hot_account_runs_dry(
+    config: ValidatorConfig,
+    caplog: pytest.LogCaptureFixture,
+    balance: int,
+    fees: list[int],
+    warning: str | None,
+) -> None:
+    sidecar = ValidatorSidecar(config)
+    sidecar.client.balance = lambda: balance
+    sidecar.client.recent_fees.extend(fees)
+    with caplog.at_level(logging.WARNING):
+        sidecar.watch_funds()
+    if warning is None:
+        assert not caplog.records
+    else:
+        assert warning in caplog.text
+
+
+def hostile(**experiment: object) -> str:
+    data = json.loads(DEMO_SPEC)
+    data["experiment"].update(experiment)
+    return json.dumps(data)
+
+
+def test_hostile_tasks_are_declined_and_the_others_served(
+    config: ValidatorConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    specs = {
+        1: hostile(epochs=10**9),
+        2: hostile(softmax_rules={DEFAULT_SOFTMAX_RULE: {"scoring": {"eta": 50.0}}}),
+        3: hostile(dataset="npz:/etc/shadow"),
+        4: DEMO_SPEC,
+        5: hostile(validators=1),  # no held-out share for validator index 1
+        6: DEMO_SPEC,
+    }
+    tasks = [
+        task_pb2.Task(
+            id=i, model_spec=spec, status=task_pb2.TASK_STATUS_ACTIVE, current_round=1, num_rounds=6
+        )
+        for i, spec in specs.items()
+    ]
+    tasks[-1].num_rounds = 1_000
+    sidecar = ValidatorSidecar(dataclasses.replace(config, validator=1, max_parallel_tasks=8))
+    committee = [round_pb2.CommitteeMember(address=OPERATOR.address, power=1)]
+    sidecar.client.tasks = lambda: tasks
+    sidecar.client.round = lambda task_id, number=0: round_pb2.Round(
+        task_id=task_id, round=1, phase=round_pb2.ROUND_PHASE_SUBMIT, committee=committee
+    )
+    sidecar.client.balance = lambda: 10**9
+    with caplog.at_level(logging.WARNING):
+        sidecar.tick()
+        for running in list(sidecar.scheduler.running.values()):
+            running.thread.join(60)
+    assert [i for i in specs if sidecar.scheduler.declined(i)] == [1, 2, 3, 5, 6]
+    assert list(sidecar.runtimes) == [4]
+    assert sidecar.runtimes[4].rule == SOFTMAX_RULES[DEFAULT_SOFTMAX_RULE]
+    assert SOFTMAX_RULES[DEFAULT_SOFTMAX_RULE].scoring.eta == 0.2
+    for reason in (
+        "epochs=1000000000",
+        "unknown keys ['softmax_rules']",
+        "npz:/etc/shadow",
+        "index 1",
+        "1000 rounds",
+    ):
+        assert reason in caplog.text
