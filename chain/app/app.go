@@ -1,5 +1,5 @@
 // Package app wires the sabfl chain: a proof-of-stake Cosmos SDK app (auth, bank, staking,
-// distribution, slashing, consensus, genutil) plus x/fedlearn.
+// distribution, slashing, evidence, consensus, genutil, gov, upgrade, authz, feegrant) plus x/fedlearn.
 package app
 
 import (
@@ -12,6 +12,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/cosmos/gogoproto/proto"
+	"github.com/spf13/cast"
 
 	autocliv1 "cosmossdk.io/api/cosmos/autocli/v1"
 	reflectionv1 "cosmossdk.io/api/cosmos/reflection/v1"
@@ -19,10 +20,20 @@ import (
 	"cosmossdk.io/core/appmodule"
 	"cosmossdk.io/log"
 	storetypes "cosmossdk.io/store/types"
+	"cosmossdk.io/x/evidence"
+	evidencekeeper "cosmossdk.io/x/evidence/keeper"
+	evidencetypes "cosmossdk.io/x/evidence/types"
+	"cosmossdk.io/x/feegrant"
+	feegrantkeeper "cosmossdk.io/x/feegrant/keeper"
+	feegrantmodule "cosmossdk.io/x/feegrant/module"
 	"cosmossdk.io/x/tx/signing"
+	"cosmossdk.io/x/upgrade"
+	upgradekeeper "cosmossdk.io/x/upgrade/keeper"
+	upgradetypes "cosmossdk.io/x/upgrade/types"
 
 	"github.com/cosmos/cosmos-sdk/baseapp"
 	"github.com/cosmos/cosmos-sdk/client"
+	"github.com/cosmos/cosmos-sdk/client/flags"
 	"github.com/cosmos/cosmos-sdk/client/grpc/cmtservice"
 	nodeservice "github.com/cosmos/cosmos-sdk/client/grpc/node"
 	"github.com/cosmos/cosmos-sdk/codec"
@@ -30,6 +41,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/codec/types"
 	"github.com/cosmos/cosmos-sdk/runtime"
 	runtimeservices "github.com/cosmos/cosmos-sdk/runtime/services"
+	"github.com/cosmos/cosmos-sdk/server"
 	"github.com/cosmos/cosmos-sdk/server/api"
 	"github.com/cosmos/cosmos-sdk/server/config"
 	servertypes "github.com/cosmos/cosmos-sdk/server/types"
@@ -43,6 +55,9 @@ import (
 	"github.com/cosmos/cosmos-sdk/x/auth/posthandler"
 	authtx "github.com/cosmos/cosmos-sdk/x/auth/tx"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	"github.com/cosmos/cosmos-sdk/x/authz"
+	authzkeeper "github.com/cosmos/cosmos-sdk/x/authz/keeper"
+	authzmodule "github.com/cosmos/cosmos-sdk/x/authz/module"
 	"github.com/cosmos/cosmos-sdk/x/bank"
 	bankkeeper "github.com/cosmos/cosmos-sdk/x/bank/keeper"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
@@ -54,7 +69,10 @@ import (
 	distrtypes "github.com/cosmos/cosmos-sdk/x/distribution/types"
 	"github.com/cosmos/cosmos-sdk/x/genutil"
 	genutiltypes "github.com/cosmos/cosmos-sdk/x/genutil/types"
+	"github.com/cosmos/cosmos-sdk/x/gov"
+	govkeeper "github.com/cosmos/cosmos-sdk/x/gov/keeper"
 	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
+	govv1beta1 "github.com/cosmos/cosmos-sdk/x/gov/types/v1beta1"
 	"github.com/cosmos/cosmos-sdk/x/slashing"
 	slashingkeeper "github.com/cosmos/cosmos-sdk/x/slashing/keeper"
 	slashingtypes "github.com/cosmos/cosmos-sdk/x/slashing/types"
@@ -76,6 +94,8 @@ var moduleAccountPermissions = map[string][]string{
 	distrtypes.ModuleName:          nil,
 	stakingtypes.BondedPoolName:    {authtypes.Burner, authtypes.Staking},
 	stakingtypes.NotBondedPoolName: {authtypes.Burner, authtypes.Staking},
+	// gov holds proposal deposits and burns those of rejected or vetoed proposals.
+	govtypes.ModuleName: {authtypes.Burner},
 	// fedlearn holds task escrows.
 	fedlearntypes.ModuleName: nil,
 }
@@ -95,6 +115,11 @@ type App struct {
 	SlashingKeeper  slashingkeeper.Keeper
 	DistrKeeper     distrkeeper.Keeper
 	ConsensusKeeper consensuskeeper.Keeper
+	EvidenceKeeper  evidencekeeper.Keeper
+	GovKeeper       *govkeeper.Keeper
+	UpgradeKeeper   *upgradekeeper.Keeper
+	AuthzKeeper     authzkeeper.Keeper
+	FeeGrantKeeper  feegrantkeeper.Keeper
 	FedlearnKeeper  fedlearnkeeper.Keeper
 
 	ModuleManager      *module.Manager
@@ -130,7 +155,8 @@ func New(
 
 	keys := storetypes.NewKVStoreKeys(
 		authtypes.StoreKey, banktypes.StoreKey, stakingtypes.StoreKey, distrtypes.StoreKey,
-		slashingtypes.StoreKey, consensustypes.StoreKey, fedlearntypes.StoreKey,
+		slashingtypes.StoreKey, consensustypes.StoreKey, evidencetypes.StoreKey, govtypes.StoreKey,
+		upgradetypes.StoreKey, authzkeeper.StoreKey, feegrant.StoreKey, fedlearntypes.StoreKey,
 	)
 
 	app := &App{
@@ -140,8 +166,7 @@ func New(
 		txConfig:          txConfig,
 		interfaceRegistry: interfaceRegistry,
 	}
-	// No gov module is wired, but the gov module address stays the authority of params updates so a
-	// later gov module takes over without a migration.
+	// Every module's params change by gov proposal: the gov module account is their authority.
 	authority := authtypes.NewModuleAddress(govtypes.ModuleName).String()
 	accountCodec := address.NewBech32Codec(AccountAddressPrefix)
 
@@ -154,13 +179,18 @@ func New(
 	app.BankKeeper = bankkeeper.NewBaseKeeper(appCodec, runtime.NewKVStoreService(keys[banktypes.StoreKey]),
 		app.AccountKeeper, blockedAddresses(), authority, logger)
 
+	app.FeeGrantKeeper = feegrantkeeper.NewKeeper(appCodec, runtime.NewKVStoreService(keys[feegrant.StoreKey]),
+		app.AccountKeeper)
+
 	// Use the unordered-tx-free ante path: every tx carries a sequence, which the cosmpy client tracks.
-	anteHandler, err := ante.NewAnteHandler(ante.HandlerOptions{
+	// A tx naming a fee granter has its fee paid from that account's x/feegrant allowance.
+	anteHandler, err := NewAnteHandler(ante.HandlerOptions{
 		AccountKeeper:   app.AccountKeeper,
 		BankKeeper:      app.BankKeeper,
+		FeegrantKeeper:  app.FeeGrantKeeper,
 		SignModeHandler: txConfig.SignModeHandler(),
 		SigGasConsumer:  ante.DefaultSigVerificationGasConsumer,
-	})
+	}, interfaceRegistry)
 	if err != nil {
 		panic(err)
 	}
@@ -175,6 +205,28 @@ func New(
 		runtime.NewKVStoreService(keys[slashingtypes.StoreKey]), app.StakingKeeper, authority)
 	app.StakingKeeper.SetHooks(stakingtypes.NewMultiStakingHooks(app.DistrKeeper.Hooks(), app.SlashingKeeper.Hooks()))
 
+	// Double-sign evidence that CometBFT reports in a block slashes, jails and tombstones the validator.
+	app.EvidenceKeeper = *evidencekeeper.NewKeeper(appCodec, runtime.NewKVStoreService(keys[evidencetypes.StoreKey]),
+		app.StakingKeeper, app.SlashingKeeper, app.AccountKeeper.AddressCodec(), runtime.ProvideCometInfoService())
+
+	skipUpgradeHeights := map[int64]bool{}
+	for _, h := range cast.ToIntSlice(appOpts.Get(server.FlagUnsafeSkipUpgrades)) {
+		skipUpgradeHeights[int64(h)] = true
+	}
+	app.UpgradeKeeper = upgradekeeper.NewKeeper(skipUpgradeHeights, runtime.NewKVStoreService(keys[upgradetypes.StoreKey]),
+		appCodec, cast.ToString(appOpts.Get(flags.FlagHome)), app.BaseApp, authority)
+
+	app.AuthzKeeper = authzkeeper.NewKeeper(runtime.NewKVStoreService(keys[authzkeeper.StoreKey]), appCodec,
+		app.MsgServiceRouter(), app.AccountKeeper)
+
+	app.GovKeeper = govkeeper.NewKeeper(appCodec, runtime.NewKVStoreService(keys[govtypes.StoreKey]),
+		app.AccountKeeper, app.BankKeeper, app.StakingKeeper, app.DistrKeeper, app.MsgServiceRouter(),
+		govtypes.DefaultConfig(), authority)
+	// Proposals carry messages (v1); of the legacy v1beta1 contents only text proposals are routed.
+	legacyRouter := govv1beta1.NewRouter()
+	legacyRouter.AddRoute(govtypes.RouterKey, govv1beta1.ProposalHandler)
+	app.GovKeeper.SetLegacyRouter(legacyRouter)
+
 	app.FedlearnKeeper = fedlearnkeeper.NewKeeper(appCodec, runtime.NewKVStoreService(keys[fedlearntypes.StoreKey]),
 		accountCodec, app.BankKeeper, app.StakingKeeper, app.SlashingKeeper, authority)
 
@@ -186,6 +238,11 @@ func New(
 		distr.NewAppModule(appCodec, app.DistrKeeper, app.AccountKeeper, app.BankKeeper, app.StakingKeeper, nil),
 		slashing.NewAppModule(appCodec, app.SlashingKeeper, app.AccountKeeper, app.BankKeeper, app.StakingKeeper, nil, interfaceRegistry),
 		consensus.NewAppModule(appCodec, app.ConsensusKeeper),
+		evidence.NewAppModule(app.EvidenceKeeper),
+		gov.NewAppModule(appCodec, app.GovKeeper, app.AccountKeeper, app.BankKeeper, nil),
+		upgrade.NewAppModule(app.UpgradeKeeper, app.AccountKeeper.AddressCodec()),
+		authzmodule.NewAppModule(appCodec, app.AuthzKeeper, app.AccountKeeper, app.BankKeeper, interfaceRegistry),
+		feegrantmodule.NewAppModule(appCodec, app.AccountKeeper, app.BankKeeper, app.FeeGrantKeeper, interfaceRegistry),
 		fedlearnmodule.NewAppModule(appCodec, app.FedlearnKeeper),
 	)
 	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager, map[string]module.AppModuleBasic{
@@ -194,13 +251,19 @@ func New(
 	app.BasicModuleManager.RegisterLegacyAminoCodec(legacyAmino)
 	app.BasicModuleManager.RegisterInterfaces(interfaceRegistry)
 
-	// auth's PreBlocker is mandatory since v0.53 (unordered-tx bookkeeping).
-	app.ModuleManager.SetOrderPreBlockers(authtypes.ModuleName)
-	app.ModuleManager.SetOrderBeginBlockers(distrtypes.ModuleName, slashingtypes.ModuleName, stakingtypes.ModuleName)
-	app.ModuleManager.SetOrderEndBlockers(stakingtypes.ModuleName, fedlearntypes.ModuleName)
+	// upgrade's PreBlocker runs first: at a planned upgrade height it halts the old binary and runs the new
+	// binary's handler before any other module touches the block. auth's PreBlocker is mandatory since
+	// v0.53 (unordered-tx bookkeeping).
+	app.ModuleManager.SetOrderPreBlockers(upgradetypes.ModuleName, authtypes.ModuleName)
+	app.ModuleManager.SetOrderBeginBlockers(distrtypes.ModuleName, slashingtypes.ModuleName, evidencetypes.ModuleName,
+		stakingtypes.ModuleName, authz.ModuleName)
+	app.ModuleManager.SetOrderEndBlockers(govtypes.ModuleName, stakingtypes.ModuleName, fedlearntypes.ModuleName,
+		feegrant.ModuleName)
 	genesisOrder := []string{
 		authtypes.ModuleName, banktypes.ModuleName, distrtypes.ModuleName, stakingtypes.ModuleName,
-		slashingtypes.ModuleName, genutiltypes.ModuleName, consensustypes.ModuleName, fedlearntypes.ModuleName,
+		slashingtypes.ModuleName, govtypes.ModuleName, genutiltypes.ModuleName, evidencetypes.ModuleName,
+		authz.ModuleName, feegrant.ModuleName, upgradetypes.ModuleName, consensustypes.ModuleName,
+		fedlearntypes.ModuleName,
 	}
 	app.ModuleManager.SetOrderInitGenesis(genesisOrder...)
 	app.ModuleManager.SetOrderExportGenesis(genesisOrder...)
@@ -216,6 +279,10 @@ func New(
 		panic(err)
 	}
 	reflectionv1.RegisterReflectionServiceServer(app.GRPCQueryRouter(), reflectionSvc)
+
+	if err := app.registerUpgrades(); err != nil {
+		panic(err)
+	}
 
 	app.MountKVStores(keys)
 	app.SetInitChainer(app.InitChainer)
@@ -254,6 +321,10 @@ func (app *App) InitChainer(ctx sdk.Context, req *abci.RequestInitChain) (*abci.
 	var genesisState map[string]json.RawMessage
 	if err := json.Unmarshal(req.AppStateBytes, &genesisState); err != nil {
 		return nil, fmt.Errorf("unmarshal genesis app state: %w", err)
+	}
+	// Record the modules' consensus versions, from which the first upgrade's migrations start.
+	if err := app.UpgradeKeeper.SetModuleVersionMap(ctx, app.ModuleManager.GetVersionMap()); err != nil {
+		return nil, err
 	}
 	return app.ModuleManager.InitGenesis(ctx, app.appCodec, genesisState)
 }
