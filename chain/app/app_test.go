@@ -27,6 +27,8 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
+	govv1 "github.com/cosmos/cosmos-sdk/x/gov/types/v1"
 	slashingtypes "github.com/cosmos/cosmos-sdk/x/slashing/types"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
@@ -35,7 +37,11 @@ import (
 	fedlearntypes "github.com/sabfl/sabfl/chain/x/fedlearn/types"
 )
 
-const chainID = "sabfl-test"
+const (
+	chainID = "sabfl-test"
+	// govMinDeposit is the genesis minimum deposit of a gov proposal, in the bond denom.
+	govMinDeposit = 1000
+)
 
 // validatorPowers are the consensus powers of the genesis validators.
 var validatorPowers = []int64{40, 30, 20, 10}
@@ -86,7 +92,8 @@ func newChain(t *testing.T) *chain {
 		c.operators = append(c.operators, newAccount("operator "+string(rune('a'+i))))
 		c.consKeys = append(c.consKeys, ed25519.GenPrivKeyFromSecret([]byte("consensus "+string(rune('a'+i)))))
 	}
-	c.app = app.New(log.NewNopLogger(), dbm.NewMemDB(), nil, true, simtestutil.EmptyAppOptions{}, baseapp.SetChainID(chainID))
+	c.app = app.New(log.NewNopLogger(), dbm.NewMemDB(), nil, true, simtestutil.NewAppOptionsWithFlagHome(t.TempDir()),
+		baseapp.SetChainID(chainID))
 
 	genesis := c.genesis()
 	appState, err := json.Marshal(genesis)
@@ -147,6 +154,14 @@ func (c *chain) genesis() map[string]json.RawMessage {
 		Coins:   sdk.NewCoins(sdk.NewCoin(app.BondDenom, bonded)),
 	})
 	genesis[banktypes.ModuleName] = cdc.MustMarshalJSON(banktypes.NewGenesisState(banktypes.DefaultParams(), balances, nil, nil, nil))
+
+	// Proposals that pass within a few blocks (each block is 5 s).
+	gov := govv1.DefaultGenesisState()
+	votingPeriod, expeditedPeriod := 12*time.Second, 6*time.Second
+	gov.Params.VotingPeriod, gov.Params.ExpeditedVotingPeriod = &votingPeriod, &expeditedPeriod
+	gov.Params.MinDeposit = sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, govMinDeposit))
+	gov.Params.ExpeditedMinDeposit = sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 2*govMinDeposit))
+	genesis[govtypes.ModuleName] = cdc.MustMarshalJSON(gov)
 	return genesis
 }
 
@@ -166,13 +181,19 @@ func (c *chain) tx(signer *account, msgs ...sdk.Msg) []byte {
 // index is in failing, which are returned for inspection.
 func (c *chain) block(txs [][]byte, failing ...int) *abci.ResponseFinalizeBlock {
 	c.t.Helper()
+	return c.blockWithEvidence(nil, txs, failing...)
+}
+
+// blockWithEvidence is block with the misbehaviour CometBFT reports in it.
+func (c *chain) blockWithEvidence(misbehavior []abci.Misbehavior, txs [][]byte, failing ...int) *abci.ResponseFinalizeBlock {
+	c.t.Helper()
 	c.height++
 	c.time = c.time.Add(5 * time.Second)
 	var hash [32]byte
 	binary.BigEndian.PutUint64(hash[:], uint64(c.height))
 	hash = sha256.Sum256(hash[:])
 	res, err := c.app.FinalizeBlock(&abci.RequestFinalizeBlock{
-		Height: c.height, Time: c.time, Txs: txs, Hash: hash[:],
+		Height: c.height, Time: c.time, Txs: txs, Hash: hash[:], Misbehavior: misbehavior,
 		ProposerAddress: c.consKeys[0].PubKey().Address(),
 	})
 	require.NoError(c.t, err)
