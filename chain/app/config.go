@@ -11,6 +11,9 @@ const (
 	AccountAddressPrefix = "sabfl"
 	// BondDenom is the one staking, fee and reward denomination.
 	BondDenom = "stake"
+	// DefaultMinGasPrices is the minimum gas price `sabfld init` writes into app.toml: CheckTx refuses a tx
+	// whose fee is below gas limit × price.
+	DefaultMinGasPrices = "0.01" + BondDenom
 )
 
 // SetAddressPrefixes sets the global bech32 prefixes (accounts, validators, consensus keys).

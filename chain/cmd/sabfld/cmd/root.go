@@ -99,11 +99,11 @@ func NewRootCmd() *cobra.Command {
 	return rootCmd
 }
 
-// appConfig is the SDK's default app.toml with a zero minimum gas price, so a fresh localnet accepts
-// fee-less transactions; operators raise it in app.toml.
+// appConfig is the SDK's default app.toml with a non-zero minimum gas price, so a fresh node's mempool
+// refuses fee-less transactions; operators change it in app.toml.
 func appConfig() *serverconfig.Config {
 	cfg := serverconfig.DefaultConfig()
-	cfg.MinGasPrices = "0" + app.BondDenom
+	cfg.MinGasPrices = app.DefaultMinGasPrices
 	return cfg
 }
 
