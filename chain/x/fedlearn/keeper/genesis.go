@@ -2,8 +2,12 @@ package keeper
 
 import (
 	"context"
+	"fmt"
 
 	"cosmossdk.io/collections"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
 	"github.com/sabfl/sabfl/chain/x/fedlearn/types"
 )
@@ -20,14 +24,35 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := k.TaskSeq.Set(ctx, gs.NextTaskId); err != nil {
 		return err
 	}
+	params := gs.Params
+	escrow := sdk.NewCoins()
 	for _, task := range gs.Tasks {
 		if err := k.Tasks.Set(ctx, task.Id, task); err != nil {
 			return err
 		}
-		if task.Status == types.TASK_STATUS_ACTIVE {
-			if err := k.ActiveTasks.Set(ctx, task.Id); err != nil {
+		escrow = escrow.Add(task.Escrow)
+		switch task.Status {
+		case types.TASK_STATUS_PENDING, types.TASK_STATUS_ACTIVE:
+			// The first EndBlocker looks at every running task once; each then schedules its next step.
+			if err := k.addActive(ctx, task.Creator, 1); err != nil {
 				return err
 			}
+			if err := k.schedule(ctx, task.Id, 0); err != nil {
+				return err
+			}
+		default:
+			if err := k.schedule(ctx, task.Id, task.EndedHeight+int64(params.ModelRetentionBlocks)); err != nil {
+				return err
+			}
+		}
+	}
+	// Bank's genesis is loaded first: the module account must hold every task's escrow.
+	if held := k.bank.GetAllBalances(ctx, authtypes.NewModuleAddress(types.ModuleName)); !held.IsAllGTE(escrow) {
+		return fmt.Errorf("fedlearn module account holds %s, tasks escrow %s", held, escrow)
+	}
+	for _, o := range gs.OptIns {
+		if err := k.OptIns.Set(ctx, collections.Join(o.TaskId, o.Validator)); err != nil {
+			return err
 		}
 	}
 	for _, model := range gs.GlobalModels {
@@ -45,7 +70,11 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		if err := k.Updates.Set(ctx, collections.Join(key, update.Info.Sha256), update); err != nil {
 			return err
 		}
-		if err := k.Participants.Set(ctx, collections.Join(key, update.Info.Participant)); err != nil {
+		participant, _, err := k.canonicalAddress(update.Info.Participant)
+		if err != nil {
+			return err
+		}
+		if err := k.Participants.Set(ctx, collections.Join(key, participant)); err != nil {
 			return err
 		}
 	}
@@ -131,6 +160,14 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return nil, err
 	}
 	if gs.ValidatorStats, err = collect(ctx, k.Stats.Walk, func(_ string, s types.ValidatorStats) types.ValidatorStats { return s }); err != nil {
+		return nil, err
+	}
+	optIns := func(ctx context.Context, r collections.Ranger[collections.Pair[uint64, string]], f func(collections.Pair[uint64, string], collections.NoValue) (bool, error)) error {
+		return k.OptIns.Walk(ctx, r, func(key collections.Pair[uint64, string]) (bool, error) { return f(key, collections.NoValue{}) })
+	}
+	if gs.OptIns, err = collect(ctx, optIns, func(key collections.Pair[uint64, string], _ collections.NoValue) types.GenesisOptIn {
+		return types.GenesisOptIn{TaskId: key.K1(), Validator: key.K2()}
+	}); err != nil {
 		return nil, err
 	}
 	return gs, nil

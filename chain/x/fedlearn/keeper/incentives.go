@@ -93,10 +93,13 @@ func (k Keeper) markMissed(ctx context.Context, round *types.Round, params types
 		}
 		var penalize bool
 		err := k.updateStats(ctx, m.Address, func(s *types.ValidatorStats) {
-			if what == "commit" {
+			switch what {
+			case "commit":
 				s.MissedCommits++
-			} else {
+			case "reveal":
 				s.MissedReveals++
+			default:
+				s.MissedAttests++
 			}
 			s.WindowMissed++
 			if s.WindowMissed >= params.LivenessMaxMissed {
@@ -108,7 +111,7 @@ func (k Keeper) markMissed(ctx context.Context, round *types.Round, params types
 			return err
 		}
 		if penalize {
-			if err := k.penalize(ctx, *round, m.Address, "liveness: missed "+what, params.LivenessSlashFraction, params); err != nil {
+			if err := k.penalize(ctx, round, m.Address, "liveness: missed "+what, params.LivenessSlashFraction, params); err != nil {
 				return err
 			}
 		}
@@ -117,9 +120,11 @@ func (k Keeper) markMissed(ctx context.Context, round *types.Round, params types
 }
 
 // penalize slashes a validator (identified by its operator's account address) and jails it for
-// jail_duration_seconds. A validator already jailed or unbonded is only counted; the last bonded
-// validator is never jailed, so the chain keeps a validator set.
-func (k Keeper) penalize(ctx context.Context, round types.Round, address, reason, fraction string, params types.Params) error {
+// jail_duration_seconds; the round stops counting it. The infraction happened in this round: the slash uses
+// the round's start height and the power the member was drawn with, so stake that began unbonding since —
+// the validator's own or its delegators' — is slashed too. A validator already jailed or fully unbonded is
+// only counted; the last bonded validator is never jailed, so the chain keeps a validator set.
+func (k Keeper) penalize(ctx context.Context, round *types.Round, address, reason, fraction string, params types.Params) error {
 	if err := k.updateStats(ctx, address, func(s *types.ValidatorStats) { s.TimesPenalized++ }); err != nil {
 		return err
 	}
@@ -128,8 +133,21 @@ func (k Keeper) penalize(ctx context.Context, round types.Round, address, reason
 		return err
 	}
 	validator, err := k.staking.GetValidator(ctx, sdk.ValAddress(account))
-	if err != nil || validator.IsJailed() || !validator.IsBonded() {
+	if err != nil || validator.IsUnbonded() {
 		return nil //nolint:nilerr // nothing left to slash or jail: the stats keep the record
+	}
+	var power int64
+	exclude := func() {
+		for i, m := range round.Committee {
+			if m.Address == address {
+				power = int64(m.Power)
+				round.Committee[i].Jailed = true
+			}
+		}
+	}
+	if validator.IsJailed() {
+		exclude()
+		return nil // jailed already, for this or another fault: the stats keep the record
 	}
 	bonded, err := k.staking.GetBondedValidatorsByPower(ctx)
 	if err != nil {
@@ -143,9 +161,12 @@ func (k Keeper) penalize(ctx context.Context, round types.Round, address, reason
 		return err
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	slashFraction := sdkmath.LegacyMustNewDecFromStr(fraction)
-	power := validator.ConsensusPower(k.staking.PowerReduction(ctx))
-	if err := k.slashing.Slash(ctx, consAddr, slashFraction, power, sdkCtx.BlockHeight()); err != nil {
+	slashFraction, err := types.ParseFraction(fraction)
+	if err != nil {
+		return err
+	}
+	exclude()
+	if err := k.slashing.Slash(ctx, consAddr, slashFraction, power, round.StartHeight); err != nil {
 		return err
 	}
 	if err := k.slashing.Jail(ctx, consAddr); err != nil {

@@ -9,6 +9,7 @@ import (
 	"cosmossdk.io/collections"
 	"cosmossdk.io/core/address"
 	storetypes "cosmossdk.io/core/store"
+	errorsmod "cosmossdk.io/errors"
 
 	"github.com/cosmos/cosmos-sdk/codec"
 
@@ -30,17 +31,25 @@ type Keeper struct {
 	TaskSeq      collections.Sequence
 	Tasks        collections.Map[uint64, types.Task]
 	GlobalModels collections.Map[uint64, types.GlobalModel]
-	// ActiveTasks indexes the tasks the EndBlocker drives.
-	ActiveTasks collections.KeySet[uint64]
-	Rounds      collections.Map[types.RoundKey, types.Round]
+	Rounds       collections.Map[types.RoundKey, types.Round]
 	// Per-round data of live rounds, removed when the round ends.
-	Updates      collections.Map[collections.Pair[types.RoundKey, []byte], types.Update]
-	Participants collections.KeySet[collections.Pair[types.RoundKey, string]]
+	Updates collections.Map[collections.Pair[types.RoundKey, []byte], types.Update]
+	// Participants holds who submitted in a round, by address bytes: one update per account, however spelled.
+	Participants collections.KeySet[collections.Pair[types.RoundKey, []byte]]
 	Commitments  collections.Map[collections.Pair[types.RoundKey, string], []byte]
 	Reveals      collections.Map[collections.Pair[types.RoundKey, string], types.Reveal]
 	Aggregates   collections.Map[types.RoundKey, types.Aggregate]
 	Attestations collections.Map[collections.Pair[types.RoundKey, string], []byte]
 	Stats        collections.Map[string, types.ValidatorStats]
+	// Due orders the tasks that need an EndBlocker step by the height of that step: (height, task id).
+	// The EndBlocker reads only the entries due, so its cost does not grow with idle or ended tasks.
+	Due collections.KeySet[collections.Pair[int64, uint64]]
+	// WakeAt is each scheduled task's one entry in Due.
+	WakeAt collections.Map[uint64, int64]
+	// OptIns holds the validators (operator account address) that serve a task.
+	OptIns collections.KeySet[collections.Pair[uint64, string]]
+	// ActiveCount counts the pending and active tasks per creator, and over the chain under "".
+	ActiveCount collections.Map[string, uint64]
 }
 
 // NewKeeper builds the keeper; it panics on an invalid authority, which is a wiring bug.
@@ -63,12 +72,11 @@ func NewKeeper(
 		TaskSeq:      collections.NewSequence(sb, types.TaskSeqKey, "task_seq"),
 		Tasks:        collections.NewMap(sb, types.TasksKey, "tasks", collections.Uint64Key, codec.CollValue[types.Task](cdc)),
 		GlobalModels: collections.NewMap(sb, types.GlobalModelsKey, "global_models", collections.Uint64Key, codec.CollValue[types.GlobalModel](cdc)),
-		ActiveTasks:  collections.NewKeySet(sb, types.ActiveTasksKey, "active_tasks", collections.Uint64Key),
 		Rounds:       collections.NewMap(sb, types.RoundsKey, "rounds", types.RoundKeyCodec, codec.CollValue[types.Round](cdc)),
 		Updates: collections.NewMap(sb, types.UpdatesKey, "updates",
 			collections.PairKeyCodec(types.RoundKeyCodec, collections.BytesKey), codec.CollValue[types.Update](cdc)),
 		Participants: collections.NewKeySet(sb, types.ParticipantsKey, "participants",
-			collections.PairKeyCodec(types.RoundKeyCodec, collections.StringKey)),
+			collections.PairKeyCodec(types.RoundKeyCodec, collections.BytesKey)),
 		Commitments: collections.NewMap(sb, types.CommitmentsKey, "commitments",
 			collections.PairKeyCodec(types.RoundKeyCodec, collections.StringKey), collections.BytesValue),
 		Reveals: collections.NewMap(sb, types.RevealsKey, "reveals",
@@ -77,6 +85,12 @@ func NewKeeper(
 		Attestations: collections.NewMap(sb, types.AttestationsKey, "attestations",
 			collections.PairKeyCodec(types.RoundKeyCodec, collections.StringKey), collections.BytesValue),
 		Stats: collections.NewMap(sb, types.StatsKey, "stats", collections.StringKey, codec.CollValue[types.ValidatorStats](cdc)),
+		Due: collections.NewKeySet(sb, types.DueKey, "due",
+			collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
+		WakeAt: collections.NewMap(sb, types.WakeAtKey, "wake_at", collections.Uint64Key, collections.Int64Value),
+		OptIns: collections.NewKeySet(sb, types.OptInsKey, "opt_ins",
+			collections.PairKeyCodec(collections.Uint64Key, collections.StringKey)),
+		ActiveCount: collections.NewMap(sb, types.ActiveCountKey, "active_count", collections.StringKey, collections.Uint64Value),
 	}
 	schema, err := sb.Build()
 	if err != nil {
@@ -92,6 +106,17 @@ func (k Keeper) Authority() string { return k.authority }
 // GetParams returns the current params.
 func (k Keeper) GetParams(ctx context.Context) (types.Params, error) {
 	return k.Params.Get(ctx)
+}
+
+// canonicalAddress parses an account address where it enters and returns its bytes and its one
+// canonical spelling, which every store key and comparison uses.
+func (k Keeper) canonicalAddress(s string) ([]byte, string, error) {
+	bz, err := k.addressCodec.StringToBytes(s)
+	if err != nil {
+		return nil, "", errorsmod.Wrapf(types.ErrInvalidAddress, "%q: %v", s, err)
+	}
+	canonical, err := k.addressCodec.BytesToString(bz)
+	return bz, canonical, err
 }
 
 func secondsDuration(seconds uint64) time.Duration { return time.Duration(seconds) * time.Second }

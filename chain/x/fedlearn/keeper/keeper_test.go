@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"maps"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,6 +35,10 @@ type fakeBank struct {
 }
 
 func (b *fakeBank) SpendableCoins(_ context.Context, addr sdk.AccAddress) sdk.Coins {
+	return b.balances[addr.String()]
+}
+
+func (b *fakeBank) GetAllBalances(_ context.Context, addr sdk.AccAddress) sdk.Coins {
 	return b.balances[addr.String()]
 }
 
@@ -83,15 +89,25 @@ func (s *fakeStaking) GetValidator(_ context.Context, addr sdk.ValAddress) (stak
 
 func (s *fakeStaking) PowerReduction(context.Context) sdkmath.Int { return sdk.DefaultPowerReduction }
 
+// UnbondingTime is the SDK's default, three weeks.
+func (s *fakeStaking) UnbondingTime(context.Context) (time.Duration, error) {
+	return 21 * 24 * time.Hour, nil
+}
+
 // fakeSlashing records slashes and jails.
 type fakeSlashing struct {
 	staking *fakeStaking
 	slashed []sdk.ConsAddress
-	jailed  map[string]time.Time
+	// infractions are the power and infraction height of each slash, in order.
+	infractions []infraction
+	jailed      map[string]time.Time
 }
 
-func (s *fakeSlashing) Slash(_ context.Context, consAddr sdk.ConsAddress, _ sdkmath.LegacyDec, _, _ int64) error {
+type infraction struct{ power, height int64 }
+
+func (s *fakeSlashing) Slash(_ context.Context, consAddr sdk.ConsAddress, _ sdkmath.LegacyDec, power, height int64) error {
 	s.slashed = append(s.slashed, consAddr)
+	s.infractions = append(s.infractions, infraction{power: power, height: height})
 	return nil
 }
 
@@ -177,7 +193,7 @@ func validCreateTask(creator string) *types.MsgCreateTask {
 		Rule: types.AggregationRule{
 			TemperatureMode: types.TEMPERATURE_MODE_FIXED, Temperature: "0.05", ScoreStep: "1",
 		},
-		Phases:             types.PhaseLengths{Submit: 5, Commit: 3, Reveal: 3, Aggregate: 3, Attest: 3},
+		Phases:             types.PhaseLengths{Submit: 5, Commit: 5, Reveal: 5, Aggregate: 5, Attest: 5},
 		MaxUpdatesPerRound: 20,
 		Budget:             sdk.NewInt64Coin("stake", 400_000),
 	}
@@ -200,7 +216,7 @@ func TestCreateTaskStoresTaskEscrowAndModel(t *testing.T) {
 	require.Equal(t, types.Task{
 		Id: 1, Creator: f.creator, ModelSpec: msg.ModelSpec, InitialModelSha256: msg.InitialModelSha256,
 		NumRounds: 5, CommitteeSize: 3, Rule: msg.Rule, Phases: msg.Phases, MaxUpdatesPerRound: 20,
-		Budget: msg.Budget, Escrow: msg.Budget, Status: types.TASK_STATUS_ACTIVE, CreatedHeight: 7,
+		Budget: msg.Budget, Escrow: msg.Budget, Status: types.TASK_STATUS_PENDING, CreatedHeight: 7,
 	}, task.Task)
 
 	model, err := f.queries.GlobalModel(f.ctx, &types.QueryGlobalModelRequest{TaskId: 1})
@@ -262,7 +278,12 @@ func TestCreateTaskRejections(t *testing.T) {
 		{"zero budget", func(m *types.MsgCreateTask) { m.Budget = sdk.NewInt64Coin("stake", 0) }, types.ErrInvalidBudget},
 		{"invalid budget denom", func(m *types.MsgCreateTask) { m.Budget = sdk.Coin{Denom: "1x", Amount: sdkmath.NewInt(5)} }, types.ErrInvalidBudget},
 		{"insufficient funds", func(m *types.MsgCreateTask) { m.Budget = sdk.NewInt64Coin("stake", 20_000_000) }, types.ErrInsufficientFunds},
-		{"unfunded denom", func(m *types.MsgCreateTask) { m.Budget = sdk.NewInt64Coin("other", 1) }, types.ErrInsufficientFunds},
+		{"denom other than the reward denom", func(m *types.MsgCreateTask) { m.Budget = sdk.NewInt64Coin("other", 400_000) }, types.ErrInvalidBudget},
+		{"round reward below the minimum", func(m *types.MsgCreateTask) { m.Budget = sdk.NewInt64Coin("stake", 4_999) }, types.ErrInvalidBudget},
+		{"upper-case creator", func(m *types.MsgCreateTask) { m.Creator = strings.ToUpper(m.Creator) }, types.ErrInvalidAddress},
+		{"model spec over the bound", func(m *types.MsgCreateTask) { m.ModelSpec = strings.Repeat("x", types.MaxModelSpecBytes+1) }, types.ErrFieldTooLong},
+		{"1 MiB decimal", func(m *types.MsgCreateTask) { m.Rule.Temperature = strings.Repeat("9", 1<<20) }, types.ErrInvalidRule},
+		{"phase below the chain's minimum", func(m *types.MsgCreateTask) { m.Phases.Commit = 1 }, types.ErrInvalidPhases},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -335,6 +356,10 @@ func TestGenesisRoundTrip(t *testing.T) {
 	require.Equal(t, uint64(3), exported.NextTaskId)
 
 	g := newFixture(t)
+	require.ErrorContains(t, g.keeper.InitGenesis(g.ctx, exported), "tasks escrow 800000stake",
+		"a module account that does not hold the escrow is refused")
+	g = newFixture(t)
+	g.bank.balances = maps.Clone(f.bank.balances)
 	require.NoError(t, g.keeper.InitGenesis(g.ctx, exported))
 	again, err := g.keeper.ExportGenesis(g.ctx)
 	require.NoError(t, err)
@@ -350,6 +375,12 @@ func TestFailingTaskDoesNotStopTheOthers(t *testing.T) {
 	for range 2 {
 		_, err := f.msgs.CreateTask(f.ctx, validCreateTask(f.creator))
 		require.NoError(t, err)
+	}
+	for _, v := range f.validators {
+		for id := uint64(1); id <= 2; id++ {
+			_, err := f.msgs.OptIn(f.ctx, &types.MsgOptIn{Validator: v, TaskId: id})
+			require.NoError(t, err)
+		}
 	}
 	// Task 1 is broken: its global model is gone, so opening its first round fails.
 	require.NoError(t, f.keeper.GlobalModels.Remove(f.ctx, 1))

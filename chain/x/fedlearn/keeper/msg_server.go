@@ -6,7 +6,6 @@ import (
 	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 
 	"github.com/sabfl/sabfl/chain/x/fedlearn/types"
 )
@@ -18,14 +17,14 @@ var _ types.MsgServer = msgServer{}
 // NewMsgServerImpl returns the module's Msg service.
 func NewMsgServerImpl(k Keeper) types.MsgServer { return msgServer{k: k} }
 
-// CreateTask validates the task, escrows its budget in the module account and stores it with its
-// initial model as the task's global model.
+// CreateTask validates the task, escrows its budget in the module account and stores it, PENDING until
+// enough validators opt in, with its initial model as the task's global model.
 func (s msgServer) CreateTask(ctx context.Context, msg *types.MsgCreateTask) (*types.MsgCreateTaskResponse, error) {
-	creator, err := s.k.addressCodec.StringToBytes(msg.Creator)
-	if err != nil {
-		return nil, errorsmod.Wrapf(sdkerrors.ErrInvalidAddress, "creator: %v", err)
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
 	}
-	if err := msg.ValidateStateless(); err != nil {
+	creator, creatorName, err := s.k.canonicalAddress(msg.Creator)
+	if err != nil {
 		return nil, err
 	}
 	params, err := s.k.GetParams(ctx)
@@ -33,6 +32,9 @@ func (s msgServer) CreateTask(ctx context.Context, msg *types.MsgCreateTask) (*t
 		return nil, err
 	}
 	if err := msg.ValidateAgainst(params); err != nil {
+		return nil, err
+	}
+	if err := s.k.reserveActiveSlot(ctx, creatorName, params); err != nil {
 		return nil, err
 	}
 	budget := sdk.NewCoins(msg.Budget)
@@ -48,7 +50,7 @@ func (s msgServer) CreateTask(ctx context.Context, msg *types.MsgCreateTask) (*t
 	}
 	task := types.Task{
 		Id:                 id,
-		Creator:            msg.Creator,
+		Creator:            creatorName,
 		ModelSpec:          msg.ModelSpec,
 		InitialModelSha256: msg.InitialModelSha256,
 		NumRounds:          msg.NumRounds,
@@ -58,7 +60,7 @@ func (s msgServer) CreateTask(ctx context.Context, msg *types.MsgCreateTask) (*t
 		MaxUpdatesPerRound: msg.MaxUpdatesPerRound,
 		Budget:             msg.Budget,
 		Escrow:             msg.Budget,
-		Status:             types.TASK_STATUS_ACTIVE,
+		Status:             types.TASK_STATUS_PENDING,
 		CreatedHeight:      sdk.UnwrapSDKContext(ctx).BlockHeight(),
 	}
 	if err := s.k.Tasks.Set(ctx, id, task); err != nil {
@@ -68,12 +70,12 @@ func (s msgServer) CreateTask(ctx context.Context, msg *types.MsgCreateTask) (*t
 	if err := s.k.GlobalModels.Set(ctx, id, model); err != nil {
 		return nil, err
 	}
-	// The EndBlocker of this block opens the first round.
-	if err := s.k.ActiveTasks.Set(ctx, id); err != nil {
+	// Opt-ins wake the task; without them it expires after max_idle_blocks.
+	if err := s.k.schedule(ctx, id, task.CreatedHeight+int64(params.MaxIdleBlocks)); err != nil {
 		return nil, err
 	}
 	err = sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventTaskCreated{
-		TaskId: id, Creator: msg.Creator, Budget: msg.Budget, NumRounds: msg.NumRounds,
+		TaskId: id, Creator: creatorName, Budget: msg.Budget, NumRounds: msg.NumRounds,
 		InitialModelSha256: msg.InitialModelSha256,
 	})
 	if err != nil {
@@ -84,11 +86,11 @@ func (s msgServer) CreateTask(ctx context.Context, msg *types.MsgCreateTask) (*t
 
 // UpdateParams replaces the params; only the authority may.
 func (s msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
 	if msg.Authority != s.k.authority {
 		return nil, errorsmod.Wrapf(types.ErrInvalidAuthority, "expected %s, got %s", s.k.authority, msg.Authority)
-	}
-	if err := msg.Params.Validate(); err != nil {
-		return nil, err
 	}
 	if err := s.k.Params.Set(ctx, msg.Params); err != nil {
 		return nil, err

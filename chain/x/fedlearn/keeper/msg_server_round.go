@@ -3,6 +3,7 @@ package keeper
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"slices"
 
 	"cosmossdk.io/collections"
@@ -10,17 +11,13 @@ import (
 	"github.com/cosmos/gogoproto/proto"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 
 	"github.com/sabfl/sabfl/chain/x/fedlearn/consensus"
 	"github.com/sabfl/sabfl/chain/x/fedlearn/types"
 )
 
 // liveRound loads the task's current round and checks that msgRound is it and that it is in phase.
-func (k Keeper) liveRound(ctx context.Context, signer string, taskID, msgRound uint64, phase types.RoundPhase) (types.Task, types.Round, error) {
-	if _, err := k.addressCodec.StringToBytes(signer); err != nil {
-		return types.Task{}, types.Round{}, errorsmod.Wrapf(sdkerrors.ErrInvalidAddress, "signer: %v", err)
-	}
+func (k Keeper) liveRound(ctx context.Context, taskID, msgRound uint64, phase types.RoundPhase) (types.Task, types.Round, error) {
 	task, err := k.Tasks.Get(ctx, taskID)
 	if err != nil {
 		return task, types.Round{}, errorsmod.Wrapf(types.ErrTaskNotFound, "task %d", taskID)
@@ -41,25 +38,54 @@ func (k Keeper) liveRound(ctx context.Context, signer string, taskID, msgRound u
 	return task, round, nil
 }
 
-// member returns the signer's index in the committee.
-func member(round types.Round, address string) (int, error) {
+// committeeRound is liveRound for a committee member's message: the signer must sit on the round's
+// committee and still be a bonded, unjailed validator (one jailed or unbonding since the draw may not act).
+// It returns the round and the member's index.
+func (k Keeper) committeeRound(ctx context.Context, signer string, taskID, msgRound uint64, phase types.RoundPhase) (types.Round, int, error) {
+	account, address, err := k.canonicalAddress(signer)
+	if err != nil {
+		return types.Round{}, -1, err
+	}
+	_, round, err := k.liveRound(ctx, taskID, msgRound, phase)
+	if err != nil {
+		return round, -1, err
+	}
 	i := slices.IndexFunc(round.Committee, func(m types.CommitteeMember) bool { return m.Address == address })
 	if i < 0 {
-		return i, errorsmod.Wrapf(types.ErrNotInCommittee, "%s is not in the committee of round %d", address, round.Round)
+		return round, i, errorsmod.Wrapf(types.ErrNotInCommittee, "%s is not in the committee of round %d", address, round.Round)
 	}
-	return i, nil
+	if err := k.checkActiveValidator(ctx, account, address); err != nil {
+		return round, i, err
+	}
+	return round, i, nil
+}
+
+// checkActiveValidator checks that the operator account's validator is bonded and not jailed.
+func (k Keeper) checkActiveValidator(ctx context.Context, account []byte, address string) error {
+	validator, err := k.staking.GetValidator(ctx, sdk.ValAddress(account))
+	if err != nil {
+		return errorsmod.Wrapf(types.ErrValidatorNotActive, "%s is not a validator", address)
+	}
+	if validator.IsJailed() || !validator.IsBonded() {
+		return errorsmod.Wrapf(types.ErrValidatorNotActive, "%s is %s (jailed: %t)", address, validator.GetStatus(), validator.IsJailed())
+	}
+	return nil
 }
 
 func emit(ctx context.Context, event proto.Message) error {
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(event)
 }
 
-// SubmitUpdate accepts one update per participant per round while the round is in SUBMIT.
+// SubmitUpdate accepts one update per participant account per round while the round is in SUBMIT.
 func (s msgServer) SubmitUpdate(ctx context.Context, msg *types.MsgSubmitUpdate) (*types.MsgSubmitUpdateResponse, error) {
-	if err := msg.ValidateStateless(); err != nil {
+	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	task, round, err := s.k.liveRound(ctx, msg.Participant, msg.TaskId, msg.Round, types.ROUND_PHASE_SUBMIT)
+	account, participant, err := s.k.canonicalAddress(msg.Participant)
+	if err != nil {
+		return nil, err
+	}
+	task, round, err := s.k.liveRound(ctx, msg.TaskId, msg.Round, types.ROUND_PHASE_SUBMIT)
 	if err != nil {
 		return nil, err
 	}
@@ -70,16 +96,17 @@ func (s msgServer) SubmitUpdate(ctx context.Context, msg *types.MsgSubmitUpdate)
 	if uint64(len(msg.Payload)) > params.MaxUpdateBytes {
 		return nil, errorsmod.Wrapf(types.ErrPayloadTooLarge, "update has %d bytes, max_update_bytes is %d", len(msg.Payload), params.MaxUpdateBytes)
 	}
-	if len(round.Updates) >= updateCap(task, params) {
+	limit := updateCap(task, params)
+	if len(round.Updates) >= limit {
 		return nil, errorsmod.Wrapf(types.ErrRoundFull, "round %d already has %d updates", round.Round, len(round.Updates))
 	}
 	key := collections.Join(task.Id, round.Round)
-	seen, err := s.k.Participants.Has(ctx, collections.Join(key, msg.Participant))
+	seen, err := s.k.Participants.Has(ctx, collections.Join(key, account))
 	if err != nil {
 		return nil, err
 	}
 	if seen {
-		return nil, errorsmod.Wrapf(types.ErrDuplicate, "%s already submitted an update in round %d", msg.Participant, round.Round)
+		return nil, errorsmod.Wrapf(types.ErrDuplicate, "%s already submitted an update in round %d", participant, round.Round)
 	}
 	if seen, err = s.k.Updates.Has(ctx, collections.Join(key, msg.Sha256)); err != nil {
 		return nil, err
@@ -88,7 +115,7 @@ func (s msgServer) SubmitUpdate(ctx context.Context, msg *types.MsgSubmitUpdate)
 		return nil, errorsmod.Wrapf(types.ErrDuplicate, "update %x already submitted in round %d", msg.Sha256, round.Round)
 	}
 	info := types.UpdateInfo{
-		Sha256: msg.Sha256, Participant: msg.Participant, NumSamples: msg.NumSamples,
+		Sha256: msg.Sha256, Participant: participant, NumSamples: msg.NumSamples,
 		Height: sdk.UnwrapSDKContext(ctx).BlockHeight(),
 	}
 	at, _ := slices.BinarySearchFunc(round.Updates, msg.Sha256, func(u types.UpdateInfo, h []byte) int { return bytes.Compare(u.Sha256, h) })
@@ -100,61 +127,65 @@ func (s msgServer) SubmitUpdate(ctx context.Context, msg *types.MsgSubmitUpdate)
 	if err := s.k.Updates.Set(ctx, collections.Join(key, msg.Sha256), update); err != nil {
 		return nil, err
 	}
-	if err := s.k.Participants.Set(ctx, collections.Join(key, msg.Participant)); err != nil {
+	if err := s.k.Participants.Set(ctx, collections.Join(key, account)); err != nil {
 		return nil, err
 	}
+	if len(round.Updates) >= limit {
+		// The round is full: SUBMIT ends in this block.
+		if err := s.k.wake(ctx, task.Id); err != nil {
+			return nil, err
+		}
+	}
 	return &types.MsgSubmitUpdateResponse{}, emit(ctx, &types.EventUpdateAccepted{
-		TaskId: task.Id, Round: round.Round, Participant: msg.Participant, Sha256: msg.Sha256,
+		TaskId: task.Id, Round: round.Round, Participant: participant, Sha256: msg.Sha256,
 	})
 }
 
 // CommitLosses records a committee member's commitment while the round is in COMMIT.
 func (s msgServer) CommitLosses(ctx context.Context, msg *types.MsgCommitLosses) (*types.MsgCommitLossesResponse, error) {
-	if err := msg.ValidateStateless(); err != nil {
+	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	_, round, err := s.k.liveRound(ctx, msg.Validator, msg.TaskId, msg.Round, types.ROUND_PHASE_COMMIT)
+	round, i, err := s.k.committeeRound(ctx, msg.Validator, msg.TaskId, msg.Round, types.ROUND_PHASE_COMMIT)
 	if err != nil {
 		return nil, err
 	}
-	i, err := member(round, msg.Validator)
-	if err != nil {
-		return nil, err
-	}
+	member := round.Committee[i].Address
 	if round.Committee[i].Committed {
-		return nil, errorsmod.Wrapf(types.ErrDuplicate, "%s already committed in round %d", msg.Validator, round.Round)
+		return nil, errorsmod.Wrapf(types.ErrDuplicate, "%s already committed in round %d", member, round.Round)
 	}
 	key := collections.Join(msg.TaskId, round.Round)
 	round.Committee[i].Committed = true
 	if err := s.k.Rounds.Set(ctx, key, round); err != nil {
 		return nil, err
 	}
-	if err := s.k.Commitments.Set(ctx, collections.Join(key, msg.Validator), msg.Commitment); err != nil {
+	if err := s.k.Commitments.Set(ctx, collections.Join(key, member), msg.Commitment); err != nil {
+		return nil, err
+	}
+	if err := s.k.wake(ctx, msg.TaskId); err != nil {
 		return nil, err
 	}
 	return &types.MsgCommitLossesResponse{}, emit(ctx, &types.EventLossesCommitted{
-		TaskId: msg.TaskId, Round: round.Round, Validator: msg.Validator,
+		TaskId: msg.TaskId, Round: round.Round, Validator: member,
 	})
 }
 
-// RevealLosses accepts the losses of a member that committed, if they match its commitment.
+// RevealLosses accepts the losses of a member that committed, if they match its commitment; the salt is
+// mixed into the task's entropy, from which the next round's committee is drawn.
 func (s msgServer) RevealLosses(ctx context.Context, msg *types.MsgRevealLosses) (*types.MsgRevealLossesResponse, error) {
-	if err := msg.ValidateStateless(); err != nil {
+	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	_, round, err := s.k.liveRound(ctx, msg.Validator, msg.TaskId, msg.Round, types.ROUND_PHASE_REVEAL)
+	round, i, err := s.k.committeeRound(ctx, msg.Validator, msg.TaskId, msg.Round, types.ROUND_PHASE_REVEAL)
 	if err != nil {
 		return nil, err
 	}
-	i, err := member(round, msg.Validator)
-	if err != nil {
-		return nil, err
-	}
+	member := round.Committee[i].Address
 	if !round.Committee[i].Committed {
-		return nil, errorsmod.Wrapf(types.ErrNotCommitted, "%s did not commit in round %d", msg.Validator, round.Round)
+		return nil, errorsmod.Wrapf(types.ErrNotCommitted, "%s did not commit in round %d", member, round.Round)
 	}
 	if round.Committee[i].Revealed {
-		return nil, errorsmod.Wrapf(types.ErrDuplicate, "%s already revealed in round %d", msg.Validator, round.Round)
+		return nil, errorsmod.Wrapf(types.ErrDuplicate, "%s already revealed in round %d", member, round.Round)
 	}
 	if len(msg.Losses) != len(round.Updates) {
 		return nil, errorsmod.Wrapf(types.ErrLossCount, "%d losses for %d updates", len(msg.Losses), len(round.Updates))
@@ -173,11 +204,11 @@ func (s msgServer) RevealLosses(ctx context.Context, msg *types.MsgRevealLosses)
 		copy(hashes[j][:], u.Sha256)
 	}
 	key := collections.Join(msg.TaskId, round.Round)
-	committed, err := s.k.Commitments.Get(ctx, collections.Join(key, msg.Validator))
+	committed, err := s.k.Commitments.Get(ctx, collections.Join(key, member))
 	if err != nil {
 		return nil, err
 	}
-	digest, err := consensus.Commitment(msg.TaskId, round.Round, msg.Validator, [32]byte(msg.Salt), hashes, msg.Losses)
+	digest, err := consensus.Commitment(msg.TaskId, round.Round, member, [32]byte(msg.Salt), hashes, msg.Losses)
 	if err != nil {
 		return nil, errorsmod.Wrap(types.ErrRevealMismatch, err.Error())
 	}
@@ -185,30 +216,36 @@ func (s msgServer) RevealLosses(ctx context.Context, msg *types.MsgRevealLosses)
 		return nil, errorsmod.Wrapf(types.ErrRevealMismatch, "reveal hashes to %x, commitment is %x", digest, committed)
 	}
 	round.Committee[i].Revealed = true
+	entropy := sha256.Sum256(append(slices.Clone(round.Entropy), msg.Salt...))
+	round.Entropy = entropy[:]
 	if err := s.k.Rounds.Set(ctx, key, round); err != nil {
 		return nil, err
 	}
-	reveal := types.Reveal{Validator: msg.Validator, Losses: msg.Losses}
-	if err := s.k.Reveals.Set(ctx, collections.Join(key, msg.Validator), reveal); err != nil {
+	reveal := types.Reveal{Validator: member, Losses: msg.Losses}
+	if err := s.k.Reveals.Set(ctx, collections.Join(key, member), reveal); err != nil {
+		return nil, err
+	}
+	if err := s.k.wake(ctx, msg.TaskId); err != nil {
 		return nil, err
 	}
 	return &types.MsgRevealLossesResponse{}, emit(ctx, &types.EventLossesRevealed{
-		TaskId: msg.TaskId, Round: round.Round, Validator: msg.Validator,
+		TaskId: msg.TaskId, Round: round.Round, Validator: member,
 	})
 }
 
 // SubmitAggregate accepts the current miner's aggregate if its weights match the chain's softmax.
 func (s msgServer) SubmitAggregate(ctx context.Context, msg *types.MsgSubmitAggregate) (*types.MsgSubmitAggregateResponse, error) {
-	if err := msg.ValidateStateless(); err != nil {
+	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	_, round, err := s.k.liveRound(ctx, msg.Miner, msg.TaskId, msg.Round, types.ROUND_PHASE_AGGREGATE)
+	round, i, err := s.k.committeeRound(ctx, msg.Miner, msg.TaskId, msg.Round, types.ROUND_PHASE_AGGREGATE)
 	if err != nil {
 		return nil, err
 	}
-	if miner := round.Committee[round.MinerAttempt].Address; msg.Miner != miner {
-		return nil, errorsmod.Wrapf(types.ErrNotMiner, "current miner of round %d is %s", round.Round, miner)
+	if i != int(round.MinerAttempt) {
+		return nil, errorsmod.Wrapf(types.ErrNotMiner, "current miner of round %d is %s", round.Round, round.Committee[round.MinerAttempt].Address)
 	}
+	miner := round.Committee[i].Address
 	if len(round.AggregateSha256) > 0 {
 		return nil, errorsmod.Wrapf(types.ErrDuplicate, "aggregate already submitted in round %d", round.Round)
 	}
@@ -228,41 +265,85 @@ func (s msgServer) SubmitAggregate(ctx context.Context, msg *types.MsgSubmitAggr
 		return nil, err
 	}
 	aggregate := types.Aggregate{
-		TaskId: msg.TaskId, Round: round.Round, Miner: msg.Miner, Weights: msg.Weights, Sha256: msg.ModelSha256, Payload: msg.Payload,
+		TaskId: msg.TaskId, Round: round.Round, Miner: miner, Weights: msg.Weights, Sha256: msg.ModelSha256, Payload: msg.Payload,
 	}
 	if err := s.k.Aggregates.Set(ctx, key, aggregate); err != nil {
 		return nil, err
 	}
+	if err := s.k.wake(ctx, msg.TaskId); err != nil {
+		return nil, err
+	}
 	return &types.MsgSubmitAggregateResponse{}, emit(ctx, &types.EventAggregateAccepted{
-		TaskId: msg.TaskId, Round: round.Round, Miner: msg.Miner, Sha256: msg.ModelSha256,
+		TaskId: msg.TaskId, Round: round.Round, Miner: miner, Sha256: msg.ModelSha256,
 	})
 }
 
 // AttestAggregate records the hash a committee member recomputed; one attestation per miner attempt.
 func (s msgServer) AttestAggregate(ctx context.Context, msg *types.MsgAttestAggregate) (*types.MsgAttestAggregateResponse, error) {
-	if err := msg.ValidateStateless(); err != nil {
+	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	_, round, err := s.k.liveRound(ctx, msg.Validator, msg.TaskId, msg.Round, types.ROUND_PHASE_ATTEST)
+	round, i, err := s.k.committeeRound(ctx, msg.Validator, msg.TaskId, msg.Round, types.ROUND_PHASE_ATTEST)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := member(round, msg.Validator); err != nil {
-		return nil, err
-	}
-	key := collections.Join(collections.Join(msg.TaskId, round.Round), msg.Validator)
+	member := round.Committee[i].Address
+	key := collections.Join(collections.Join(msg.TaskId, round.Round), member)
 	seen, err := s.k.Attestations.Has(ctx, key)
 	if err != nil {
 		return nil, err
 	}
 	if seen {
-		return nil, errorsmod.Wrapf(types.ErrDuplicate, "%s already attested in round %d", msg.Validator, round.Round)
+		return nil, errorsmod.Wrapf(types.ErrDuplicate, "%s already attested in round %d", member, round.Round)
 	}
 	if err := s.k.Attestations.Set(ctx, key, msg.ModelSha256); err != nil {
 		return nil, err
 	}
+	if err := s.k.wake(ctx, msg.TaskId); err != nil {
+		return nil, err
+	}
 	return &types.MsgAttestAggregateResponse{}, emit(ctx, &types.EventAggregateAttested{
-		TaskId: msg.TaskId, Round: round.Round, Validator: msg.Validator, Sha256: msg.ModelSha256,
+		TaskId: msg.TaskId, Round: round.Round, Validator: member, Sha256: msg.ModelSha256,
 		MatchesMiner: bytes.Equal(msg.ModelSha256, round.AggregateSha256),
 	})
+}
+
+// OptIn records that a bonded, unjailed validator serves a pending or active task; only opted-in
+// validators are drawn for its committees, so nobody is penalised for a task it did not accept.
+func (s msgServer) OptIn(ctx context.Context, msg *types.MsgOptIn) (*types.MsgOptInResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	account, validator, err := s.k.canonicalAddress(msg.Validator)
+	if err != nil {
+		return nil, err
+	}
+	task, err := s.k.Tasks.Get(ctx, msg.TaskId)
+	if err != nil {
+		return nil, errorsmod.Wrapf(types.ErrTaskNotFound, "task %d", msg.TaskId)
+	}
+	if task.Status != types.TASK_STATUS_PENDING && task.Status != types.TASK_STATUS_ACTIVE {
+		return nil, errorsmod.Wrapf(types.ErrTaskNotActive, "task %d is %s", msg.TaskId, task.Status)
+	}
+	if err := s.k.checkActiveValidator(ctx, account, validator); err != nil {
+		return nil, err
+	}
+	key := collections.Join(msg.TaskId, validator)
+	seen, err := s.k.OptIns.Has(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if seen {
+		return nil, errorsmod.Wrapf(types.ErrDuplicate, "%s already opted in to task %d", validator, msg.TaskId)
+	}
+	if err := s.k.OptIns.Set(ctx, key); err != nil {
+		return nil, err
+	}
+	if task.Status == types.TASK_STATUS_PENDING {
+		// The opt-in quorum may be reached: the task may start in this block.
+		if err := s.k.wake(ctx, msg.TaskId); err != nil {
+			return nil, err
+		}
+	}
+	return &types.MsgOptInResponse{}, emit(ctx, &types.EventValidatorOptedIn{TaskId: msg.TaskId, Validator: validator})
 }

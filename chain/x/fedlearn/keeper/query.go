@@ -44,7 +44,7 @@ func (q queryServer) Tasks(ctx context.Context, req *types.QueryTasksRequest) (*
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	tasks, page, err := query.CollectionPaginate(ctx, q.k.Tasks, req.Pagination,
+	tasks, page, err := query.CollectionPaginate(ctx, q.k.Tasks, boundedPage(req.Pagination),
 		func(_ uint64, task types.Task) (types.Task, error) { return task, nil })
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
@@ -61,6 +61,25 @@ func (q queryServer) GlobalModel(ctx context.Context, req *types.QueryGlobalMode
 		return nil, notFoundOr(err, req.TaskId)
 	}
 	return &types.QueryGlobalModelResponse{Model: model}, nil
+}
+
+// MaxPageLimit bounds the items one page of a list query returns.
+const MaxPageLimit = 100
+
+// boundedPage caps a list query's page at MaxPageLimit items; with no limit given, a page is
+// MaxPageLimit items and the total is counted (the SDK's default).
+func boundedPage(page *query.PageRequest) *query.PageRequest {
+	bounded := query.PageRequest{}
+	if page != nil {
+		bounded = *page
+	}
+	if bounded.Limit == 0 {
+		bounded.CountTotal = true
+	}
+	if bounded.Limit == 0 || bounded.Limit > MaxPageLimit {
+		bounded.Limit = MaxPageLimit
+	}
+	return &bounded
 }
 
 // notFoundOr maps a missing task to NotFound with the module's error text, anything else to Internal.

@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 
 	"cosmossdk.io/collections"
@@ -52,7 +53,7 @@ func (q queryServer) Rounds(ctx context.Context, req *types.QueryRoundsRequest) 
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	rounds, page, err := query.CollectionPaginate(ctx, q.k.Rounds, req.Pagination,
+	rounds, page, err := query.CollectionPaginate(ctx, q.k.Rounds, boundedPage(req.Pagination),
 		func(_ types.RoundKey, round types.Round) (types.Round, error) { return round, nil },
 		query.WithCollectionPaginationPairPrefix[uint64, uint64](req.TaskId))
 	if err != nil {
@@ -61,6 +62,7 @@ func (q queryServer) Rounds(ctx context.Context, req *types.QueryRoundsRequest) 
 	return &types.QueryRoundsResponse{Rounds: rounds, Pagination: page}, nil
 }
 
+// Updates pages through a round's update list (the Round record's, without payloads: no payload is read).
 func (q queryServer) Updates(ctx context.Context, req *types.QueryUpdatesRequest) (*types.QueryUpdatesResponse, error) {
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
@@ -69,15 +71,30 @@ func (q queryServer) Updates(ctx context.Context, req *types.QueryUpdatesRequest
 	if err != nil {
 		return nil, err
 	}
-	updates, page, err := query.CollectionPaginate(ctx, q.k.Updates, req.Pagination,
-		func(_ collections.Pair[types.RoundKey, []byte], u types.Update) (types.UpdateInfo, error) {
-			return u.Info, nil
-		},
-		query.WithCollectionPaginationPairPrefix[types.RoundKey, []byte](key))
+	round, err := q.k.Rounds.Get(ctx, key)
 	if err != nil {
-		return nil, status.Error(codes.InvalidArgument, err.Error())
+		return nil, notFound(err, types.ErrRoundNotFound, "task %d round %d", key.K1(), key.K2())
 	}
-	return &types.QueryUpdatesResponse{Updates: updates, Pagination: page}, nil
+	// A page key is the big-endian offset of the page's first update.
+	page := boundedPage(req.Pagination)
+	start := page.Offset
+	if len(page.Key) > 0 {
+		if len(page.Key) != 8 {
+			return nil, status.Error(codes.InvalidArgument, "invalid page key")
+		}
+		start = binary.BigEndian.Uint64(page.Key)
+	}
+	n := uint64(len(round.Updates))
+	start = min(start, n)
+	end := min(start+page.Limit, n)
+	response := &types.QueryUpdatesResponse{Updates: round.Updates[start:end], Pagination: &query.PageResponse{}}
+	if end < n {
+		response.Pagination.NextKey = binary.BigEndian.AppendUint64(nil, end)
+	}
+	if page.CountTotal {
+		response.Pagination.Total = n
+	}
+	return response, nil
 }
 
 func (q queryServer) Update(ctx context.Context, req *types.QueryUpdateRequest) (*types.QueryUpdateResponse, error) {

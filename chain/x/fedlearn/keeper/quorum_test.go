@@ -100,7 +100,7 @@ func TestMinerMissingTheAttestQuorumIsPenalizedAndReplaced(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, uint64(1), stats.MinerFailures)
 	require.Equal(t, uint64(1), stats.TimesPenalized)
-	reason := "miner: aggregate missed the attest quorum"
+	reason := "miner: aggregate contradicted by over 1/3 of the committee"
 	require.Equal(t, []*types.EventValidatorPenalized{{
 		TaskId: d.taskID, Round: 1, Validator: first, Reason: reason,
 		SlashFraction: types.DefaultParams().MinerSlashFraction, JailedUntilUnix: f.slashing.jailed[f.consAddress(t, first).String()].Unix(),
@@ -114,7 +114,7 @@ func TestMinerMissingTheAttestQuorumIsPenalizedAndReplaced(t *testing.T) {
 
 	stale := d.aggregateMsg(t, "again")
 	stale.Miner = first
-	require.ErrorIs(t, f.deliver(stale), types.ErrNotMiner, "the failed miner's window is over")
+	require.ErrorIs(t, f.deliver(stale), types.ErrValidatorNotActive, "the failed miner is jailed: its messages are refused")
 	second := d.miner(t)
 	require.Equal(t, members[1], second)
 	d.driveTo(t, types.ROUND_PHASE_FINALIZED)

@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"cosmossdk.io/collections"
-	sdkmath "cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -15,128 +14,137 @@ import (
 	"github.com/sabfl/sabfl/chain/x/fedlearn/types"
 )
 
-// EndBlocker drives every active task's current round: it opens rounds, and advances a phase at its
-// deadline or as soon as everything the phase waits for has arrived.
-func (k Keeper) EndBlocker(ctx context.Context) error {
-	var active []uint64
-	err := k.ActiveTasks.Walk(ctx, nil, func(id uint64) (bool, error) {
-		active = append(active, id)
-		return false, nil
-	})
-	if err != nil {
-		return err
-	}
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	for _, id := range active {
-		// One task's failure must not halt the chain: each task advances in its own cached context; a
-		// failed step is discarded, logged and reported as an event, and tried again next block.
-		taskCtx, write := sdkCtx.CacheContext()
-		if err := k.advanceTask(taskCtx, id); err != nil {
-			sdkCtx.Logger().Error("fedlearn: task step failed; retrying next block", "task", id, "err", err)
-			sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventTypeTaskStepFailed,
-				sdk.NewAttribute(types.AttributeKeyTaskID, fmt.Sprint(id)),
-				sdk.NewAttribute(types.AttributeKeyError, err.Error())))
-			continue
-		}
-		write()
-	}
-	return nil
-}
-
-// advanceTask moves a task's round by at most one phase; after a round ends, the next EndBlocker opens
-// the next round (or completes the task), so rounds never idle.
-func (k Keeper) advanceTask(ctx context.Context, taskID uint64) error {
-	task, err := k.Tasks.Get(ctx, taskID)
-	if err != nil {
-		return err
-	}
-	params, err := k.GetParams(ctx)
-	if err != nil {
-		return err
-	}
+// advanceTask moves an active task's round by at most one phase and schedules its next step: the current
+// phase's deadline, or the next block once a round has ended (it opens the next round or ends the task).
+func (k Keeper) advanceTask(ctx context.Context, task *types.Task, params types.Params) error {
 	if task.CurrentRound == 0 {
-		return k.startRound(ctx, &task, params)
+		return k.startRound(ctx, task, params)
 	}
-	key := collections.Join(taskID, task.CurrentRound)
+	key := collections.Join(task.Id, task.CurrentRound)
 	round, err := k.Rounds.Get(ctx, key)
 	if err != nil {
 		return err
 	}
-	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	if round.Phase == types.ROUND_PHASE_FINALIZED || round.Phase == types.ROUND_PHASE_FAILED {
+		if task.CurrentRound >= task.NumRounds {
+			return k.endTask(ctx, task, params, types.TASK_STATUS_COMPLETED, "")
+		}
+		return k.startRound(ctx, task, params)
+	}
+	if err := k.advanceRound(ctx, task, &round, params); err != nil {
+		return err
+	}
+	next := round.Deadline
+	if round.Phase == types.ROUND_PHASE_FINALIZED || round.Phase == types.ROUND_PHASE_FAILED {
+		next = sdk.UnwrapSDKContext(ctx).BlockHeight() + 1
+	}
+	if task.Status != types.TASK_STATUS_ACTIVE {
+		return nil // the task ended and scheduled its pruning
+	}
+	return k.schedule(ctx, task.Id, next)
+}
+
+// advanceRound moves a live round by at most one phase: at its deadline, or as soon as what the phase waits
+// for has arrived. One commented branch per outcome.
+func (k Keeper) advanceRound(ctx context.Context, task *types.Task, round *types.Round, params types.Params) error {
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	height := sdkCtx.BlockHeight()
 	due := height >= round.Deadline
+	unbonding, err := k.staking.UnbondingTime(ctx)
+	if err != nil {
+		return err
+	}
+	// A round may not outlast half the unbonding time: its slashes use its start height as infraction
+	// height, and must still reach stake that began unbonding after it started.
+	if sdkCtx.BlockTime().Unix()-round.StartTimeUnix >= int64(unbonding.Seconds())/2 {
+		return k.failRound(ctx, task, round, "round outlasted half the unbonding time")
+	}
 
 	switch round.Phase {
 	case types.ROUND_PHASE_SUBMIT:
-		full := len(round.Updates) >= updateCap(task, params)
+		full := len(round.Updates) >= updateCap(*task, params)
 		if !full && !due {
 			return nil
 		}
 		if len(round.Updates) == 0 {
-			// Nothing to score: keep the window open rather than burn a round.
+			// Nothing to score after max_idle_blocks: the task expires and refunds its escrow.
+			if height-round.StartHeight >= int64(params.MaxIdleBlocks) {
+				if err := k.failRound(ctx, task, round, "no update within max_idle_blocks"); err != nil {
+					return err
+				}
+				return k.endTask(ctx, task, params, types.TASK_STATUS_EXPIRED, "no update within max_idle_blocks")
+			}
+			// Nothing to score yet: keep the window open rather than burn a round.
 			round.Deadline = height + int64(task.Phases.Submit)
-			return k.Rounds.Set(ctx, key, round)
+			return k.Rounds.Set(ctx, collections.Join(round.TaskId, round.Round), *round)
 		}
-		return k.enterPhase(ctx, &round, types.ROUND_PHASE_COMMIT, task.Phases.Commit, !due)
+		return k.enterPhase(ctx, round, types.ROUND_PHASE_COMMIT, task.Phases.Commit, !due)
 	case types.ROUND_PHASE_COMMIT:
-		all := allMembers(round, func(m types.CommitteeMember) bool { return m.Committed })
+		all := allMembers(*round, func(m types.CommitteeMember) bool { return m.Committed })
 		if !all && !due {
 			return nil
 		}
-		if err := k.markMissed(ctx, &round, params, func(m types.CommitteeMember) bool { return !m.Committed }, "commit"); err != nil {
+		// Only a phase that ran to its deadline marks anyone: an early end means everyone committed.
+		if err := k.markMissed(ctx, round, params, func(m types.CommitteeMember) bool { return !m.Committed }, "commit"); err != nil {
 			return err
 		}
-		if !anyMember(round, func(m types.CommitteeMember) bool { return m.Committed }) {
-			return k.failRound(ctx, &task, &round, "no committee member committed")
+		if !anyMember(*round, func(m types.CommitteeMember) bool { return m.Committed }) {
+			return k.failRound(ctx, task, round, "no committee member committed")
 		}
-		return k.enterPhase(ctx, &round, types.ROUND_PHASE_REVEAL, task.Phases.Reveal, !due)
+		return k.enterPhase(ctx, round, types.ROUND_PHASE_REVEAL, task.Phases.Reveal, !due)
 	case types.ROUND_PHASE_REVEAL:
-		all := allMembers(round, func(m types.CommitteeMember) bool { return !m.Committed || m.Revealed })
+		all := allMembers(*round, func(m types.CommitteeMember) bool { return !m.Committed || m.Revealed })
 		if !all && !due {
 			return nil
 		}
-		if err := k.markMissed(ctx, &round, params, func(m types.CommitteeMember) bool { return m.Committed && !m.Revealed }, "reveal"); err != nil {
+		if err := k.markMissed(ctx, round, params, func(m types.CommitteeMember) bool { return m.Committed && !m.Revealed }, "reveal"); err != nil {
 			return err
 		}
-		if !hasQuorum(round, func(m types.CommitteeMember) bool { return m.Revealed }) {
-			return k.failRound(ctx, &task, &round, "reveal quorum (2/3 of committee power) not reached")
+		if !hasQuorum(*round, func(m types.CommitteeMember) bool { return m.Revealed }) {
+			return k.failRound(ctx, task, round, "reveal quorum (2/3 of committee power) not reached")
 		}
-		if err := k.computeWeights(ctx, task, &round); err != nil {
+		if err := k.computeWeights(ctx, *task, round); err != nil {
 			return err
 		}
 		round.MinerAttempt = 0
-		if !nextRevealedMiner(&round) {
-			return k.failRound(ctx, &task, &round, "no miner revealed")
+		if !nextRevealedMiner(round) {
+			return k.failRound(ctx, task, round, "no miner revealed")
 		}
-		return k.enterPhase(ctx, &round, types.ROUND_PHASE_AGGREGATE, task.Phases.Aggregate, !due)
+		return k.enterPhase(ctx, round, types.ROUND_PHASE_AGGREGATE, task.Phases.Aggregate, !due)
 	case types.ROUND_PHASE_AGGREGATE:
 		if len(round.AggregateSha256) > 0 {
-			return k.enterPhase(ctx, &round, types.ROUND_PHASE_ATTEST, task.Phases.Attest, !due)
+			return k.enterPhase(ctx, round, types.ROUND_PHASE_ATTEST, task.Phases.Attest, !due)
 		}
 		if !due {
 			return nil
 		}
-		return k.replaceMiner(ctx, &task, &round, params, "no aggregate within its window")
+		// The miner's own fault: no aggregate within its window.
+		return k.replaceMiner(ctx, task, round, params, "no aggregate within its window")
 	case types.ROUND_PHASE_ATTEST:
-		attested, err := k.attestations(ctx, key)
+		attested, err := k.attestations(ctx, collections.Join(round.TaskId, round.Round))
 		if err != nil {
 			return err
 		}
-		if hasQuorum(round, func(m types.CommitteeMember) bool {
-			return bytes.Equal(attested[m.Address], round.AggregateSha256)
-		}) {
-			return k.finalizeRound(ctx, &task, &round, params)
+		matches := func(m types.CommitteeMember) bool { return bytes.Equal(attested[m.Address], round.AggregateSha256) }
+		// 2/3 of the committee's power recomputed the miner's hash: the round is done.
+		if hasQuorum(*round, matches) {
+			return k.finalizeRound(ctx, task, round, params)
 		}
-		all := allMembers(round, func(m types.CommitteeMember) bool { return attested[m.Address] != nil })
-		if !all && !due {
+		// Over 1/3 of the power recomputed another hash: with fewer than 1/3 faulty, an honest miner is never
+		// contradicted, so the miner is at fault.
+		if overThird(*round, func(m types.CommitteeMember) bool { return attested[m.Address] != nil && !matches(m) }) {
+			return k.replaceMiner(ctx, task, round, params, "aggregate contradicted by over 1/3 of the committee")
+		}
+		if !due {
 			return nil
 		}
-		return k.replaceMiner(ctx, &task, &round, params, "aggregate missed the attest quorum")
+		// The deadline passed without a quorum either way: the absent members are at fault, not the miner.
+		if err := k.markMissed(ctx, round, params, func(m types.CommitteeMember) bool { return attested[m.Address] == nil }, "attest"); err != nil {
+			return err
+		}
+		return k.failRound(ctx, task, round, "attest quorum not reached: too few members attested")
 	}
-	// FINALIZED or FAILED: the task's next round, or the end of the task.
-	if task.CurrentRound >= task.NumRounds {
-		return k.completeTask(ctx, &task)
-	}
-	return k.startRound(ctx, &task, params)
+	return fmt.Errorf("round %d of task %d is in unexpected phase %s", round.Round, task.Id, round.Phase)
 }
 
 func updateCap(task types.Task, params types.Params) int {
@@ -154,16 +162,31 @@ func anyMember(round types.Round, pred func(types.CommitteeMember) bool) bool {
 	return slices.ContainsFunc(round.Committee, pred)
 }
 
-// hasQuorum says whether the members satisfying pred hold at least 2/3 of the committee's power.
-func hasQuorum(round types.Round, pred func(types.CommitteeMember) bool) bool {
-	var total, yes uint64
+// powerOf sums the committee's power and the power of the members satisfying pred; members this round
+// jailed count in neither.
+func powerOf(round types.Round, pred func(types.CommitteeMember) bool) (yes, total uint64) {
 	for _, m := range round.Committee {
+		if m.Jailed {
+			continue
+		}
 		total += m.Power
 		if pred(m) {
 			yes += m.Power
 		}
 	}
+	return yes, total
+}
+
+// hasQuorum says whether the members satisfying pred hold at least 2/3 of the committee's power.
+func hasQuorum(round types.Round, pred func(types.CommitteeMember) bool) bool {
+	yes, total := powerOf(round, pred)
 	return total > 0 && 3*yes >= 2*total
+}
+
+// overThird says whether the members satisfying pred hold more than 1/3 of the committee's power.
+func overThird(round types.Round, pred func(types.CommitteeMember) bool) bool {
+	yes, total := powerOf(round, pred)
+	return total > 0 && 3*yes > total
 }
 
 // nextRevealedMiner moves miner_attempt to the first member, from the current one on, that revealed
@@ -195,44 +218,70 @@ func (k Keeper) enterPhase(ctx context.Context, round *types.Round, phase types.
 	})
 }
 
-// startRound opens the task's next round: draws the committee from the bonded validators with a seed
-// from this block's hash, and opens SUBMIT.
-func (k Keeper) startRound(ctx context.Context, task *types.Task, params types.Params) error {
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	number := task.CurrentRound + 1
+// candidates lists the validators a task's committee can be drawn from — bonded, unjailed, with power, and
+// opted in to the task — by operator account address, with the bonded power of all validators.
+func (k Keeper) candidates(ctx context.Context, taskID uint64) ([]consensus.Candidate, uint64, error) {
 	validators, err := k.staking.GetBondedValidatorsByPower(ctx)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	reduction := k.staking.PowerReduction(ctx)
-	candidates := make([]consensus.Candidate, 0, len(validators))
-	powers := make(map[string]uint64, len(validators))
+	var candidates []consensus.Candidate
+	var total uint64
 	for _, v := range validators {
-		if v.IsJailed() {
+		power := v.ConsensusPower(reduction)
+		if v.IsJailed() || power <= 0 {
 			continue
 		}
+		total += uint64(power)
 		operator, err := sdk.ValAddressFromBech32(v.GetOperator())
 		if err != nil {
-			return err
+			return nil, 0, err
 		}
 		account, err := k.addressCodec.BytesToString(operator)
 		if err != nil {
-			return err
+			return nil, 0, err
 		}
-		power := v.ConsensusPower(reduction)
-		if power <= 0 {
-			continue
+		opted, err := k.OptIns.Has(ctx, collections.Join(taskID, account))
+		if err != nil {
+			return nil, 0, err
 		}
-		candidates = append(candidates, consensus.Candidate{Operator: account, Power: uint64(power)})
-		powers[account] = uint64(power)
+		if opted {
+			candidates = append(candidates, consensus.Candidate{Operator: account, Power: uint64(power)})
+		}
+	}
+	return candidates, total, nil
+}
+
+// startRound opens the task's next round: draws the committee from the opted-in validators with a seed
+// from the task's entropy (the previous round's, which absorbed its revealed salts), and opens SUBMIT.
+func (k Keeper) startRound(ctx context.Context, task *types.Task, params types.Params) error {
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	number := task.CurrentRound + 1
+	candidates, _, err := k.candidates(ctx, task.Id)
+	if err != nil {
+		return err
 	}
 	if len(candidates) == 0 {
-		return nil // no bonded validator: try again next block
+		// No opted-in validator is bonded and unjailed: look again after a SUBMIT length.
+		return k.schedule(ctx, task.Id, sdkCtx.BlockHeight()+int64(task.Phases.Submit))
 	}
-	seed := consensus.RoundSeed(sdkCtx.HeaderHash(), task.Id, number)
+	entropy := sdkCtx.HeaderHash() // the first round: the activating block's hash (proposer-biasable)
+	if task.CurrentRound > 0 {
+		previous, err := k.Rounds.Get(ctx, collections.Join(task.Id, task.CurrentRound))
+		if err != nil {
+			return err
+		}
+		entropy = previous.Entropy
+	}
+	seed := consensus.RoundSeed(entropy, task.Id, number)
 	drawn, err := consensus.DrawCommittee(seed, candidates, int(task.CommitteeSize))
 	if err != nil {
 		return err
+	}
+	powers := make(map[string]uint64, len(candidates))
+	for _, c := range candidates {
+		powers[c.Operator] = c.Power
 	}
 	model, err := k.GlobalModels.Get(ctx, task.Id)
 	if err != nil {
@@ -241,6 +290,7 @@ func (k Keeper) startRound(ctx context.Context, task *types.Task, params types.P
 	round := types.Round{
 		TaskId: task.Id, Round: number, Phase: types.ROUND_PHASE_SUBMIT, StartHeight: sdkCtx.BlockHeight(),
 		Deadline: sdkCtx.BlockHeight() + int64(task.Phases.Submit), Seed: seed[:], BaseModelSha256: model.Sha256,
+		StartTimeUnix: sdkCtx.BlockTime().Unix(), Entropy: entropy,
 	}
 	for _, address := range drawn {
 		round.Committee = append(round.Committee, types.CommitteeMember{Address: address, Power: powers[address]})
@@ -259,6 +309,9 @@ func (k Keeper) startRound(ctx context.Context, task *types.Task, params types.P
 		return err
 	}
 	if err := k.Rounds.Set(ctx, collections.Join(task.Id, number), round); err != nil {
+		return err
+	}
+	if err := k.schedule(ctx, task.Id, round.Deadline); err != nil {
 		return err
 	}
 	return sdkCtx.EventManager().EmitTypedEvent(&types.EventRoundStarted{
@@ -321,7 +374,7 @@ func (k Keeper) replaceMiner(ctx context.Context, task *types.Task, round *types
 	if err := k.updateStats(ctx, miner, func(s *types.ValidatorStats) { s.MinerFailures++ }); err != nil {
 		return err
 	}
-	if err := k.penalize(ctx, *round, miner, "miner: "+reason, params.MinerSlashFraction, params); err != nil {
+	if err := k.penalize(ctx, round, miner, "miner: "+reason, params.MinerSlashFraction, params); err != nil {
 		return err
 	}
 	key := collections.Join(round.TaskId, round.Round)
@@ -397,9 +450,12 @@ func (k Keeper) endRound(ctx context.Context, task *types.Task, round *types.Rou
 	if err := k.Updates.Clear(ctx, collections.NewPrefixedPairRange[types.RoundKey, []byte](key)); err != nil {
 		return err
 	}
+	if err := k.Participants.Clear(ctx, collections.NewPrefixedPairRange[types.RoundKey, []byte](key)); err != nil {
+		return err
+	}
 	for _, m := range []interface {
 		Clear(context.Context, collections.Ranger[collections.Pair[types.RoundKey, string]]) error
-	}{k.Participants, k.Commitments, k.Reveals} {
+	}{k.Commitments, k.Reveals} {
 		if err := m.Clear(ctx, collections.NewPrefixedPairRange[types.RoundKey, string](key)); err != nil {
 			return err
 		}
@@ -412,29 +468,4 @@ func (k Keeper) endRound(ctx context.Context, task *types.Task, round *types.Rou
 	}
 	round.EndHeight = sdk.UnwrapSDKContext(ctx).BlockHeight()
 	return k.enterPhase(ctx, round, phase, 0, beforeDeadline(ctx, *round))
-}
-
-// completeTask retires a task after its last round and refunds the unspent escrow to its creator.
-func (k Keeper) completeTask(ctx context.Context, task *types.Task) error {
-	refund := task.Escrow
-	if refund.IsPositive() {
-		creator, err := k.addressCodec.StringToBytes(task.Creator)
-		if err != nil {
-			return err
-		}
-		if err := k.bank.SendCoinsFromModuleToAccount(ctx, types.ModuleName, creator, sdk.NewCoins(refund)); err != nil {
-			return err
-		}
-	}
-	task.Escrow = sdk.NewCoin(task.Escrow.Denom, sdkmath.ZeroInt())
-	task.Status = types.TASK_STATUS_COMPLETED
-	if err := k.Tasks.Set(ctx, task.Id, *task); err != nil {
-		return err
-	}
-	if err := k.ActiveTasks.Remove(ctx, task.Id); err != nil {
-		return err
-	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventTaskCompleted{
-		TaskId: task.Id, RoundsFinalized: task.RoundsFinalized, RoundsFailed: task.RoundsFailed, Refund: refund,
-	})
 }

@@ -45,6 +45,8 @@ func (f *fixture) deliver(msg sdk.Msg) error {
 		_, err = f.msgs.SubmitAggregate(f.ctx, m)
 	case *types.MsgAttestAggregate:
 		_, err = f.msgs.AttestAggregate(f.ctx, m)
+	case *types.MsgOptIn:
+		_, err = f.msgs.OptIn(f.ctx, m)
 	default:
 		panic(fmt.Sprintf("unexpected message %T", msg))
 	}
@@ -73,19 +75,25 @@ func (f *fixture) setPowers(powers ...int64) {
 
 // validatorIndex is the position of an operator account among the fixture's validators.
 func (f *fixture) validatorIndex(t *testing.T, address string) int {
-	t.Helper()
 	i := slices.Index(f.validators, address)
-	require.GreaterOrEqual(t, i, 0, "%s is not a fixture validator", address)
+	if i < 0 {
+		panic(fmt.Sprintf("%s is not a fixture validator", address))
+	}
 	return i
 }
 
 // participant is the account address of the i-th test participant.
 func (f *fixture) participant(i int) string {
-	address, err := f.codec.BytesToString(sdk.AccAddress(fmt.Sprintf("participant%d__________", i)[:20]))
+	address, err := f.codec.BytesToString(f.account(i))
 	if err != nil {
 		panic(err)
 	}
 	return address
+}
+
+// account is the i-th test participant's address bytes.
+func (f *fixture) account(i int) []byte {
+	return sdk.AccAddress(fmt.Sprintf("participant%d__________", i)[:20])
 }
 
 // participantIndex maps a participant address back to its index.
@@ -111,8 +119,8 @@ func (f *fixture) balance(address string) int64 {
 // leave it unchanged.
 type moduleState struct {
 	genesis      *types.GenesisState
-	active       []uint64
-	participants []collections.Pair[types.RoundKey, string]
+	scheduled    []uint64
+	participants []collections.Pair[types.RoundKey, []byte]
 	balances     map[string]sdk.Coins
 }
 
@@ -120,11 +128,17 @@ func (f *fixture) state(t *testing.T) moduleState {
 	t.Helper()
 	genesis, err := f.keeper.ExportGenesis(f.ctx)
 	require.NoError(t, err)
-	active, err := collectKeys(f, f.keeper.ActiveTasks)
+	// Which tasks are scheduled, not when: a genesis import schedules every running task at once.
+	due, err := collectKeys(f, f.keeper.Due)
 	require.NoError(t, err)
+	var scheduled []uint64
+	for _, key := range due {
+		scheduled = append(scheduled, key.K2())
+	}
+	slices.Sort(scheduled)
 	participants, err := collectKeys(f, f.keeper.Participants)
 	require.NoError(t, err)
-	return moduleState{genesis: genesis, active: active, participants: participants, balances: maps.Clone(f.bank.balances)}
+	return moduleState{genesis: genesis, scheduled: scheduled, participants: participants, balances: maps.Clone(f.bank.balances)}
 }
 
 func collectKeys[K any](f *fixture, set collections.KeySet[K]) ([]K, error) {
@@ -183,7 +197,7 @@ func (f *fixture) startTask(t *testing.T, change func(*types.MsgCreateTask)) dri
 	return d
 }
 
-// createTask creates the task without ending the block.
+// createTask creates the task and opts every fixture validator in to it, without ending the block.
 func (f *fixture) createTask(t *testing.T, change func(*types.MsgCreateTask)) driver {
 	t.Helper()
 	msg := validCreateTask(f.creator)
@@ -193,6 +207,11 @@ func (f *fixture) createTask(t *testing.T, change func(*types.MsgCreateTask)) dr
 	}
 	res, err := f.msgs.CreateTask(f.ctx, msg)
 	require.NoError(t, err)
+	for _, v := range f.validators {
+		if f.active(t, v) {
+			require.NoError(t, f.deliver(&types.MsgOptIn{Validator: v, TaskId: res.TaskId}))
+		}
+	}
 	return driver{f: f, taskID: res.TaskId, updates: 3, losses: spreadLosses}
 }
 
@@ -349,7 +368,7 @@ var steps = []struct {
 }{
 	{types.ROUND_PHASE_SUBMIT, func(t *testing.T, d driver) {
 		for p := range d.updates {
-			submitted, err := d.f.keeper.Participants.Has(d.f.ctx, collections.Join(d.key(t), d.f.participant(p)))
+			submitted, err := d.f.keeper.Participants.Has(d.f.ctx, collections.Join(d.key(t), d.f.account(p)))
 			require.NoError(t, err)
 			if !submitted {
 				d.submit(t, p)
@@ -379,16 +398,23 @@ var steps = []struct {
 		for _, m := range d.members(t) {
 			attested, err := d.f.keeper.Attestations.Has(d.f.ctx, collections.Join(d.key(t), m))
 			require.NoError(t, err)
-			if !attested {
+			if !attested && d.speaks(types.ROUND_PHASE_ATTEST, m) {
 				d.attest(t, d.round(t).AggregateSha256, m)
 			}
 		}
 	}},
 }
 
-// speaks says whether a committee member sends its message in phase.
+// speaks says whether a committee member sends its message in phase: it is not silent and still a bonded,
+// unjailed validator (the chain refuses the others' messages).
 func (d driver) speaks(phase types.RoundPhase, member string) bool {
-	return !slices.Contains(d.silent[phase], member)
+	return !slices.Contains(d.silent[phase], member) && d.f.active(nil, member)
+}
+
+// active says whether a fixture validator is bonded and not jailed.
+func (f *fixture) active(t *testing.T, validator string) bool {
+	v := f.staking.validators[f.validatorIndex(t, validator)]
+	return v.IsBonded() && !v.IsJailed()
 }
 
 // driveTo plays the current round from where it stands until it reaches phase, every committee member
@@ -418,7 +444,7 @@ func (d driver) perRoundRecords(t *testing.T, key types.RoundKey) map[string]int
 	t.Helper()
 	k := d.f.keeper
 	byValidator := collections.NewPrefixedPairRange[types.RoundKey, string](key)
-	it, err := k.Participants.Iterate(d.f.ctx, byValidator)
+	it, err := k.Participants.Iterate(d.f.ctx, collections.NewPrefixedPairRange[types.RoundKey, []byte](key))
 	require.NoError(t, err)
 	participants, err := it.Keys()
 	require.NoError(t, err)

@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 
 	"github.com/sabfl/sabfl/chain/x/fedlearn/types"
 )
@@ -39,7 +38,7 @@ func TestRoundMessagesStoreTheirRecords(t *testing.T) {
 		info := types.UpdateInfo{Sha256: msg.Sha256, Participant: msg.Participant, NumSamples: msg.NumSamples, Height: f.ctx.BlockHeight()}
 		require.Equal(t, types.Update{TaskId: d.taskID, Round: 1, Info: info, Payload: msg.Payload}, stored)
 		require.Contains(t, round.Updates, info)
-		seen, err := f.keeper.Participants.Has(f.ctx, collections.Join(key, msg.Participant))
+		seen, err := f.keeper.Participants.Has(f.ctx, collections.Join(key, f.account(p)))
 		require.NoError(t, err)
 		require.True(t, seen)
 	}
@@ -156,7 +155,7 @@ func TestRoundMessageRejections(t *testing.T) {
 				m.Participant = "cosmos1notours"
 				return m
 			},
-			err: sdkerrors.ErrInvalidAddress,
+			err: types.ErrInvalidAddress,
 		},
 		{
 			name: "submit: unknown task", at: types.ROUND_PHASE_SUBMIT,

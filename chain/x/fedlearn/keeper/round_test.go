@@ -93,10 +93,16 @@ func TestPhaseTransitions(t *testing.T) {
 			to:   types.ROUND_PHASE_AGGREGATE, early: true,
 		},
 		{
-			name: "attest passes to the next miner at its deadline without quorum",
+			name: "attest passes to the next miner as soon as over 1/3 of the power contradicts the miner",
+			from: types.ROUND_PHASE_ATTEST,
+			act:  func(t *testing.T, d driver) { d.attest(t, otherHash[:], d.f.validators[1:3]...) },
+			to:   types.ROUND_PHASE_AGGREGATE, early: true,
+		},
+		{
+			name: "attest fails the round at its deadline when too few attested, without blaming the miner",
 			from: types.ROUND_PHASE_ATTEST,
 			act:  func(t *testing.T, d driver) { d.attest(t, d.round(t).AggregateSha256, d.f.validators[2:]...) },
-			to:   types.ROUND_PHASE_AGGREGATE,
+			to:   types.ROUND_PHASE_FAILED,
 		},
 	}
 	for _, tc := range cases {
@@ -259,9 +265,9 @@ func TestFullRoundsFinalizePayAndCompleteTheTask(t *testing.T) {
 	require.True(t, task.Escrow.IsZero())
 	require.Equal(t, creatorBefore+refund, f.balance(f.creator), "the creator gets the unspent escrow back")
 	require.True(t, f.moduleBalance().IsZero())
-	active, err := f.keeper.ActiveTasks.Has(f.ctx, d.taskID)
+	wake, err := f.keeper.WakeAt.Get(f.ctx, d.taskID)
 	require.NoError(t, err)
-	require.False(t, active)
+	require.Equal(t, task.EndedHeight+int64(types.DefaultParams().ModelRetentionBlocks), wake, "only its pruning is scheduled")
 	require.Empty(t, f.endBlock(t), "a completed task is no longer driven")
 }
 

@@ -16,6 +16,7 @@ func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 		&MsgRevealLosses{},
 		&MsgSubmitAggregate{},
 		&MsgAttestAggregate{},
+		&MsgOptIn{},
 	)
 	msgservice.RegisterMsgServiceDesc(registry, &_Msg_serviceDesc)
 }

@@ -37,3 +37,11 @@ var (
 	ErrUpdateNotFound     = errorsmod.Register(ModuleName, 32, "update not found")
 	ErrAggregateNotFound  = errorsmod.Register(ModuleName, 33, "aggregate not found")
 )
+
+// Errors added with chain hardening (docs/protocol.md, "Threat model").
+var (
+	ErrFieldTooLong       = errorsmod.Register(ModuleName, 34, "field too long")
+	ErrInvalidAddress     = errorsmod.Register(ModuleName, 35, "invalid address")
+	ErrTooManyTasks       = errorsmod.Register(ModuleName, 36, "too many active tasks")
+	ErrValidatorNotActive = errorsmod.Register(ModuleName, 37, "validator not bonded or jailed")
+)

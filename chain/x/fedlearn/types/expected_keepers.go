@@ -15,6 +15,7 @@ type BankKeeper interface {
 	SendCoinsFromAccountToModule(ctx context.Context, senderAddr sdk.AccAddress, recipientModule string, amt sdk.Coins) error
 	SendCoinsFromModuleToAccount(ctx context.Context, senderModule string, recipientAddr sdk.AccAddress, amt sdk.Coins) error
 	SpendableCoins(ctx context.Context, addr sdk.AccAddress) sdk.Coins
+	GetAllBalances(ctx context.Context, addr sdk.AccAddress) sdk.Coins
 }
 
 // StakingKeeper gives the bonded validators a committee is drawn from.
@@ -22,6 +23,7 @@ type StakingKeeper interface {
 	GetBondedValidatorsByPower(ctx context.Context) ([]stakingtypes.Validator, error)
 	GetValidator(ctx context.Context, addr sdk.ValAddress) (stakingtypes.Validator, error)
 	PowerReduction(ctx context.Context) sdkmath.Int
+	UnbondingTime(ctx context.Context) (time.Duration, error)
 }
 
 // SlashingKeeper slashes and jails misbehaving committee members.

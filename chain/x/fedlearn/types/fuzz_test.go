@@ -34,17 +34,18 @@ func FuzzMsgSubmitUpdateValidate(f *testing.F) {
 			sum := sha256.Sum256(payload)
 			digest = sum[:]
 		}
-		msg := types.MsgSubmitUpdate{Sha256: digest, NumSamples: numSamples, Payload: payload}
-		err := msg.ValidateStateless()
+		msg := types.MsgSubmitUpdate{Participant: member, Sha256: digest, NumSamples: numSamples, Payload: payload}
+		err := msg.ValidateBasic()
 		sum := sha256.Sum256(payload)
-		valid := len(payload) > 0 && numSamples > 0 && bytes.Equal(digest, sum[:])
+		valid := len(payload) > 0 && len(payload) <= types.MaxPayloadBytes && numSamples > 0 && bytes.Equal(digest, sum[:])
 		if valid {
 			require.NoError(t, err)
 			return
 		}
 		require.Error(t, err)
 		require.True(t, errors.Is(err, types.ErrEmptyPayload) || errors.Is(err, types.ErrInvalidSamples) ||
-			errors.Is(err, types.ErrInvalidHash) || errors.Is(err, types.ErrHashMismatch), "unregistered error %v", err)
+			errors.Is(err, types.ErrInvalidHash) || errors.Is(err, types.ErrHashMismatch) || errors.Is(err, types.ErrPayloadTooLarge),
+			"unregistered error %v", err)
 	})
 }
 
@@ -73,19 +74,23 @@ func FuzzMsgCreateTaskValidate(f *testing.F) {
 			budget.Amount = parsed
 		}
 		msg := types.MsgCreateTask{
-			Creator: "sabfl1creator", ModelSpec: spec, InitialModelSha256: digest, InitialModel: model,
+			Creator: member, ModelSpec: spec, InitialModelSha256: digest, InitialModel: model,
 			NumRounds: rounds, CommitteeSize: committee, MaxUpdatesPerRound: maxUpdates, Budget: budget,
 			Rule: types.AggregationRule{
 				TemperatureMode: types.TemperatureMode(mode), Temperature: temperature, MadMultiplier: madMultiplier,
 				TemperatureMin: temperatureMin, ScoreStep: scoreStep,
 			},
-			Phases: types.PhaseLengths{Submit: 1, Commit: 1, Reveal: 1, Aggregate: 1, Attest: 1},
+			Phases: types.PhaseLengths{Submit: 5, Commit: 5, Reveal: 5, Aggregate: 5, Attest: 5},
 		}
 		params := types.DefaultParams()
-		if msg.ValidateStateless() != nil || msg.ValidateAgainst(params) != nil {
+		if msg.ValidateBasic() != nil || msg.ValidateAgainst(params) != nil {
 			return
 		}
 		require.NotEmpty(t, msg.ModelSpec)
+		require.LessOrEqual(t, len(msg.ModelSpec), types.MaxModelSpecBytes)
+		for _, decimal := range []string{msg.Rule.Temperature, msg.Rule.MadMultiplier, msg.Rule.TemperatureMin, msg.Rule.ScoreStep} {
+			require.LessOrEqual(t, len(decimal), types.MaxDecimalLength)
+		}
 		require.NotEmpty(t, msg.InitialModel)
 		require.LessOrEqual(t, uint64(len(msg.InitialModel)), params.MaxModelBytes)
 		sum := sha256.Sum256(msg.InitialModel)
@@ -116,19 +121,20 @@ func FuzzMsgCreateTaskValidate(f *testing.F) {
 }
 
 // FuzzParseMicro: ParseMicro never panics and accepts exactly the plain decimals (digits[.digits], spaces
-// around them ignored) that are whole micro-units and fit a uint64, returning their value in micro-units.
+// around them ignored, at most MaxDecimalLength characters in all) that are whole micro-units and fit a
+// uint64, returning their value in micro-units.
 func FuzzParseMicro(f *testing.F) {
 	for _, seed := range []string{
 		"0", "1", "0.05", "0.000001", "0.0000001", " 2 ", "-1", "-0", "abc", "1e3", "", ".5", "5.", "1.000000",
 		"1.000000000", "007.5", "18446744073709.551615", "18446744073709.551616", "99999999999999999999",
-		"0x10", "+1", "+", "--1", "-+0.0", "1/2", "1.2.3",
+		"0x10", "+1", "+", "--1", "-+0.0", "1/2", "1.2.3", "                              1", strings.Repeat("0", 33) + "1",
 	} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		got, err := types.ParseMicro(s)
 		want, plain := plainDecimalMicro(strings.TrimSpace(s))
-		if plain && want.IsUint64() {
+		if plain && want.IsUint64() && len(s) <= types.MaxDecimalLength {
 			require.NoError(t, err, "%q", s)
 			require.Equal(t, want.Uint64(), got, "%q", s)
 			return

@@ -14,7 +14,6 @@ var (
 	TaskSeqKey      = collections.NewPrefix(1)
 	TasksKey        = collections.NewPrefix(2)
 	GlobalModelsKey = collections.NewPrefix(3)
-	ActiveTasksKey  = collections.NewPrefix(4)
 	RoundsKey       = collections.NewPrefix(5)
 	UpdatesKey      = collections.NewPrefix(6)
 	ParticipantsKey = collections.NewPrefix(7)
@@ -23,6 +22,10 @@ var (
 	AggregatesKey   = collections.NewPrefix(10)
 	AttestationsKey = collections.NewPrefix(11)
 	StatsKey        = collections.NewPrefix(12)
+	DueKey          = collections.NewPrefix(13)
+	WakeAtKey       = collections.NewPrefix(14)
+	OptInsKey       = collections.NewPrefix(15)
+	ActiveCountKey  = collections.NewPrefix(16)
 )
 
 // A task step that failed in the EndBlocker is reported with this untyped event: it changes no state.

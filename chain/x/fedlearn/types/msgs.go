@@ -5,24 +5,46 @@ import (
 	"crypto/sha256"
 
 	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
 )
 
-// ValidateStateless checks everything about a MsgCreateTask that needs neither state nor params.
-func (m *MsgCreateTask) ValidateStateless() error {
+// Every message checks itself statelessly: the SDK runs ValidateBasic in CheckTx (the app's ante handler
+// also runs it on messages wrapped in authz MsgExec), so an oversize or malformed message never reaches a
+// block, a parser or the store. The msg server checks the same again, then what needs state or params.
+var (
+	_ sdk.HasValidateBasic = (*MsgCreateTask)(nil)
+	_ sdk.HasValidateBasic = (*MsgSubmitUpdate)(nil)
+	_ sdk.HasValidateBasic = (*MsgCommitLosses)(nil)
+	_ sdk.HasValidateBasic = (*MsgRevealLosses)(nil)
+	_ sdk.HasValidateBasic = (*MsgSubmitAggregate)(nil)
+	_ sdk.HasValidateBasic = (*MsgAttestAggregate)(nil)
+	_ sdk.HasValidateBasic = (*MsgOptIn)(nil)
+	_ sdk.HasValidateBasic = (*MsgUpdateParams)(nil)
+)
+
+// ValidateBasic checks everything about a MsgCreateTask that needs neither state nor params.
+func (m *MsgCreateTask) ValidateBasic() error {
+	if err := checkAddress("creator", m.Creator); err != nil {
+		return err
+	}
 	if m.ModelSpec == "" {
 		return ErrEmptyModelSpec
 	}
-	if len(m.InitialModel) == 0 {
-		return errorsmod.Wrap(ErrEmptyPayload, "initial_model")
+	if err := checkLength("model_spec", len(m.ModelSpec), MaxModelSpecBytes); err != nil {
+		return err
 	}
-	if got := sha256.Sum256(m.InitialModel); !bytes.Equal(got[:], m.InitialModelSha256) {
-		return errorsmod.Wrapf(ErrHashMismatch, "initial_model_sha256 %x, payload hashes to %x", m.InitialModelSha256, got)
+	if err := checkPayload("initial_model", m.InitialModelSha256, m.InitialModel); err != nil {
+		return err
 	}
 	if m.NumRounds == 0 {
 		return errorsmod.Wrap(ErrInvalidRounds, "num_rounds must be positive")
 	}
-	if m.CommitteeSize == 0 {
-		return errorsmod.Wrap(ErrInvalidCommittee, "committee_size must be positive")
+	if m.CommitteeSize == 0 || m.CommitteeSize > MaxCommitteeSize {
+		return errorsmod.Wrapf(ErrInvalidCommittee, "committee_size %d outside [1, %d]", m.CommitteeSize, MaxCommitteeSize)
+	}
+	if m.MaxUpdatesPerRound > MaxUpdatesPerRound {
+		return errorsmod.Wrapf(ErrInvalidUpdateLimit, "max_updates_per_round %d > %d", m.MaxUpdatesPerRound, MaxUpdatesPerRound)
 	}
 	if err := m.Rule.Validate(); err != nil {
 		return err
@@ -47,19 +69,36 @@ func (m *MsgCreateTask) ValidateAgainst(p Params) error {
 	if m.MaxUpdatesPerRound > p.MaxUpdatesPerRound {
 		return errorsmod.Wrapf(ErrInvalidUpdateLimit, "max_updates_per_round %d > %d", m.MaxUpdatesPerRound, p.MaxUpdatesPerRound)
 	}
-	for _, phase := range []struct {
-		name   string
-		blocks uint64
-	}{
-		{"submit", m.Phases.Submit}, {"commit", m.Phases.Commit}, {"reveal", m.Phases.Reveal},
-		{"aggregate", m.Phases.Aggregate}, {"attest", m.Phases.Attest},
-	} {
-		if phase.blocks < p.MinPhaseBlocks || phase.blocks > p.MaxPhaseBlocks {
+	for _, phase := range m.Phases.named(p.MinPhases) {
+		if phase.blocks < phase.min || phase.blocks > p.MaxPhaseBlocks {
 			return errorsmod.Wrapf(ErrInvalidPhases, "%s phase of %d blocks is outside [%d, %d]",
-				phase.name, phase.blocks, p.MinPhaseBlocks, p.MaxPhaseBlocks)
+				phase.name, phase.blocks, phase.min, p.MaxPhaseBlocks)
 		}
 	}
+	if m.Budget.Denom != p.MinRoundReward.Denom {
+		return errorsmod.Wrapf(ErrInvalidBudget, "budget denom %s, rewards are paid in %s", m.Budget.Denom, p.MinRoundReward.Denom)
+	}
+	if perRound := m.Budget.Amount.QuoRaw(int64(m.NumRounds)); perRound.LT(p.MinRoundReward.Amount) {
+		return errorsmod.Wrapf(ErrInvalidBudget, "budget %s over %d rounds pays %s%s a round, min_round_reward is %s",
+			m.Budget, m.NumRounds, perRound, m.Budget.Denom, p.MinRoundReward)
+	}
 	return nil
+}
+
+type namedPhase struct {
+	name        string
+	blocks, min uint64
+}
+
+// named lists the phases with their names and the matching minimum from mins.
+func (p PhaseLengths) named(mins PhaseLengths) []namedPhase {
+	return []namedPhase{
+		{name: "submit", blocks: p.Submit, min: mins.Submit},
+		{name: "commit", blocks: p.Commit, min: mins.Commit},
+		{name: "reveal", blocks: p.Reveal, min: mins.Reveal},
+		{name: "aggregate", blocks: p.Aggregate, min: mins.Aggregate},
+		{name: "attest", blocks: p.Attest, min: mins.Attest},
+	}
 }
 
 // checkSha256 checks that digest is a sha256 and, when payload is given, that it is payload's.
@@ -76,39 +115,78 @@ func checkSha256(field string, digest, payload []byte) error {
 	return nil
 }
 
-// ValidateStateless checks the update's hash, payload and sample count.
-func (m *MsgSubmitUpdate) ValidateStateless() error {
-	if len(m.Payload) == 0 {
-		return errorsmod.Wrap(ErrEmptyPayload, "payload")
+// checkPayload checks that an inline payload is non-empty, within the hard bound, and hashes to digest.
+func checkPayload(field string, digest, payload []byte) error {
+	if len(payload) == 0 {
+		return errorsmod.Wrap(ErrEmptyPayload, field)
+	}
+	if len(payload) > MaxPayloadBytes {
+		return errorsmod.Wrapf(ErrPayloadTooLarge, "%s has %d bytes, limit %d", field, len(payload), MaxPayloadBytes)
+	}
+	return checkSha256(field+" sha256", digest, payload)
+}
+
+// ValidateBasic checks the update's signer, hash, payload and sample count.
+func (m *MsgSubmitUpdate) ValidateBasic() error {
+	if err := checkAddress("participant", m.Participant); err != nil {
+		return err
 	}
 	if m.NumSamples == 0 {
 		return errorsmod.Wrap(ErrInvalidSamples, "num_samples must be positive")
 	}
-	return checkSha256("sha256", m.Sha256, m.Payload)
+	return checkPayload("payload", m.Sha256, m.Payload)
 }
 
-// ValidateStateless checks the commitment's length.
-func (m *MsgCommitLosses) ValidateStateless() error {
+// ValidateBasic checks the signer and the commitment's length.
+func (m *MsgCommitLosses) ValidateBasic() error {
+	if err := checkAddress("validator", m.Validator); err != nil {
+		return err
+	}
 	return checkSha256("commitment", m.Commitment, nil)
 }
 
-// ValidateStateless checks the salt's length.
-func (m *MsgRevealLosses) ValidateStateless() error {
+// ValidateBasic checks the signer, the salt's length and the number of losses.
+func (m *MsgRevealLosses) ValidateBasic() error {
+	if err := checkAddress("validator", m.Validator); err != nil {
+		return err
+	}
 	if len(m.Salt) != 32 {
 		return errorsmod.Wrapf(ErrInvalidSalt, "salt has %d bytes, want 32", len(m.Salt))
+	}
+	if len(m.Losses) > MaxUpdatesPerRound {
+		return errorsmod.Wrapf(ErrLossCount, "%d losses, at most %d updates per round", len(m.Losses), MaxUpdatesPerRound)
 	}
 	return nil
 }
 
-// ValidateStateless checks the aggregate's hash and payload.
-func (m *MsgSubmitAggregate) ValidateStateless() error {
-	if len(m.Payload) == 0 {
-		return errorsmod.Wrap(ErrEmptyPayload, "payload")
+// ValidateBasic checks the miner, the number of weights, the aggregate's hash and payload.
+func (m *MsgSubmitAggregate) ValidateBasic() error {
+	if err := checkAddress("miner", m.Miner); err != nil {
+		return err
 	}
-	return checkSha256("model_sha256", m.ModelSha256, m.Payload)
+	if len(m.Weights) > MaxUpdatesPerRound {
+		return errorsmod.Wrapf(ErrWeightMismatch, "%d weights, at most %d updates per round", len(m.Weights), MaxUpdatesPerRound)
+	}
+	return checkPayload("payload", m.ModelSha256, m.Payload)
 }
 
-// ValidateStateless checks the attested hash's length.
-func (m *MsgAttestAggregate) ValidateStateless() error {
+// ValidateBasic checks the signer and the attested hash's length.
+func (m *MsgAttestAggregate) ValidateBasic() error {
+	if err := checkAddress("validator", m.Validator); err != nil {
+		return err
+	}
 	return checkSha256("model_sha256", m.ModelSha256, nil)
+}
+
+// ValidateBasic checks the signer.
+func (m *MsgOptIn) ValidateBasic() error {
+	return checkAddress("validator", m.Validator)
+}
+
+// ValidateBasic checks the authority's spelling and the params.
+func (m *MsgUpdateParams) ValidateBasic() error {
+	if err := checkAddress("authority", m.Authority); err != nil {
+		return err
+	}
+	return m.Params.Validate()
 }

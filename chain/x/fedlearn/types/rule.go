@@ -16,6 +16,10 @@ const MicroScale = 1_000_000
 // ParseMicro parses a non-negative decimal string with at most 6 fractional digits into micro-units,
 // so the chain never holds a float. "0.05" → 50_000.
 func ParseMicro(s string) (uint64, error) {
+	if len(s) > MaxDecimalLength {
+		// Checked before anything reads s: big.Int's parser is quadratic in the length of its input.
+		return 0, fmt.Errorf("decimal has %d characters, limit %d", len(s), MaxDecimalLength)
+	}
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, fmt.Errorf("empty decimal")
@@ -41,46 +45,39 @@ func ParseMicro(s string) (uint64, error) {
 	return micro.TruncateInt().Uint64(), nil
 }
 
-// TemperatureRule converts the task's rule into the consensus package's fixed-point form.
+// TemperatureRule parses the task's rule, once, into the consensus package's fixed-point form; every
+// decimal it needs must be a positive micro-unit amount.
 func (r AggregationRule) TemperatureRule() (consensus.TemperatureRule, error) {
-	if err := r.Validate(); err != nil {
-		return consensus.TemperatureRule{}, err
-	}
-	if r.TemperatureMode == TEMPERATURE_MODE_FIXED {
-		tau, _ := ParseMicro(r.Temperature)
-		return consensus.TemperatureRule{Mode: consensus.TemperatureFixed, Tau: tau}, nil
-	}
-	multiplier, _ := ParseMicro(r.MadMultiplier)
-	tauMin, _ := ParseMicro(r.TemperatureMin)
-	return consensus.TemperatureRule{Mode: consensus.TemperatureMAD, MadMultiplier: multiplier, TauMin: tauMin}, nil
-}
-
-// Validate checks the rule's mode and that each decimal it needs is a positive micro-unit amount.
-func (r AggregationRule) Validate() error {
-	positive := func(name, value string) error {
+	positive := func(name, value string) (uint64, error) {
 		micro, err := ParseMicro(value)
 		if err != nil {
-			return errorsmod.Wrapf(ErrInvalidRule, "%s: %v", name, err)
+			return 0, errorsmod.Wrapf(ErrInvalidRule, "%s: %v", name, err)
 		}
 		if micro == 0 {
-			return errorsmod.Wrapf(ErrInvalidRule, "%s must be > 0", name)
+			return 0, errorsmod.Wrapf(ErrInvalidRule, "%s must be > 0", name)
 		}
-		return nil
+		return micro, nil
 	}
 	switch r.TemperatureMode {
 	case TEMPERATURE_MODE_FIXED:
-		if err := positive("temperature", r.Temperature); err != nil {
-			return err
-		}
+		tau, err := positive("temperature", r.Temperature)
+		return consensus.TemperatureRule{Mode: consensus.TemperatureFixed, Tau: tau}, err
 	case TEMPERATURE_MODE_MAD:
-		if err := positive("mad_multiplier", r.MadMultiplier); err != nil {
-			return err
+		multiplier, err := positive("mad_multiplier", r.MadMultiplier)
+		if err != nil {
+			return consensus.TemperatureRule{}, err
 		}
-		if err := positive("temperature_min", r.TemperatureMin); err != nil {
-			return err
-		}
+		tauMin, err := positive("temperature_min", r.TemperatureMin)
+		return consensus.TemperatureRule{Mode: consensus.TemperatureMAD, MadMultiplier: multiplier, TauMin: tauMin}, err
 	default:
-		return errorsmod.Wrapf(ErrInvalidRule, "unknown temperature mode %s", r.TemperatureMode)
+		return consensus.TemperatureRule{}, errorsmod.Wrapf(ErrInvalidRule, "unknown temperature mode %s", r.TemperatureMode)
+	}
+}
+
+// Validate checks the rule's temperature and its score step η ∈ (0, 1].
+func (r AggregationRule) Validate() error {
+	if _, err := r.TemperatureRule(); err != nil {
+		return err
 	}
 	step, err := ParseMicro(r.ScoreStep)
 	if err != nil {

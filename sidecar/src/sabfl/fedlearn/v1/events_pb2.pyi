@@ -179,3 +179,29 @@ class EventTaskCompleted(_message.Message):
     rounds_failed: int
     refund: _coin_pb2.Coin
     def __init__(self, task_id: _Optional[int] = ..., rounds_finalized: _Optional[int] = ..., rounds_failed: _Optional[int] = ..., refund: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ...) -> None: ...
+
+class EventValidatorOptedIn(_message.Message):
+    __slots__ = ("task_id", "validator")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    VALIDATOR_FIELD_NUMBER: _ClassVar[int]
+    task_id: int
+    validator: str
+    def __init__(self, task_id: _Optional[int] = ..., validator: _Optional[str] = ...) -> None: ...
+
+class EventTaskActivated(_message.Message):
+    __slots__ = ("task_id", "opted_in_power_bps")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    OPTED_IN_POWER_BPS_FIELD_NUMBER: _ClassVar[int]
+    task_id: int
+    opted_in_power_bps: int
+    def __init__(self, task_id: _Optional[int] = ..., opted_in_power_bps: _Optional[int] = ...) -> None: ...
+
+class EventTaskExpired(_message.Message):
+    __slots__ = ("task_id", "reason", "refund")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REFUND_FIELD_NUMBER: _ClassVar[int]
+    task_id: int
+    reason: str
+    refund: _coin_pb2.Coin
+    def __init__(self, task_id: _Optional[int] = ..., reason: _Optional[str] = ..., refund: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ...) -> None: ...

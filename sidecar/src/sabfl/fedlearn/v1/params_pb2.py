@@ -23,9 +23,12 @@ _sym_db = _symbol_database.Default()
 
 
 from amino import amino_pb2 as amino_dot_amino__pb2
+from cosmos.base.v1beta1 import coin_pb2 as cosmos_dot_base_dot_v1beta1_dot_coin__pb2
+from gogoproto import gogo_pb2 as gogoproto_dot_gogo__pb2
+from sabfl.fedlearn.v1 import task_pb2 as sabfl_dot_fedlearn_dot_v1_dot_task__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1esabfl/fedlearn/v1/params.proto\x12\x11sabfl.fedlearn.v1\x1a\x11\x61mino/amino.proto\"\x90\x04\n\x06Params\x12\x17\n\x0fmax_model_bytes\x18\x01 \x01(\x04\x12\x18\n\x10max_update_bytes\x18\x02 \x01(\x04\x12\x1a\n\x12max_committee_size\x18\x03 \x01(\r\x12\x12\n\nmax_rounds\x18\x04 \x01(\x04\x12\x18\n\x10min_phase_blocks\x18\x05 \x01(\x04\x12\x18\n\x10max_phase_blocks\x18\x06 \x01(\x04\x12\x1d\n\x15max_updates_per_round\x18\x07 \x01(\r\x12\x10\n\x08loss_cap\x18\x08 \x01(\x04\x12\x18\n\x10weight_tolerance\x18\t \x01(\x04\x12\x1a\n\x12max_miner_attempts\x18\n \x01(\r\x12\x1e\n\x16participant_reward_bps\x18\x0b \x01(\r\x12\x1c\n\x14\x63ommittee_reward_bps\x18\x0c \x01(\r\x12\x18\n\x10miner_reward_bps\x18\r \x01(\r\x12\x17\n\x0fliveness_window\x18\x0e \x01(\r\x12\x1b\n\x13liveness_max_missed\x18\x0f \x01(\r\x12\x1f\n\x17liveness_slash_fraction\x18\x10 \x01(\t\x12\x1c\n\x14miner_slash_fraction\x18\x11 \x01(\t\x12\x1d\n\x15jail_duration_seconds\x18\x12 \x01(\x04:\x1c\x8a\xe7\xb0*\x17sabfl/x/fedlearn/ParamsB/Z-github.com/sabfl/sabfl/chain/x/fedlearn/typesb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1esabfl/fedlearn/v1/params.proto\x12\x11sabfl.fedlearn.v1\x1a\x11\x61mino/amino.proto\x1a\x1e\x63osmos/base/v1beta1/coin.proto\x1a\x14gogoproto/gogo.proto\x1a\x1csabfl/fedlearn/v1/task.proto\"\xb5\x06\n\x06Params\x12\x17\n\x0fmax_model_bytes\x18\x01 \x01(\x04\x12\x18\n\x10max_update_bytes\x18\x02 \x01(\x04\x12\x1a\n\x12max_committee_size\x18\x03 \x01(\r\x12\x12\n\nmax_rounds\x18\x04 \x01(\x04\x12\x18\n\x10max_phase_blocks\x18\x06 \x01(\x04\x12\x1d\n\x15max_updates_per_round\x18\x07 \x01(\r\x12\x10\n\x08loss_cap\x18\x08 \x01(\x04\x12\x18\n\x10weight_tolerance\x18\t \x01(\x04\x12\x1a\n\x12max_miner_attempts\x18\n \x01(\r\x12\x1e\n\x16participant_reward_bps\x18\x0b \x01(\r\x12\x1c\n\x14\x63ommittee_reward_bps\x18\x0c \x01(\r\x12\x18\n\x10miner_reward_bps\x18\r \x01(\r\x12\x17\n\x0fliveness_window\x18\x0e \x01(\r\x12\x1b\n\x13liveness_max_missed\x18\x0f \x01(\r\x12\x1f\n\x17liveness_slash_fraction\x18\x10 \x01(\t\x12\x1c\n\x14miner_slash_fraction\x18\x11 \x01(\t\x12\x1d\n\x15jail_duration_seconds\x18\x12 \x01(\x04\x12>\n\nmin_phases\x18\x13 \x01(\x0b\x32\x1f.sabfl.fedlearn.v1.PhaseLengthsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x18\n\x10max_active_tasks\x18\x14 \x01(\r\x12$\n\x1cmax_active_tasks_per_creator\x18\x15 \x01(\r\x12>\n\x10min_round_reward\x18\x16 \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x17\n\x0fmax_idle_blocks\x18\x17 \x01(\x04\x12\x1e\n\x16model_retention_blocks\x18\x18 \x01(\x04\x12 \n\x18max_task_steps_per_block\x18\x19 \x01(\r\x12\x1c\n\x14min_opt_in_power_bps\x18\x1a \x01(\r:\x1c\x8a\xe7\xb0*\x17sabfl/x/fedlearn/ParamsJ\x04\x08\x05\x10\x06\x42/Z-github.com/sabfl/sabfl/chain/x/fedlearn/typesb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,8 +36,12 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'sabfl.fedlearn.v1.params_pb
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'Z-github.com/sabfl/sabfl/chain/x/fedlearn/types'
+  _globals['_PARAMS'].fields_by_name['min_phases']._loaded_options = None
+  _globals['_PARAMS'].fields_by_name['min_phases']._serialized_options = b'\310\336\037\000\250\347\260*\001'
+  _globals['_PARAMS'].fields_by_name['min_round_reward']._loaded_options = None
+  _globals['_PARAMS'].fields_by_name['min_round_reward']._serialized_options = b'\310\336\037\000\250\347\260*\001'
   _globals['_PARAMS']._loaded_options = None
   _globals['_PARAMS']._serialized_options = b'\212\347\260*\027sabfl/x/fedlearn/Params'
-  _globals['_PARAMS']._serialized_start=73
-  _globals['_PARAMS']._serialized_end=601
+  _globals['_PARAMS']._serialized_start=157
+  _globals['_PARAMS']._serialized_end=978
 # @@protoc_insertion_point(module_scope)

@@ -29,16 +29,18 @@ ROUND_PHASE_FINALIZED: RoundPhase
 ROUND_PHASE_FAILED: RoundPhase
 
 class CommitteeMember(_message.Message):
-    __slots__ = ("address", "power", "committed", "revealed")
+    __slots__ = ("address", "power", "committed", "revealed", "jailed")
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
     POWER_FIELD_NUMBER: _ClassVar[int]
     COMMITTED_FIELD_NUMBER: _ClassVar[int]
     REVEALED_FIELD_NUMBER: _ClassVar[int]
+    JAILED_FIELD_NUMBER: _ClassVar[int]
     address: str
     power: int
     committed: bool
     revealed: bool
-    def __init__(self, address: _Optional[str] = ..., power: _Optional[int] = ..., committed: bool = ..., revealed: bool = ...) -> None: ...
+    jailed: bool
+    def __init__(self, address: _Optional[str] = ..., power: _Optional[int] = ..., committed: bool = ..., revealed: bool = ..., jailed: bool = ...) -> None: ...
 
 class UpdateInfo(_message.Message):
     __slots__ = ("sha256", "participant", "num_samples", "height")
@@ -53,7 +55,7 @@ class UpdateInfo(_message.Message):
     def __init__(self, sha256: _Optional[bytes] = ..., participant: _Optional[str] = ..., num_samples: _Optional[int] = ..., height: _Optional[int] = ...) -> None: ...
 
 class Round(_message.Message):
-    __slots__ = ("task_id", "round", "phase", "start_height", "deadline", "seed", "committee", "miner_attempt", "base_model_sha256", "updates", "consensus_losses", "temperature", "weights", "aggregate_sha256", "finalized_sha256", "end_height", "failure_reason")
+    __slots__ = ("task_id", "round", "phase", "start_height", "deadline", "seed", "committee", "miner_attempt", "base_model_sha256", "updates", "consensus_losses", "temperature", "weights", "aggregate_sha256", "finalized_sha256", "end_height", "failure_reason", "start_time_unix", "entropy")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     ROUND_FIELD_NUMBER: _ClassVar[int]
     PHASE_FIELD_NUMBER: _ClassVar[int]
@@ -71,6 +73,8 @@ class Round(_message.Message):
     FINALIZED_SHA256_FIELD_NUMBER: _ClassVar[int]
     END_HEIGHT_FIELD_NUMBER: _ClassVar[int]
     FAILURE_REASON_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_UNIX_FIELD_NUMBER: _ClassVar[int]
+    ENTROPY_FIELD_NUMBER: _ClassVar[int]
     task_id: int
     round: int
     phase: RoundPhase
@@ -88,7 +92,9 @@ class Round(_message.Message):
     finalized_sha256: bytes
     end_height: int
     failure_reason: str
-    def __init__(self, task_id: _Optional[int] = ..., round: _Optional[int] = ..., phase: _Optional[_Union[RoundPhase, str]] = ..., start_height: _Optional[int] = ..., deadline: _Optional[int] = ..., seed: _Optional[bytes] = ..., committee: _Optional[_Iterable[_Union[CommitteeMember, _Mapping]]] = ..., miner_attempt: _Optional[int] = ..., base_model_sha256: _Optional[bytes] = ..., updates: _Optional[_Iterable[_Union[UpdateInfo, _Mapping]]] = ..., consensus_losses: _Optional[_Iterable[int]] = ..., temperature: _Optional[int] = ..., weights: _Optional[_Iterable[int]] = ..., aggregate_sha256: _Optional[bytes] = ..., finalized_sha256: _Optional[bytes] = ..., end_height: _Optional[int] = ..., failure_reason: _Optional[str] = ...) -> None: ...
+    start_time_unix: int
+    entropy: bytes
+    def __init__(self, task_id: _Optional[int] = ..., round: _Optional[int] = ..., phase: _Optional[_Union[RoundPhase, str]] = ..., start_height: _Optional[int] = ..., deadline: _Optional[int] = ..., seed: _Optional[bytes] = ..., committee: _Optional[_Iterable[_Union[CommitteeMember, _Mapping]]] = ..., miner_attempt: _Optional[int] = ..., base_model_sha256: _Optional[bytes] = ..., updates: _Optional[_Iterable[_Union[UpdateInfo, _Mapping]]] = ..., consensus_losses: _Optional[_Iterable[int]] = ..., temperature: _Optional[int] = ..., weights: _Optional[_Iterable[int]] = ..., aggregate_sha256: _Optional[bytes] = ..., finalized_sha256: _Optional[bytes] = ..., end_height: _Optional[int] = ..., failure_reason: _Optional[str] = ..., start_time_unix: _Optional[int] = ..., entropy: _Optional[bytes] = ...) -> None: ...
 
 class Update(_message.Message):
     __slots__ = ("task_id", "round", "info", "payload")
@@ -127,7 +133,7 @@ class Aggregate(_message.Message):
     def __init__(self, task_id: _Optional[int] = ..., round: _Optional[int] = ..., miner: _Optional[str] = ..., weights: _Optional[_Iterable[int]] = ..., sha256: _Optional[bytes] = ..., payload: _Optional[bytes] = ...) -> None: ...
 
 class ValidatorStats(_message.Message):
-    __slots__ = ("address", "rounds_served", "missed_commits", "missed_reveals", "aggregates_finalized", "miner_failures", "times_penalized", "window_served", "window_missed", "rewards")
+    __slots__ = ("address", "rounds_served", "missed_commits", "missed_reveals", "aggregates_finalized", "miner_failures", "times_penalized", "window_served", "window_missed", "rewards", "missed_attests")
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
     ROUNDS_SERVED_FIELD_NUMBER: _ClassVar[int]
     MISSED_COMMITS_FIELD_NUMBER: _ClassVar[int]
@@ -138,6 +144,7 @@ class ValidatorStats(_message.Message):
     WINDOW_SERVED_FIELD_NUMBER: _ClassVar[int]
     WINDOW_MISSED_FIELD_NUMBER: _ClassVar[int]
     REWARDS_FIELD_NUMBER: _ClassVar[int]
+    MISSED_ATTESTS_FIELD_NUMBER: _ClassVar[int]
     address: str
     rounds_served: int
     missed_commits: int
@@ -148,4 +155,5 @@ class ValidatorStats(_message.Message):
     window_served: int
     window_missed: int
     rewards: _containers.RepeatedCompositeFieldContainer[_coin_pb2.Coin]
-    def __init__(self, address: _Optional[str] = ..., rounds_served: _Optional[int] = ..., missed_commits: _Optional[int] = ..., missed_reveals: _Optional[int] = ..., aggregates_finalized: _Optional[int] = ..., miner_failures: _Optional[int] = ..., times_penalized: _Optional[int] = ..., window_served: _Optional[int] = ..., window_missed: _Optional[int] = ..., rewards: _Optional[_Iterable[_Union[_coin_pb2.Coin, _Mapping]]] = ...) -> None: ...
+    missed_attests: int
+    def __init__(self, address: _Optional[str] = ..., rounds_served: _Optional[int] = ..., missed_commits: _Optional[int] = ..., missed_reveals: _Optional[int] = ..., aggregates_finalized: _Optional[int] = ..., miner_failures: _Optional[int] = ..., times_penalized: _Optional[int] = ..., window_served: _Optional[int] = ..., window_missed: _Optional[int] = ..., rewards: _Optional[_Iterable[_Union[_coin_pb2.Coin, _Mapping]]] = ..., missed_attests: _Optional[int] = ...) -> None: ...

@@ -20,12 +20,16 @@ class TaskStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TASK_STATUS_UNSPECIFIED: _ClassVar[TaskStatus]
     TASK_STATUS_ACTIVE: _ClassVar[TaskStatus]
     TASK_STATUS_COMPLETED: _ClassVar[TaskStatus]
+    TASK_STATUS_PENDING: _ClassVar[TaskStatus]
+    TASK_STATUS_EXPIRED: _ClassVar[TaskStatus]
 TEMPERATURE_MODE_UNSPECIFIED: TemperatureMode
 TEMPERATURE_MODE_FIXED: TemperatureMode
 TEMPERATURE_MODE_MAD: TemperatureMode
 TASK_STATUS_UNSPECIFIED: TaskStatus
 TASK_STATUS_ACTIVE: TaskStatus
 TASK_STATUS_COMPLETED: TaskStatus
+TASK_STATUS_PENDING: TaskStatus
+TASK_STATUS_EXPIRED: TaskStatus
 
 class AggregationRule(_message.Message):
     __slots__ = ("temperature_mode", "temperature", "mad_multiplier", "temperature_min", "score_step")
@@ -56,7 +60,7 @@ class PhaseLengths(_message.Message):
     def __init__(self, submit: _Optional[int] = ..., commit: _Optional[int] = ..., reveal: _Optional[int] = ..., aggregate: _Optional[int] = ..., attest: _Optional[int] = ...) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ("id", "creator", "model_spec", "initial_model_sha256", "num_rounds", "committee_size", "rule", "phases", "max_updates_per_round", "budget", "escrow", "status", "created_height", "current_round", "rounds_finalized", "rounds_failed")
+    __slots__ = ("id", "creator", "model_spec", "initial_model_sha256", "num_rounds", "committee_size", "rule", "phases", "max_updates_per_round", "budget", "escrow", "status", "created_height", "current_round", "rounds_finalized", "rounds_failed", "final_model_sha256", "ended_height")
     ID_FIELD_NUMBER: _ClassVar[int]
     CREATOR_FIELD_NUMBER: _ClassVar[int]
     MODEL_SPEC_FIELD_NUMBER: _ClassVar[int]
@@ -73,6 +77,8 @@ class Task(_message.Message):
     CURRENT_ROUND_FIELD_NUMBER: _ClassVar[int]
     ROUNDS_FINALIZED_FIELD_NUMBER: _ClassVar[int]
     ROUNDS_FAILED_FIELD_NUMBER: _ClassVar[int]
+    FINAL_MODEL_SHA256_FIELD_NUMBER: _ClassVar[int]
+    ENDED_HEIGHT_FIELD_NUMBER: _ClassVar[int]
     id: int
     creator: str
     model_spec: str
@@ -89,7 +95,9 @@ class Task(_message.Message):
     current_round: int
     rounds_finalized: int
     rounds_failed: int
-    def __init__(self, id: _Optional[int] = ..., creator: _Optional[str] = ..., model_spec: _Optional[str] = ..., initial_model_sha256: _Optional[bytes] = ..., num_rounds: _Optional[int] = ..., committee_size: _Optional[int] = ..., rule: _Optional[_Union[AggregationRule, _Mapping]] = ..., phases: _Optional[_Union[PhaseLengths, _Mapping]] = ..., max_updates_per_round: _Optional[int] = ..., budget: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., escrow: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., created_height: _Optional[int] = ..., current_round: _Optional[int] = ..., rounds_finalized: _Optional[int] = ..., rounds_failed: _Optional[int] = ...) -> None: ...
+    final_model_sha256: bytes
+    ended_height: int
+    def __init__(self, id: _Optional[int] = ..., creator: _Optional[str] = ..., model_spec: _Optional[str] = ..., initial_model_sha256: _Optional[bytes] = ..., num_rounds: _Optional[int] = ..., committee_size: _Optional[int] = ..., rule: _Optional[_Union[AggregationRule, _Mapping]] = ..., phases: _Optional[_Union[PhaseLengths, _Mapping]] = ..., max_updates_per_round: _Optional[int] = ..., budget: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., escrow: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., created_height: _Optional[int] = ..., current_round: _Optional[int] = ..., rounds_finalized: _Optional[int] = ..., rounds_failed: _Optional[int] = ..., final_model_sha256: _Optional[bytes] = ..., ended_height: _Optional[int] = ...) -> None: ...
 
 class GlobalModel(_message.Message):
     __slots__ = ("task_id", "round", "sha256", "payload")

@@ -143,3 +143,15 @@ class MsgAttestAggregate(_message.Message):
 class MsgAttestAggregateResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class MsgOptIn(_message.Message):
+    __slots__ = ("validator", "task_id")
+    VALIDATOR_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    validator: str
+    task_id: int
+    def __init__(self, validator: _Optional[str] = ..., task_id: _Optional[int] = ...) -> None: ...
+
+class MsgOptInResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

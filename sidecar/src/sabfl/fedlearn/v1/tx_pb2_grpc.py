@@ -65,6 +65,11 @@ class MsgStub(object):
                 request_serializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgAttestAggregate.SerializeToString,
                 response_deserializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgAttestAggregateResponse.FromString,
                 _registered_method=True)
+        self.OptIn = channel.unary_unary(
+                '/sabfl.fedlearn.v1.Msg/OptIn',
+                request_serializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgOptIn.SerializeToString,
+                response_deserializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgOptInResponse.FromString,
+                _registered_method=True)
         self.UpdateParams = channel.unary_unary(
                 '/sabfl.fedlearn.v1.Msg/UpdateParams',
                 request_serializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgUpdateParams.SerializeToString,
@@ -118,6 +123,13 @@ class MsgServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def OptIn(self, request, context):
+        """OptIn declares that a validator serves a task: only opted-in validators are drawn for its committees.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def UpdateParams(self, request, context):
         """UpdateParams changes the module parameters (authority only).
         """
@@ -157,6 +169,11 @@ def add_MsgServicer_to_server(servicer, server):
                     servicer.AttestAggregate,
                     request_deserializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgAttestAggregate.FromString,
                     response_serializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgAttestAggregateResponse.SerializeToString,
+            ),
+            'OptIn': grpc.unary_unary_rpc_method_handler(
+                    servicer.OptIn,
+                    request_deserializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgOptIn.FromString,
+                    response_serializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgOptInResponse.SerializeToString,
             ),
             'UpdateParams': grpc.unary_unary_rpc_method_handler(
                     servicer.UpdateParams,
@@ -327,6 +344,33 @@ class Msg(object):
             '/sabfl.fedlearn.v1.Msg/AttestAggregate',
             sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgAttestAggregate.SerializeToString,
             sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgAttestAggregateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OptIn(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sabfl.fedlearn.v1.Msg/OptIn',
+            sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgOptIn.SerializeToString,
+            sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgOptInResponse.FromString,
             options,
             channel_credentials,
             insecure,
