@@ -277,9 +277,15 @@ func (c *chain) runToAggregate() fedlearntypes.Round {
 		Creator: c.creator.String(), ModelSpec: "digits/logreg", InitialModelSha256: initialHash, InitialModel: initial,
 		NumRounds: 1, CommitteeSize: uint32(len(validatorPowers)),
 		Rule:   fedlearntypes.AggregationRule{TemperatureMode: fedlearntypes.TEMPERATURE_MODE_FIXED, Temperature: "0.05", ScoreStep: "1"},
-		Phases: fedlearntypes.PhaseLengths{Submit: 5, Commit: 3, Reveal: 3, Aggregate: 3, Attest: 3}, MaxUpdatesPerRound: 3,
+		Phases: fedlearntypes.PhaseLengths{Submit: 5, Commit: 5, Reveal: 5, Aggregate: 5, Attest: 5}, MaxUpdatesPerRound: 3,
 		Budget: sdk.NewInt64Coin(app.BondDenom, 400_000),
 	})})
+	// Every validator serves the task: the opt-ins start its first round in the same block.
+	var optIns [][]byte
+	for _, operator := range c.operators {
+		optIns = append(optIns, c.tx(operator, &fedlearntypes.MsgOptIn{Validator: operator.String(), TaskId: taskID}))
+	}
+	c.block(optIns)
 	round := c.round(taskID)
 	require.Equal(c.t, fedlearntypes.ROUND_PHASE_SUBMIT, round.Phase)
 	require.Len(c.t, round.Committee, len(validatorPowers))
@@ -340,10 +346,13 @@ func (c *chain) aggregateTx(round fedlearntypes.Round, weights []uint64, label s
 	})
 }
 
-// attestTxs has every committee member attest the hash hashOf gives it.
+// attestTxs are the attestations of the round's members that the round has not jailed.
 func (c *chain) attestTxs(round fedlearntypes.Round, hashOf func(member string) []byte) [][]byte {
 	var txs [][]byte
 	for _, m := range round.Committee {
+		if m.Jailed {
+			continue
+		}
 		txs = append(txs, c.tx(c.operator(m.Address), &fedlearntypes.MsgAttestAggregate{
 			Validator: m.Address, TaskId: taskID, Round: round.Round, ModelSha256: hashOf(m.Address),
 		}))
@@ -431,6 +440,13 @@ func TestMinerMissingTheAttestQuorumIsJailedAndReplaced(t *testing.T) {
 	round = c.round(taskID)
 	require.Equal(t, fedlearntypes.ROUND_PHASE_AGGREGATE, round.Phase)
 	require.Equal(t, uint32(1), round.MinerAttempt)
+	require.True(t, round.Committee[0].Jailed, "the jailed miner no longer counts towards the quorums")
+	// A jailed member's messages are refused: the failed miner cannot take the next window.
+	model, hash := payload("the failed miner again")
+	refused := c.block([][]byte{c.tx(c.operator(first), &fedlearntypes.MsgSubmitAggregate{
+		Miner: first, TaskId: taskID, Round: round.Round, Weights: round.Weights, ModelSha256: hash, Payload: model,
+	})}, 0)
+	require.Equal(t, fedlearntypes.ErrValidatorNotActive.ABCICode(), refused.TxResults[0].Code)
 	c.block([][]byte{c.aggregateTx(round, round.Weights, "the model the others recompute")})
 	round = c.round(taskID)
 	require.Equal(t, fedlearntypes.ROUND_PHASE_ATTEST, round.Phase)
