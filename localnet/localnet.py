@@ -17,6 +17,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import re
@@ -36,6 +37,32 @@ DENOM = "stake"
 VALIDATOR_BALANCE = 10**13
 VALIDATOR_STAKE = 10**12
 PARTICIPANT_BALANCE = 10**12
+# A validator sidecar signs with its hot account, never with the operator key; the account pays its own
+# fees from this balance (and may also name its operator as fee granter, up to the same amount).
+HOT_BALANCE = 10**11
+# What the operator lets its hot account do (x/authz GenericAuthorization per message type, in genesis).
+HOT_KEY_MSG_TYPES = [
+    "/sabfl.fedlearn.v1.MsgCommitLosses",
+    "/sabfl.fedlearn.v1.MsgRevealLosses",
+    "/sabfl.fedlearn.v1.MsgSubmitAggregate",
+    "/sabfl.fedlearn.v1.MsgAttestAggregate",
+    "/sabfl.fedlearn.v1.MsgOptIn",
+]
+HOT_GRANT_DAYS = 365
+# Minimum gas price of every node, in DENOM per gas unit: a tx pays fee = ceil(gas limit × GAS_PRICE).
+# keys.json carries it for the clients.
+GAS_PRICE = "0.01"
+# Block gas limit. The largest tx a block must admit is a 16 MiB one (MAX_TX_BYTES, also x/fedlearn's
+# hard bound on a payload): 16 MiB × 10 gas/byte of tx size = 168 M gas, plus its payload written to
+# the store once at 30 gas/byte (4 MiB by default = 126 M; 16 MiB, the most params may allow = 503 M),
+# plus signature, reads and bookkeeping (< 1 M): at most ≈ 672 M. Measured: a MsgCreateTask with a
+# 4 MiB model simulates at 167.9 M gas (40 gas per byte). 10^9 admits the largest tx with room to spare
+# and still bounds a block's work.
+BLOCK_MAX_GAS = 1_000_000_000
+# x/gov on a localnet: proposals decided within seconds, for cheap deposits.
+GOV_VOTING_PERIOD = "15s"
+GOV_EXPEDITED_VOTING_PERIOD = "10s"  # gov requires it shorter than the voting period
+GOV_MIN_DEPOSIT = 1000
 PORT_STRIDE = 10  # node i uses base port + PORT_STRIDE * i
 BASE_PORTS = {"p2p": 26656, "rpc": 26657, "abci": 26658, "grpc": 9090, "api": 1317, "pprof": 6060}
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "0.0.0.0"}
@@ -100,6 +127,7 @@ def init(args: argparse.Namespace) -> None:
         validator["valoper"] = sabfld(
             "keys", "show", validator["name"], "--bech", "val", "-a", "--keyring-backend", "test", home=home
         ).strip()
+        hot = add_key(f"hot{i}", home)
         node_id = sabfld("comet", "show-node-id", home=home).strip()
         nodes.append(
             {
@@ -109,6 +137,7 @@ def init(args: argparse.Namespace) -> None:
                 "ports": ports(i, args.port_offset),
                 "home": str(home),
                 "validator": validator,
+                "hot": hot,
             }
         )
     creator = add_key("creator", accounts)
@@ -123,6 +152,13 @@ def init(args: argparse.Namespace) -> None:
             f"{VALIDATOR_BALANCE}{DENOM}",
             home=genesis_home,
         )
+        sabfld(
+            "genesis",
+            "add-genesis-account",
+            node["hot"]["address"],
+            f"{HOT_BALANCE}{DENOM}",
+            home=genesis_home,
+        )
     for account in [creator, *participants]:
         sabfld(
             "genesis",
@@ -131,7 +167,7 @@ def init(args: argparse.Namespace) -> None:
             f"{PARTICIPANT_BALANCE}{DENOM}",
             home=genesis_home,
         )
-    tune_genesis(genesis_home / "config" / "genesis.json")
+    tune_genesis(genesis_home / "config" / "genesis.json", nodes)
 
     gentx_dir = genesis_home / "config" / "gentx"
     gentx_dir.mkdir(exist_ok=True)
@@ -172,6 +208,7 @@ def init(args: argparse.Namespace) -> None:
             {
                 "chain_id": CHAIN_ID,
                 "denom": DENOM,
+                "gas_price": GAS_PRICE,
                 "address_prefix": "sabfl",
                 "nodes": [
                     {
@@ -196,7 +233,7 @@ def init(args: argparse.Namespace) -> None:
     )
 
 
-def tune_genesis(path: Path) -> None:
+def tune_genesis(path: Path, nodes: list[dict]) -> None:
     genesis = json.loads(path.read_text())
     state = genesis["app_state"]
     # Downtime slashing gentle enough for a loaded 2-core machine: a node must miss 95% of a long window.
@@ -210,7 +247,43 @@ def tune_genesis(path: Path) -> None:
     )
     state["staking"]["params"]["unbonding_time"] = "600s"
     genesis["consensus"]["params"]["block"]["max_bytes"] = str(64 << 20)
+    genesis["consensus"]["params"]["block"]["max_gas"] = str(BLOCK_MAX_GAS)
+    gov = state["gov"]["params"]
+    gov["voting_period"] = GOV_VOTING_PERIOD
+    gov["expedited_voting_period"] = GOV_EXPEDITED_VOTING_PERIOD
+    gov["min_deposit"] = [{"denom": DENOM, "amount": str(GOV_MIN_DEPOSIT)}]
+    gov["expedited_min_deposit"] = [{"denom": DENOM, "amount": str(2 * GOV_MIN_DEPOSIT)}]
+    grant_hot_keys(state, nodes)
     path.write_text(json.dumps(genesis, indent=2) + "\n")
+
+
+def grant_hot_keys(state: dict, nodes: list[dict]) -> None:
+    """Each validator operator authorises its hot account (x/authz) to send the sidecar's messages on its
+    behalf, and offers to pay its fees (x/feegrant), for HOT_GRANT_DAYS."""
+    expiration = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=HOT_GRANT_DAYS)
+    expires = expiration.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for node in nodes:
+        granter, grantee = node["validator"]["address"], node["hot"]["address"]
+        state["authz"]["authorization"] += [
+            {
+                "granter": granter,
+                "grantee": grantee,
+                "authorization": {"@type": "/cosmos.authz.v1beta1.GenericAuthorization", "msg": msg_type},
+                "expiration": expires,
+            }
+            for msg_type in HOT_KEY_MSG_TYPES
+        ]
+        state["feegrant"]["allowances"].append(
+            {
+                "granter": granter,
+                "grantee": grantee,
+                "allowance": {
+                    "@type": "/cosmos.feegrant.v1beta1.BasicAllowance",
+                    "spend_limit": [{"denom": DENOM, "amount": str(HOT_BALANCE)}],
+                    "expiration": expires,
+                },
+            }
+        )
 
 
 def configure_node(home: Path, node: dict, peers: str) -> None:
@@ -232,7 +305,7 @@ def configure_node(home: Path, node: dict, peers: str) -> None:
     for key, value in CONSENSUS_TIMEOUTS.items():
         set_toml(config, "consensus", key, value)
     app = home / "config" / "app.toml"
-    set_toml(app, "", "minimum-gas-prices", f'"0{DENOM}"')
+    set_toml(app, "", "minimum-gas-prices", f'"{GAS_PRICE}{DENOM}"')
     set_toml(app, "api", "enable", "true")
     set_toml(app, "api", "address", f'"tcp://{listen}:{p["api"]}"')
     set_toml(app, "grpc", "address", f'"{listen}:{p["grpc"]}"')
