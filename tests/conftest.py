@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sabfl.chain import Account, ChainClient, KeysFile, load_keys
+from sabfl.chain import Account, ChainClient, KeysFile, load_keys, messages
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALNET = [sys.executable, str(ROOT / "localnet" / "localnet.py")]
@@ -64,3 +64,10 @@ def validators(keys: KeysFile) -> Iterator[dict[str, ChainClient]]:
     yield clients
     for client in clients.values():
         client.close()
+
+
+def opt_in_all(validators: dict[str, ChainClient], task_id: int) -> None:
+    """Every validator opts in to the task (broadcast together: the task starts in one block)."""
+    sent = [(c, c.broadcast(messages.opt_in(a, task_id))) for a, c in validators.items()]
+    for client, txhash in sent:
+        client.wait(txhash)

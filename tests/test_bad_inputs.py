@@ -4,8 +4,9 @@ docs/protocol.md lists, at every phase of one round, plus malformed payload byte
 Each case is rejected twice, and must carry its own registered error both times:
 
 - in simulation (what `ChainClient.broadcast` runs before it signs for real), and
-- in a block: broadcast with a fixed gas limit, CheckTx (which only runs the ante handler) admits it, and
-  FinalizeBlock fails it on every node with codespace `fedlearn` and the registered code.
+- when broadcast with a fixed gas limit (no simulation): a case that needs neither state nor params is
+  refused by CheckTx (the message's ValidateBasic) and never reaches a block; any other is admitted by
+  CheckTx and FinalizeBlock fails it on every node. Both carry codespace `fedlearn` and the registered code.
 
 One task drives the round by hand (as tests/test_round_protocol.py does) and the cases of each phase run
 while the round is in it: SUBMIT, COMMIT (one committee member stays silent, so COMMIT ends at its
@@ -34,7 +35,7 @@ from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2, tx_pb2
 from sabfl.ml.serialize import SerializationError, decode_tensors, encode_tensors
 from sabfl.protocol import WEIGHT_SCALE, commitment
 
-from .conftest import client_for, localnet
+from .conftest import client_for, localnet, opt_in_all
 
 PHASE = round_pb2.RoundPhase
 SHAPES = [(2, 3)]
@@ -67,6 +68,9 @@ CODES = {
     "invalid sha256": 29,
     "invalid salt": 30,
     "invalid number of samples": 31,
+    "field too long": 34,
+    "invalid address": 35,
+    "validator not bonded or jailed": 37,
 }
 # Phase lengths in blocks (submit, commit, reveal, aggregate, attest). Every phase but COMMIT ends
 # early once everything arrived; COMMIT runs to its deadline (one member stays silent), so it is the
@@ -83,8 +87,8 @@ class Case:
     error: str  # the registered error's text, a key of CODES
 
 
-# (case name, error text, log of the delivered tx) of every case, printed at the end (pytest -s).
-OUTCOMES: list[tuple[str, str, str]] = []
+# (case name, error text, where it was refused, log) of every case, printed at the end (pytest -s).
+OUTCOMES: list[tuple[str, str, str, str]] = []
 
 
 def gas_for(msg: Any) -> int:
@@ -105,20 +109,30 @@ def reject_all(cases: Sequence[Case]) -> None:
             failures.append(f"{case.name} (simulation): {error}")
     assert not failures, "\n".join(failures)
 
-    pending = [(case, case.signer.broadcast(case.msg, gas_limit=gas_for(case.msg))) for case in cases]
-    for case, txhash in pending:
+    pending: list[tuple[Case, str | TxError]] = []
+    for case in cases:
         try:
-            with pytest.raises(TxError, match=re.escape(case.error)) as rejected:
-                case.signer.wait(txhash)
-        except (AssertionError, pytest.fail.Exception) as error:
-            failures.append(f"{case.name} (in a block): {error}")
-            continue
-        got = (rejected.value.codespace, rejected.value.code)
-        if got != ("fedlearn", CODES[case.error]):
+            pending.append((case, case.signer.broadcast(case.msg, gas_limit=gas_for(case.msg))))
+        except TxError as refused:  # by CheckTx: the message's stateless checks
+            pending.append((case, refused))
+    for case, sent in pending:
+        where = "CheckTx" if isinstance(sent, TxError) else "block"
+        if isinstance(sent, TxError):
+            rejected = sent
+        else:
+            try:
+                with pytest.raises(TxError) as raised:
+                    case.signer.wait(sent)
+            except (AssertionError, pytest.fail.Exception) as error:
+                failures.append(f"{case.name} (in a block): {error}")
+                continue
+            rejected = raised.value
+        got = (rejected.codespace, rejected.code)
+        if case.error not in rejected.log or got != ("fedlearn", CODES[case.error]):
             failures.append(
-                f"{case.name}: {got}, want ('fedlearn', {CODES[case.error]}): {rejected.value.log}"
+                f"{case.name} ({where}): {got}, want ('fedlearn', {CODES[case.error]}): {rejected.log}"
             )
-        OUTCOMES.append((case.name, case.error, rejected.value.log))
+        OUTCOMES.append((case.name, case.error, where, rejected.log))
     assert not failures, "\n".join(failures)
 
 
@@ -220,6 +234,31 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
             "invalid phase lengths",
         ),
         (
+            "create: 1-block reveal phase (below min_phases)",
+            lambda m: setattr(m.phases, "reveal", 1),
+            "invalid phase lengths",
+        ),
+        (
+            "create: budget of 1 base unit a round",
+            lambda m: setattr(m.budget, "amount", "1"),
+            "invalid reward budget",
+        ),
+        (
+            "create: 1 MiB decimal string",
+            set_rule(temperature="9" * (1 << 20)),
+            "invalid aggregation rule",
+        ),
+        (
+            "create: model spec over 64 KiB",
+            lambda m: setattr(m, "model_spec", "x" * (64 * 1024 + 1)),
+            "field too long",
+        ),
+        (
+            "create: upper-case creator address",
+            lambda m: setattr(m, "creator", m.creator.upper()),
+            "invalid address",
+        ),
+        (
             "create: attest phase > max_phase_blocks",
             lambda m: setattr(m.phases, "attest", params.max_phase_blocks + 1),
             "invalid phase lengths",
@@ -240,6 +279,23 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
 
     response = creator.submit(good_task)
     task_id = creator.msg_response(response, 0, tx_pb2.MsgCreateTaskResponse()).task_id
+    reject_all(
+        [
+            Case(
+                "opt-in: from an account that is no validator",
+                outsider,
+                messages.opt_in(outsider.address, task_id),
+                "validator not bonded or jailed",
+            ),
+            Case(
+                "opt-in: unknown task",
+                outsider,
+                messages.opt_in(outsider.address, UNKNOWN_TASK),
+                "task not found",
+            ),
+        ]
+    )
+    opt_in_all(validators, task_id)
     round_ = creator.wait_for_phase(task_id, 1, {PHASE.ROUND_PHASE_SUBMIT})
     committee = [m.address for m in round_.committee]
     assert sorted(committee) == sorted(validators), "committee of 4 = every validator"
@@ -285,6 +341,12 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
             ),
             Case("update: empty payload", outsider, update(outsider, b""), "empty payload"),
             Case(
+                "update: upper-case spelling of the participant",
+                outsider,
+                update(outsider, b"u", participant=outsider.address.upper()),
+                "invalid address",
+            ),
+            Case(
                 "update: zero samples",
                 outsider,
                 update(outsider, b"u", num_samples=0),
@@ -317,7 +379,9 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
         query_pb2.QueryUpdateRequest(task_id=task_id, round=1, sha256=hashlib.sha256(garbage).digest())
     ).update
     assert (stored.payload, stored.info.participant) == (garbage, garbage_owner.address)
-    OUTCOMES.append(("update: garbage (non-canonical) payload bytes", "ACCEPTED", "stored with its hash"))
+    OUTCOMES.append(
+        ("update: garbage (non-canonical) payload bytes", "ACCEPTED", "block", "stored with its hash")
+    )
 
     reject_all(
         [
@@ -354,6 +418,7 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
         (
             f"update: 4th for a cap of 3 (block {lost_height}, filled at {filled_at})",
             race_error,
+            "block",
             lost_error.log,
         )
     )
@@ -568,7 +633,7 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
     validators[miner].submit(
         messages.submit_aggregate(miner, task_id, 1, shifted(params.weight_tolerance), aggregate)
     )
-    OUTCOMES.append(("aggregate: a weight off by exactly the tolerance", "ACCEPTED", "boundary"))
+    OUTCOMES.append(("aggregate: a weight off by exactly the tolerance", "ACCEPTED", "block", "boundary"))
 
     # --- ATTEST --------------------------------------------------------------------------------------
     creator.wait_for_phase(task_id, 1, {PHASE.ROUND_PHASE_ATTEST}, timeout_s=90)
@@ -644,7 +709,10 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
     rejected = [o for o in OUTCOMES if o[1] != "ACCEPTED"]
     accepted = len(OUTCOMES) - len(rejected)
     print(f"\n{len(rejected)} rejections, {accepted} acceptances, heights {height_before}→{height}")
-    for name, error, log in OUTCOMES:
-        print(f"  {name:52} {error:42} {log}")
+    for name, error, where, log in OUTCOMES:
+        print(f"  {name:52} {error:42} {where:8} {log}")
+    assert {o[2] for o in rejected} == {"CheckTx", "block"}, (
+        "stateless cases stop in CheckTx, the rest in a block"
+    )
     print(f"battery took {time.monotonic() - started:.1f} s")
     assert len(rejected) >= 15

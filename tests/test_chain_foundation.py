@@ -41,7 +41,7 @@ def create_task_msg(creator: str, payload: bytes) -> tx_pb2.MsgCreateTask:
             temperature_min="0.001",
             score_step="0.2",
         ),
-        phases=task_pb2.PhaseLengths(submit=6, commit=3, reveal=3, aggregate=4, attest=3),
+        phases=task_pb2.PhaseLengths(submit=6, commit=5, reveal=5, aggregate=7, attest=5),
     )
     msg.budget.denom, msg.budget.amount = "stake", "700000"
     return msg
@@ -87,11 +87,11 @@ def test_create_task_round_trips_every_field(creator: ChainClient) -> None:
     ):
         assert getattr(task, field) == getattr(msg, field), field
     assert task.escrow == msg.budget
-    assert task.status == task_pb2.TASK_STATUS_ACTIVE
+    assert task.status == task_pb2.TASK_STATUS_PENDING, "it waits for validators to opt in"
     assert task.created_height == response.height
     model = creator.fedlearn.GlobalModel(query_pb2.QueryGlobalModelRequest(task_id=task.id)).model
     assert model.payload == payload and model.sha256 == hashlib.sha256(payload).digest() and model.round == 0
-    assert creator.balance() == escrow_before - 700_000
+    assert creator.balance() == escrow_before - 700_000 - creator.config.fee(response.gas_wanted)
     listed = creator.fedlearn.Tasks(query_pb2.QueryTasksRequest()).tasks
     assert task.id in [t.id for t in listed]
 

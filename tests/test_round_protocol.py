@@ -12,7 +12,7 @@ from sabfl.chain import ChainClient, KeysFile, messages
 from sabfl.fedlearn.v1 import query_pb2, round_pb2, tx_pb2
 from sabfl.protocol import TemperatureRule, commitment, consensus_losses, softmax_weights
 
-from .conftest import ROOT, client_for
+from .conftest import ROOT, client_for, opt_in_all
 
 PHASE = round_pb2.RoundPhase
 # Per-update base loss (micro-units) by submission order; each validator adds its own small noise.
@@ -38,16 +38,17 @@ def test_full_round_finalizes(
         )
     )
     task_id = creator.msg_response(response, 0, tx_pb2.MsgCreateTaskResponse()).task_id
+    opt_in_all(validators, task_id)
     round_ = creator.wait_for_phase(task_id, 1, {PHASE.ROUND_PHASE_SUBMIT})
     assert round_.base_model_sha256 == hashlib.sha256(initial).digest()
     committee = [m.address for m in round_.committee]
     assert sorted(committee) == sorted(validators), "committee of 4 = every validator"
 
     participants = [client_for(keys, account) for account in keys.participants[:3]]
-    balances_before = [p.balance() for p in participants]
     payloads = [f"update of {p.address}".encode() * 10 for p in participants]
     for participant, payload in zip(participants, payloads, strict=True):
         participant.submit(messages.submit_update(participant.address, task_id, 1, payload, num_samples=50))
+    balances_before = [p.balance() for p in participants]  # after their fees
 
     # The cap (3 updates) ends SUBMIT early.
     round_ = creator.wait_for_phase(task_id, 1, {PHASE.ROUND_PHASE_COMMIT})

@@ -107,6 +107,11 @@ def attest_aggregate(
     )
 
 
+def opt_in(validator: str, task_id: int) -> tx_pb2.MsgOptIn:
+    """A validator (by its operator's account address) declares that it serves a task."""
+    return tx_pb2.MsgOptIn(validator=validator, task_id=task_id)
+
+
 def type_url(message: type[Message] | Message) -> str:
     """A message's type URL as the SDK writes it: "/" + its full proto name."""
     return "/" + message.DESCRIPTOR.full_name

@@ -1,0 +1,148 @@
+"""Attacks a funded account can try on the real localnet, each with the defence that stops it where the
+mempool or block timing matters (docs/protocol.md, "Threat model"); the keeper-level attacks are Go tests
+in chain/x/fedlearn/keeper.
+
+- a tx that pays no fee is refused by CheckTx (minimum gas price 0.01stake);
+- a task whose rule carries a 1 MiB decimal string is refused by CheckTx, before any parser reads it, and
+  a burst of them does not slow the blocks;
+- a creator's task spam stops at max_active_tasks_per_creator, and the blocks keep their pace."""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import time
+from collections.abc import Iterator
+
+import pytest
+from cosmpy.protos.cosmos.bank.v1beta1 import tx_pb2 as bank_tx
+from cosmpy.protos.cosmos.base.tendermint.v1beta1 import query_pb2 as cmt_query
+from cosmpy.protos.cosmos.base.tendermint.v1beta1 import query_pb2_grpc as cmt_grpc
+
+from sabfl.chain import ChainClient, KeysFile, TxError, messages
+from sabfl.fedlearn.v1 import query_pb2, task_pb2, tx_pb2
+
+from .conftest import client_for
+
+# SDK codes: insufficient fee (sdkerrors.ErrInsufficientFee); x/fedlearn codes (docs/protocol.md).
+INSUFFICIENT_FEE = 13
+INVALID_RULE = 5
+TOO_MANY_TASKS = 36
+BURST = 20
+
+
+def task_msg(creator: str, budget: int = 5_000, **rule: str) -> tx_pb2.MsgCreateTask:
+    """A small valid task (5 rounds, the least budget the default params accept) nobody will serve."""
+    return messages.create_task(
+        creator,
+        "e2e/hardening: no sidecar serves this spec",
+        b"initial model",
+        num_rounds=5,
+        committee_size=4,
+        budget=budget,
+        temperature_mode="fixed",
+        temperature=rule.get("temperature", "0.5"),
+        phases=(5, 5, 5, 5, 5),
+    )
+
+
+def block_intervals(client: ChainClient, blocks: int) -> list[float]:
+    """Wait for `blocks` new blocks and return the seconds between consecutive ones (header times)."""
+    stub = cmt_grpc.ServiceStub(client.channel)
+
+    def header_time(height: int) -> float:
+        header = stub.GetBlockByHeight(cmt_query.GetBlockByHeightRequest(height=height)).sdk_block.header
+        return header.time.seconds + header.time.nanos / 1e9
+
+    start = stub.GetLatestBlock(cmt_query.GetLatestBlockRequest()).sdk_block.header.height
+    deadline = time.monotonic() + 30 * blocks
+    while stub.GetLatestBlock(cmt_query.GetLatestBlockRequest()).sdk_block.header.height < start + blocks:
+        assert time.monotonic() < deadline, f"fewer than {blocks} blocks after height {start}"
+        time.sleep(0.2)
+    times = [header_time(h) for h in range(start, start + blocks + 1)]
+    return [b - a for a, b in zip(times, times[1:], strict=False)]
+
+
+def paced_like(before: list[float], after: list[float]) -> None:
+    """Blocks after an attack come at the pace they came before (loosely: a loaded 2-core machine)."""
+    slow, fast = statistics.median(after), statistics.median(before)
+    assert slow <= 2 * fast + 0.5, f"median block interval {fast:.2f} s before, {slow:.2f} s after"
+
+
+@pytest.fixture
+def spammer(keys: KeysFile) -> Iterator[ChainClient]:
+    """A participant account of its own (the task creator's slots stay free for the other tests)."""
+    with client_for(keys, keys.participants[-1]) as client:
+        yield client
+
+
+def send(sender: str, receiver: str, amount: int) -> bank_tx.MsgSend:
+    msg = bank_tx.MsgSend(from_address=sender, to_address=receiver)
+    coin = msg.amount.add()
+    coin.denom, coin.amount = "stake", str(amount)
+    return msg
+
+
+def test_a_tx_without_fee_is_refused_by_check_tx(keys: KeysFile, spammer: ChainClient) -> None:
+    receiver = keys.participants[0].address
+    with ChainClient(dataclasses.replace(keys.chain_config(0), gas_price="0"), spammer.wallet) as free:
+        before = free.balance(receiver)
+        with pytest.raises(TxError) as refused:
+            free.broadcast(send(spammer.address, receiver, 1))
+        assert (refused.value.codespace, refused.value.code) == ("sdk", INSUFFICIENT_FEE), refused.value.log
+        assert "insufficient fee" in refused.value.log
+        assert free.balance(receiver) == before
+
+
+def test_megabyte_decimals_never_reach_a_block(spammer: ChainClient) -> None:
+    before = block_intervals(spammer, 8)
+    huge = task_msg(spammer.address, temperature="9" * (1 << 20))
+    assert huge.ByteSize() > 1 << 20
+    refused: list[TxError] = []
+    started = time.monotonic()
+    for _ in range(BURST):
+        with pytest.raises(TxError) as error:
+            # A fixed gas limit: no simulation, so the tx goes straight to CheckTx.
+            spammer.broadcast(huge, gas_limit=20_000_000)
+        refused.append(error.value)
+    seconds = time.monotonic() - started
+    after = block_intervals(spammer, 8)
+    for error in refused:
+        assert (error.codespace, error.code) == ("fedlearn", INVALID_RULE), error.log
+        assert "decimal has 1048576 characters, limit 32" in error.log
+    print(
+        f"\n{BURST} txs of {huge.ByteSize()} bytes refused by CheckTx in {seconds:.2f} s; median block "
+        f"interval {statistics.median(before):.2f} s before, {statistics.median(after):.2f} s after"
+    )
+    paced_like(before, after)
+
+
+def test_task_spam_stops_at_the_per_creator_bound(spammer: ChainClient) -> None:
+    params = spammer.fedlearn.Params(query_pb2.QueryParamsRequest()).params
+    limit = params.max_active_tasks_per_creator
+    running = active_tasks(spammer)
+    before = block_intervals(spammer, 8)
+    gas = int(spammer.simulate(task_msg(spammer.address)) * 1.5)
+    sent = [spammer.broadcast(task_msg(spammer.address), gas_limit=gas) for _ in range(limit - running)]
+    for txhash in sent:
+        spammer.wait(txhash)
+    after = block_intervals(spammer, 8)
+    assert active_tasks(spammer) == limit
+    with pytest.raises(TxError) as refused:
+        spammer.wait(spammer.broadcast(task_msg(spammer.address), gas_limit=gas))
+    error = refused.value
+    assert (error.codespace, error.code) == ("fedlearn", TOO_MANY_TASKS), error.log
+    cheap = int(params.min_round_reward.amount) * 5 - 1
+    with pytest.raises(TxError, match="invalid reward budget"):
+        spammer.simulate(task_msg(spammer.address, budget=cheap))
+    print(
+        f"\n{limit - running} tasks created; median block interval {statistics.median(before):.2f} s "
+        f"before, {statistics.median(after):.2f} s after"
+    )
+    paced_like(before, after)
+
+
+def active_tasks(client: ChainClient) -> int:
+    """The client's pending or active tasks, over every page of the Tasks query."""
+    running = {task_pb2.TASK_STATUS_PENDING, task_pb2.TASK_STATUS_ACTIVE}
+    return sum(1 for t in client.tasks() if t.creator == client.address and t.status in running)
