@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"strings"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -13,6 +14,7 @@ import (
 	govv1 "github.com/cosmos/cosmos-sdk/x/gov/types/v1"
 
 	"github.com/sabfl/sabfl/chain/app"
+	fedlearntypes "github.com/sabfl/sabfl/chain/x/fedlearn/types"
 )
 
 // invalidMsg is a message whose ValidateBasic fails: gov's MsgExecLegacyContent checks its authority's
@@ -101,4 +103,26 @@ func TestWrappedInvalidMessageRefusedInCheckTxAndBlock(t *testing.T) {
 	require.Contains(t, block.TxResults[0].Log, "wrapped message 0: decoding bech32 failed")
 	account := c.app.AccountKeeper.GetAccount(c.app.NewContext(true), grantee.address())
 	require.Zero(t, account.GetSequence(), "the ante handler refused the tx before its sequence was used")
+}
+
+// The attack the decorator exists for: a MsgExec carrying a MsgCreateTask whose rule's temperature is a
+// 1 MiB decimal string. x/fedlearn's own length check refuses it in CheckTx, before any parser reads it.
+func TestWrappedOversizeDecimalRefusedInCheckTx(t *testing.T) {
+	c := newChain(t)
+	grantee := c.participants[0]
+	initial, initialHash := payload("initial")
+	createTask := &fedlearntypes.MsgCreateTask{
+		Creator: c.creator.String(), ModelSpec: "digits/logreg", InitialModelSha256: initialHash, InitialModel: initial,
+		NumRounds: 1, CommitteeSize: uint32(len(validatorPowers)), MaxUpdatesPerRound: 3,
+		Rule: fedlearntypes.AggregationRule{
+			TemperatureMode: fedlearntypes.TEMPERATURE_MODE_FIXED, Temperature: strings.Repeat("1", 1<<20), ScoreStep: "1",
+		},
+		Phases: fedlearntypes.PhaseLengths{Submit: 5, Commit: 5, Reveal: 5, Aggregate: 5, Attest: 5},
+		Budget: sdk.NewInt64Coin(app.BondDenom, 400_000),
+	}
+	res, err := c.app.CheckTx(&abci.RequestCheckTx{Tx: c.tx(grantee, exec(grantee, createTask)), Type: abci.CheckTxType_New})
+	require.NoError(t, err)
+	require.NotZero(t, res.Code)
+	require.Contains(t, res.Log, "wrapped message 0")
+	require.Contains(t, res.Log, "decimal has 1048576 characters, limit 32")
 }
