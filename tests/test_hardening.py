@@ -1,21 +1,18 @@
 """Attacks a funded account can try on the real localnet, each with the defence that stops it where the
 mempool or block timing matters (docs/protocol.md, "Threat model"); the keeper-level attacks are Go tests
-in chain/x/fedlearn/keeper.
+in chain/x/fedlearn/keeper, and a zero-fee tx is refused in tests/test_governance.py.
 
-- a tx that pays no fee is refused by CheckTx (minimum gas price 0.01stake);
 - a task whose rule carries a 1 MiB decimal string is refused by CheckTx, before any parser reads it, and
   a burst of them does not slow the blocks;
 - a creator's task spam stops at max_active_tasks_per_creator, and the blocks keep their pace."""
 
 from __future__ import annotations
 
-import dataclasses
 import statistics
 import time
 from collections.abc import Iterator
 
 import pytest
-from cosmpy.protos.cosmos.bank.v1beta1 import tx_pb2 as bank_tx
 from cosmpy.protos.cosmos.base.tendermint.v1beta1 import query_pb2 as cmt_query
 from cosmpy.protos.cosmos.base.tendermint.v1beta1 import query_pb2_grpc as cmt_grpc
 
@@ -24,8 +21,7 @@ from sabfl.fedlearn.v1 import query_pb2, task_pb2, tx_pb2
 
 from .conftest import client_for
 
-# SDK codes: insufficient fee (sdkerrors.ErrInsufficientFee); x/fedlearn codes (docs/protocol.md).
-INSUFFICIENT_FEE = 13
+# x/fedlearn codes (docs/protocol.md).
 INVALID_RULE = 5
 TOO_MANY_TASKS = 36
 BURST = 20
@@ -74,24 +70,6 @@ def spammer(keys: KeysFile) -> Iterator[ChainClient]:
     """A participant account of its own (the task creator's slots stay free for the other tests)."""
     with client_for(keys, keys.participants[-1]) as client:
         yield client
-
-
-def send(sender: str, receiver: str, amount: int) -> bank_tx.MsgSend:
-    msg = bank_tx.MsgSend(from_address=sender, to_address=receiver)
-    coin = msg.amount.add()
-    coin.denom, coin.amount = "stake", str(amount)
-    return msg
-
-
-def test_a_tx_without_fee_is_refused_by_check_tx(keys: KeysFile, spammer: ChainClient) -> None:
-    receiver = keys.participants[0].address
-    with ChainClient(dataclasses.replace(keys.chain_config(0), gas_price="0"), spammer.wallet) as free:
-        before = free.balance(receiver)
-        with pytest.raises(TxError) as refused:
-            free.broadcast(send(spammer.address, receiver, 1))
-        assert (refused.value.codespace, refused.value.code) == ("sdk", INSUFFICIENT_FEE), refused.value.log
-        assert "insufficient fee" in refused.value.log
-        assert free.balance(receiver) == before
 
 
 def test_megabyte_decimals_never_reach_a_block(spammer: ChainClient) -> None:
