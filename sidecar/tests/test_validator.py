@@ -17,7 +17,7 @@ from cosmpy.protos.cosmos.authz.v1beta1 import tx_pb2 as authz_tx
 from cosmpy.protos.cosmos.base.abci.v1beta1 import abci_pb2
 
 from sabfl.aggregators import DEFAULT_SOFTMAX_RULE, SOFTMAX_RULES
-from sabfl.chain import Account, KeysFile, messages
+from sabfl.chain import Account, KeysFile, TxError, messages
 from sabfl.chain.keys import Node
 from sabfl.fedlearn.v1 import round_pb2, task_pb2, tx_pb2
 from sabfl.roles.spec import TaskSpec
@@ -133,6 +133,16 @@ def hostile(**experiment: object) -> str:
     return json.dumps(data)
 
 
+def inner_msgs(sent: list[tuple]) -> list[tx_pb2.MsgOptIn]:
+    """The opt-ins inside the MsgExecs a fake submit recorded."""
+    opt_ins = []
+    for (wrapped,) in sent:
+        msg = tx_pb2.MsgOptIn()
+        assert wrapped.msgs[0].Unpack(msg)
+        opt_ins.append(msg)
+    return opt_ins
+
+
 def test_hostile_tasks_are_declined_and_the_others_served(
     config: ValidatorConfig, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -142,20 +152,23 @@ def test_hostile_tasks_are_declined_and_the_others_served(
         3: hostile(dataset="npz:/etc/shadow"),
         4: DEMO_SPEC,
         5: hostile(validators=1),  # no held-out share for validator index 1
-        6: DEMO_SPEC,
+        6: DEMO_SPEC,  # made too long below
+        7: DEMO_SPEC,  # already running
     }
     tasks = [
-        task_pb2.Task(
-            id=i, model_spec=spec, status=task_pb2.TASK_STATUS_ACTIVE, current_round=1, num_rounds=6
-        )
+        task_pb2.Task(id=i, model_spec=spec, status=task_pb2.TASK_STATUS_PENDING, num_rounds=6)
         for i, spec in specs.items()
     ]
-    tasks[-1].num_rounds = 1_000
+    tasks[5].num_rounds = 1_000
+    tasks[6].status, tasks[6].current_round = task_pb2.TASK_STATUS_ACTIVE, 1
     sidecar = ValidatorSidecar(dataclasses.replace(config, validator=1, max_parallel_tasks=8))
-    committee = [round_pb2.CommitteeMember(address=OPERATOR.address, power=1)]
+    sent, rounds_read = [], []
+    sidecar.client.submit = lambda *msgs: sent.append(msgs) or abci_pb2.TxResponse(txhash="F00")
     sidecar.client.tasks = lambda: tasks
-    sidecar.client.round = lambda task_id, number=0: round_pb2.Round(
-        task_id=task_id, round=1, phase=round_pb2.ROUND_PHASE_SUBMIT, committee=committee
+    committee = [round_pb2.CommitteeMember(address=OPERATOR.address, power=1)]
+    sidecar.client.round = lambda task_id, number=0: (
+        rounds_read.append(task_id)
+        or round_pb2.Round(task_id=task_id, round=1, phase=round_pb2.ROUND_PHASE_SUBMIT, committee=committee)
     )
     sidecar.client.balance = lambda: 10**9
     with caplog.at_level(logging.WARNING):
@@ -163,7 +176,14 @@ def test_hostile_tasks_are_declined_and_the_others_served(
         for running in list(sidecar.scheduler.running.values()):
             running.thread.join(60)
     assert [i for i in specs if sidecar.scheduler.declined(i)] == [1, 2, 3, 5, 6]
-    assert list(sidecar.runtimes) == [4]
+    assert sorted(sidecar.scheduler.last_started) == [4, 7], "hostile specs were declined before any work"
+    assert sorted((m.task_id, m.validator) for m in inner_msgs(sent)) == [
+        (4, OPERATOR.address),
+        (7, OPERATOR.address),
+    ]
+    assert [sidecar.journal.get(i, 0) for i in (4, 7)] == [{"opt_in_tx": "F00"}] * 2
+    assert rounds_read == [7]
+    assert sorted(sidecar.runtimes) == [4, 7]
     assert sidecar.runtimes[4].rule == SOFTMAX_RULES[DEFAULT_SOFTMAX_RULE]
     assert SOFTMAX_RULES[DEFAULT_SOFTMAX_RULE].scoring.eta == 0.2
     for reason in (
@@ -174,3 +194,22 @@ def test_hostile_tasks_are_declined_and_the_others_served(
         "1000 rounds",
     ):
         assert reason in caplog.text
+
+
+def test_a_second_opt_in_counts_as_done_and_other_rejections_are_retried(config: ValidatorConfig) -> None:
+    sidecar = ValidatorSidecar(config)
+    task = task_pb2.Task(id=4, model_spec=DEMO_SPEC, status=task_pb2.TASK_STATUS_PENDING, num_rounds=6)
+
+    def rejected(log: str) -> None:
+        def submit(*msgs: object) -> abci_pb2.TxResponse:
+            raise TxError(log)
+
+        sidecar.client.submit = submit
+
+    rejected("validator sabfl1... is jailed")
+    with pytest.raises(TxError, match="jailed"):
+        sidecar.opt_in(task)
+    assert sidecar.journal.get(4, 0) == {}
+    rejected(f"failed to execute message; message index: 0: {OPERATOR.address} already opted in to task 4")
+    sidecar.opt_in(task)
+    assert sidecar.journal.get(4, 0) == {"opt_in_tx": "before"}

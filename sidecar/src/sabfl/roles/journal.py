@@ -1,6 +1,6 @@
-"""A validator's on-disk journal: what it committed (salt, losses) and sent, per task round, so a
-restarted sidecar still reveals and never sends anything twice. Task steps run on their own threads:
-every read and write holds a lock, and readers get a copy."""
+"""A validator's on-disk journal: what it committed (salt, losses) and sent, per task round (round 0:
+the task itself, e.g. its opt-in), so a restarted sidecar still reveals and never sends anything
+twice. Task steps run on their own threads: every read and write holds a lock, and readers get a copy."""
 
 from __future__ import annotations
 

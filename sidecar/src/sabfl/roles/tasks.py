@@ -21,7 +21,12 @@ DEFAULT_SPEC = Path(__file__).parent / "presets" / "demo-task.yaml"
 
 
 def create_task(client: ChainClient, spec: TaskSpec) -> int:
-    response = client.submit(spec.create_task_msg(client.address, client.config.denom))
+    return submit_task(client, spec.create_task_msg(client.address, client.config.denom))
+
+
+def submit_task(client: ChainClient, msg: tx_pb2.MsgCreateTask) -> int:
+    """Create a task from a ready message; returns its id."""
+    response = client.submit(msg)
     return int(client.msg_response(response, 0, tx_pb2.MsgCreateTaskResponse()).task_id)
 
 

@@ -1,12 +1,14 @@
 """`sabfl validator run`: a validator's sidecar. It follows the chain by polling; in every round whose
 committee it sits on it scores the updates on its private held-out data and commits, reveals, mines
-(when it is the current miner) and attests, as docs/protocol.md describes. A journal on disk makes it
+(when it is the current miner) and attests, as docs/protocol.md describes. It opts in only to tasks it
+serves: only opted-in validators are drawn, so a task it declines costs it nothing. A journal on disk makes it
 restart-safe: killed after its commit, it still reveals, and it never sends a message twice.
 
 It signs with its own hot account: every message speaks for the operator (its `validator`/`miner` field)
 and travels inside an x/authz MsgExec that the operator's grants allow; the operator key stays offline.
-Tasks are untrusted input: each task's spec is bounded by the config's limits, and each task's steps run
-on their own thread with a time budget, so one slow or hostile task never delays the others."""
+Tasks are untrusted input: each task's spec is bounded by the config's limits (checked in the main loop
+before any work, and the rows it loads once loaded), and each task's steps run on their own thread with
+a time budget, so one slow or hostile task never delays the others."""
 
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ import yaml
 from google.protobuf.message import Message
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
-from sabfl.chain import ChainClient, ChainConfig, KeysFile, load_account, messages, write_account
+from sabfl.chain import ChainClient, ChainConfig, KeysFile, TxError, load_account, messages, write_account
 from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2, tx_pb2
 from sabfl.ml.scoring import LOSS_CAP, validator_scores
 from sabfl.protocol import commitment, loss_to_micro
@@ -37,13 +39,17 @@ from sabfl.roles.journal import Journal
 from sabfl.roles.loop import add_run_command, poll, serve
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.scheduler import TaskScheduler
-from sabfl.roles.spec import SpecLimits, SpecRefused
+from sabfl.roles.spec import SpecLimits, SpecRefused, parse_model_spec
 
 log = logging.getLogger("sabfl.validator")
 PHASE = round_pb2.RoundPhase
 MISBEHAVIOURS = ("none", "lie", "wrong_aggregate", "silent")
 # The messages the hot account sends for the operator: the operator must grant each (x/authz).
+LIVE = (task_pb2.TASK_STATUS_PENDING, task_pb2.TASK_STATUS_ACTIVE)
+# The chain's answer to a second opt-in (x/fedlearn ErrDuplicate), e.g. after the journal was lost.
+ALREADY_OPTED_IN = "already opted in"
 GRANTED_MSGS = (
+    tx_pb2.MsgOptIn,
     tx_pb2.MsgCommitLosses,
     tx_pb2.MsgRevealLosses,
     tx_pb2.MsgSubmitAggregate,
@@ -148,6 +154,7 @@ class ValidatorSidecar:
             config.max_parallel_tasks, config.step_seconds, log, on_chain_error=ERRORS.labels("chain").inc
         )
         self.funds_checked_at = -1  # client.txs_sent when the hot account's balance was last read
+        self.screened: set[int] = set()  # live tasks whose spec was checked against the limits
 
     def missing_grants(self) -> list[str]:
         """Type URLs of the messages the operator has not granted the hot account."""
@@ -179,18 +186,35 @@ class ValidatorSidecar:
         return 0
 
     def tick(self) -> None:
-        """Dispatch a step of every live task to its own thread; the work happens there."""
+        """Dispatch a step of every pending or active task to its own thread; the work happens there."""
         if self.funds_checked_at != self.client.txs_sent:
             self.watch_funds()
-        live = {
-            t.id: t
-            for t in self.client.tasks()
-            if t.status == task_pb2.TASK_STATUS_ACTIVE and t.current_round > 0
-        }
+        live = {t.id: t for t in self.client.tasks() if t.status in LIVE}
         for task_id in list(self.runtimes):
             if task_id not in live:
                 self.runtimes.pop(task_id, None)
+        self.screened &= set(live)
+        for task in live.values():
+            if task.id not in self.screened:
+                self.screen(task)
         self.scheduler.dispatch({task_id: functools.partial(self.step, t) for task_id, t in live.items()})
+
+    def screen(self, task: task_pb2.Task) -> None:
+        """Decline a task whose spec or size is beyond this validator's limits, before any thread or data
+        is spent on it (parsing a spec of at most MAX_MODEL_SPEC_CHARS takes microseconds)."""
+        self.screened.add(task.id)
+        try:
+            limits = self.config.limits
+            limits.check_task(task.num_rounds, task.max_updates_per_round)
+            config, _ = parse_model_spec(task.model_spec)
+            limits.check(config)
+            if self.config.validator >= config.validators:
+                raise SpecRefused(
+                    f"the task holds out data for {config.validators} validators; "
+                    f"this one has index {self.config.validator}"
+                )
+        except SpecRefused as error:
+            self.scheduler.decline(task.id, str(error))
 
     def watch_funds(self) -> None:
         """Publish the hot account's balance; warn when it pays for fewer than min_funded_txs txs at the
@@ -215,22 +239,31 @@ class ValidatorSidecar:
             )
 
     def step(self, task: task_pb2.Task) -> None:
-        round_ = self.client.round(task.id)
-        CURRENT_ROUND.labels(str(task.id)).set(round_.round)
-        self.act(task, round_)
+        # The journal's round 0 of a task is the task itself: its opt-in.
+        if "opt_in_tx" not in self.journal.get(task.id, 0):
+            self.opt_in(task)
+        if task.status == task_pb2.TASK_STATUS_ACTIVE and task.current_round > 0:
+            round_ = self.client.round(task.id)
+            CURRENT_ROUND.labels(str(task.id)).set(round_.round)
+            self.act(task, round_)
+
+    def opt_in(self, task: task_pb2.Task) -> None:
+        """Opt in to a task this validator serves; a task beyond its limits raises SpecRefused first."""
+        self.runtime(task)
+        try:
+            txhash = self.send("opt_in", messages.opt_in(self.address, task.id))
+        except TxError as error:
+            if ALREADY_OPTED_IN not in error.log:
+                raise
+            txhash = "before"
+        self.journal.record(task.id, 0, opt_in_tx=txhash)
+        log.info("task %d: opted in", task.id)
 
     def runtime(self, task: task_pb2.Task) -> TaskRuntime:
-        """The task's ML setup, built once; a task beyond this validator's limits raises SpecRefused."""
+        """The task's ML setup, built once (after `screen`); loading more rows than the limits allow
+        raises SpecRefused."""
         if task.id not in self.runtimes:
-            limits = self.config.limits
-            limits.check_task(task.num_rounds, task.max_updates_per_round)
-            rt = TaskRuntime.from_model_spec(task.id, task.model_spec, limits)
-            if self.config.validator >= rt.config.validators:
-                raise SpecRefused(
-                    f"the task holds out data for {rt.config.validators} validators; "
-                    f"this one has index {self.config.validator}"
-                )
-            self.runtimes[task.id] = rt
+            self.runtimes[task.id] = TaskRuntime.from_model_spec(task.id, task.model_spec, self.config.limits)
         return self.runtimes[task.id]
 
     def act(self, task: task_pb2.Task, round_: round_pb2.Round) -> None:
