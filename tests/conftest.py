@@ -15,7 +15,7 @@ from sabfl.chain import Account, ChainClient, KeysFile, load_keys, messages
 ROOT = Path(__file__).resolve().parent.parent
 LOCALNET = [sys.executable, str(ROOT / "localnet" / "localnet.py")]
 # A port block apart from `make localnet`'s, so the tests and a developer's localnet can run together.
-PORT_OFFSET = "1000"
+PORT_OFFSET = os.environ.get("SABFL_TEST_PORT_OFFSET", "1000")
 
 
 def localnet(command: str, directory: Path, *extra: str) -> subprocess.CompletedProcess[str]:

@@ -583,7 +583,7 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
                 "aggregate: from a participant",
                 outsider,
                 messages.submit_aggregate(outsider.address, task_id, 1, weights, aggregate),
-                "not the round's current miner",
+                "not in the round's committee",
             ),
             Case(
                 "aggregate: weights sum to 1e18 + 1",

@@ -8,6 +8,9 @@ import hashlib
 import os
 import subprocess
 
+import grpc
+import pytest
+
 from sabfl.chain import ChainClient, KeysFile, messages
 from sabfl.fedlearn.v1 import query_pb2, round_pb2, tx_pb2
 from sabfl.protocol import TemperatureRule, commitment, consensus_losses, softmax_weights
@@ -98,8 +101,12 @@ def test_full_round_finalizes(
     assert round_.finalized_sha256 == hashlib.sha256(aggregate).digest()
     model = creator.fedlearn.GlobalModel(query_pb2.QueryGlobalModelRequest(task_id=task_id)).model
     assert (model.round, model.payload) == (1, aggregate)
-    # Per-round payloads are gone; the round record stays.
-    assert not creator.fedlearn.Updates(query_pb2.QueryUpdatesRequest(task_id=task_id, round=1)).updates
+    # Per-round payloads are gone; the round record (and its update list, without payloads) stays.
+    with pytest.raises(grpc.RpcError) as gone:
+        creator.fedlearn.Update(query_pb2.QueryUpdateRequest(task_id=task_id, round=1, sha256=hashes[0]))
+    assert gone.value.code() == grpc.StatusCode.NOT_FOUND
+    listed = creator.fedlearn.Updates(query_pb2.QueryUpdatesRequest(task_id=task_id, round=1)).updates
+    assert [u.sha256 for u in listed] == hashes
     # Participants are paid in proportion to their weights: the lowest loss earns most.
     gains = [p.balance() - before for p, before in zip(participants, balances_before, strict=True)]
     assert gains[0] > gains[1] > gains[2] >= 0

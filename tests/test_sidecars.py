@@ -1,10 +1,13 @@
-"""The validator sidecars and the participant runner against the real localnet: attackers down-weighted,
-a lying validator outvoted, a sidecar killed after its commit, a validator node killed mid-round, and a
-miner that submits a wrong aggregate. Ordered so the test that jails a validator runs last."""
+"""The validator sidecars and the participant runner against the real localnet: sidecars on hot keys
+with no operator key in their config, attackers down-weighted, hostile task specs declined while
+another task runs, a lying validator outvoted, a sidecar killed after its commit, a validator node
+killed mid-round, and a miner that submits a wrong aggregate. Ordered so the test that jails a
+validator runs last."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -15,19 +18,22 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cosmpy.protos.cosmos.auth.v1beta1 import auth_pb2
+from cosmpy.protos.cosmos.auth.v1beta1 import query_pb2 as auth_query
 from cosmpy.protos.cosmos.staking.v1beta1 import query_pb2 as staking_query
 from cosmpy.protos.cosmos.staking.v1beta1 import query_pb2_grpc as staking_grpc
 
-from sabfl.chain import ChainClient, KeysFile
-from sabfl.fedlearn.v1 import query_pb2, round_pb2
+from sabfl.chain import ChainClient, KeysFile, messages
+from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2
 from sabfl.protocol import WEIGHT_SCALE, TemperatureRule, consensus_losses, softmax_weights
 from sabfl.roles.demo import Processes
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.spec import TaskSpec
-from sabfl.roles.tasks import create_task
+from sabfl.roles.tasks import create_task, submit_task
+from sabfl.roles.validator import ValidatorConfig
 from sabfl.sim.config import SimConfig
 
-from .conftest import localnet
+from .conftest import client_for, localnet
 
 PHASE = round_pb2.RoundPhase
 ENDED = {PHASE.ROUND_PHASE_FINALIZED, PHASE.ROUND_PHASE_FAILED}
@@ -58,27 +64,29 @@ def spec(rounds: int, reveal: int = 30) -> TaskSpec:
 
 
 class Sidecars:
-    """Validator sidecars and a participant runner as real processes, logs under tmp."""
+    """Validator sidecars and a participant runner as real processes, logs under tmp. A validator
+    sidecar's files (its config and hot key) are validator{v}.yaml and validator{v}/."""
 
-    def __init__(self, keys_file: Path, workdir: Path) -> None:
-        self.keys_file, self.workdir = keys_file, workdir
+    def __init__(self, keys: KeysFile, keys_file: Path, workdir: Path) -> None:
+        self.keys, self.keys_file, self.workdir = keys, keys_file, workdir
         self.processes = Processes()
         self.validators: dict[int, subprocess.Popen] = {}
 
     def validator_config(self, v: int, misbehave: str) -> Path:
         config = self.workdir / f"validator{v}.yaml"
-        config.write_text(
-            yaml.safe_dump(
-                {
-                    "keys_file": str(self.keys_file),
-                    "validator": v,
-                    "misbehave": misbehave,
-                    "journal": str(self.workdir / f"validator{v}" / "journal.json"),
-                    "poll_seconds": 0.3,
-                }
-            )
-        )
+        ValidatorConfig.for_localnet(
+            self.keys, v, self.workdir / f"validator{v}", misbehave=misbehave, poll_seconds=0.3
+        ).save(config)
         return config
+
+    def validator_files(self, v: int) -> list[Path]:
+        return [self.workdir / f"validator{v}.yaml", *(self.workdir / f"validator{v}").iterdir()]
+
+    def declined(self, v: int, task_id: int) -> str:
+        """Why validator v's sidecar declined a task (its log line), or "" if it did not."""
+        prefix = f"task {task_id}: declined: "
+        lines = (self.workdir / f"validator{v}.log").read_text().splitlines()
+        return next((line.split(prefix, 1)[1] for line in lines if prefix in line), "")
 
     def start_validator(self, v: int, misbehave: str = "none") -> None:
         config = self.validator_config(v, misbehave)
@@ -117,8 +125,8 @@ class Sidecars:
 
 
 @pytest.fixture
-def sidecars(localnet_dir: Path, tmp_path: Path) -> Iterator[Sidecars]:
-    running = Sidecars(localnet_dir / "keys.json", tmp_path)
+def sidecars(localnet_dir: Path, keys: KeysFile, tmp_path: Path) -> Iterator[Sidecars]:
+    running = Sidecars(keys, localnet_dir / "keys.json", tmp_path)
     yield running
     running.processes.stop()
 
@@ -127,9 +135,35 @@ def wait_round(client: ChainClient, task_id: int, number: int, timeout: float = 
     return client.wait_for_phase(task_id, number, ENDED, timeout_s=timeout)
 
 
-def test_two_rounds_attacker_gets_least_weight_and_accuracy_rises(
-    creator: ChainClient, sidecars: Sidecars
+def opt_in_on_hot_keys(keys: KeysFile, task_id: int) -> None:
+    """Every validator opts in through its hot account, as its sidecar would, but all in one block: the
+    task starts with all four, so round 1's committee holds every validator a test needs. The sidecars
+    then find their opt-in done."""
+    clients = [(client_for(keys, n.hot), n.validator.address) for n in keys.nodes if n.hot is not None]
+    sent = [
+        (client, client.broadcast(messages.exec_msgs(client.address, messages.opt_in(operator, task_id))))
+        for client, operator in clients
+    ]
+    for client, txhash in sent:
+        client.wait(txhash)
+        client.close()
+
+
+def sequence(client: ChainClient, address: str) -> int:
+    response = client.auth.Account(auth_query.QueryAccountRequest(address=address))
+    account = auth_pb2.BaseAccount()
+    assert response.account.Unpack(account)
+    return int(account.sequence)
+
+
+def test_two_rounds_on_hot_keys_attacker_gets_least_weight_and_accuracy_rises(
+    creator: ChainClient, sidecars: Sidecars, keys: KeysFile
 ) -> None:
+    operators = [n.validator.address for n in keys.nodes]
+    hot = [n.hot.address for n in keys.nodes if n.hot is not None]
+    assert len(hot) == 4 and not set(hot) & set(operators)
+    operator_sequences = [sequence(creator, a) for a in operators]
+    hot_before = [(sequence(creator, a), creator.balance(a)) for a in hot]
     task_id = create_task(creator, spec(rounds=2))
     for v in range(4):
         sidecars.start_validator(v)
@@ -149,11 +183,50 @@ def test_two_rounds_attacker_gets_least_weight_and_accuracy_rises(
         attacker_weight = max(weights[a] for a in attackers)
         assert all(attacker_weight < w for p, w in weights.items() if p not in attackers), weights
     assert accuracy[2] > accuracy[0] + 0.2, accuracy
+    # The rounds were served by the hot accounts, which paid the fees; no operator key signed anything.
+    assert [sequence(creator, a) for a in operators] == operator_sequences
+    for address, (sequence_before, balance_before) in zip(hot, hot_before, strict=True):
+        assert sequence(creator, address) > sequence_before and creator.balance(address) < balance_before
+    mnemonics = [n.validator.mnemonic for n in keys.nodes]
+    for v in range(4):
+        for path in sidecars.validator_files(v):
+            assert not any(m in path.read_text() for m in mnemonics), f"{path} holds an operator mnemonic"
+
+
+def test_hostile_specs_are_declined_while_another_task_finalizes(
+    creator: ChainClient, sidecars: Sidecars
+) -> None:
+    """Each hostile task would once have stalled or changed every sidecar: a huge `epochs`, a redefined
+    default rule, a dataset read from the validator's disk."""
+    hostile = {}
+    for name, change in {
+        "epochs": {"epochs": 10**9},
+        "softmax_rules": {"softmax_rules": {TaskSpec().rule: {"scoring": {"eta": 50.0}}}},
+        "dataset": {"dataset": "npz:/etc/shadow"},
+    }.items():
+        msg = spec(rounds=1).create_task_msg(creator.address, creator.config.denom)
+        model_spec = json.loads(msg.model_spec)
+        model_spec["experiment"].update(change)
+        msg.model_spec = json.dumps(model_spec)
+        hostile[submit_task(creator, msg)] = name
+    task_id = create_task(creator, spec(rounds=1))
+    for v in range(4):
+        sidecars.start_validator(v)
+    sidecars.start_participants(task_id)
+    round_ = wait_round(creator, task_id, 1)
+    assert round_.phase == PHASE.ROUND_PHASE_FINALIZED, round_.failure_reason
+    assert all(m.committed and m.revealed for m in round_.committee)
+    for hostile_id, name in hostile.items():
+        for v in range(4):
+            assert name in sidecars.declined(v, hostile_id), f"validator {v}, task {hostile_id} ({name})"
+        task = creator.fedlearn.Task(query_pb2.QueryTaskRequest(task_id=hostile_id)).task
+        assert task.status == task_pb2.TASK_STATUS_PENDING, "no validator opted in to it"
 
 
 def test_lying_validator_is_outvoted(creator: ChainClient, sidecars: Sidecars, keys: KeysFile) -> None:
     task_id = create_task(creator, spec(rounds=1))
     liar = 1
+    opt_in_on_hot_keys(keys, task_id)
     for v in range(4):
         sidecars.start_validator(v, "lie" if v == liar else "none")
     sidecars.start_participants(task_id)
@@ -185,6 +258,7 @@ def test_sidecar_killed_after_commit_reveals_after_restart(
     creator: ChainClient, sidecars: Sidecars, keys: KeysFile
 ) -> None:
     task_id = create_task(creator, spec(rounds=1, reveal=60))
+    opt_in_on_hot_keys(keys, task_id)
     for v in range(4):
         sidecars.start_validator(v)
     sidecars.start_participants(task_id)
@@ -207,6 +281,7 @@ def test_round_finalizes_with_a_node_down_and_the_node_catches_up(
     creator: ChainClient, sidecars: Sidecars, localnet_dir: Path, keys: KeysFile
 ) -> None:
     task_id = create_task(creator, spec(rounds=1))
+    opt_in_on_hot_keys(keys, task_id)
     for v in range(4):
         sidecars.start_validator(v)
     sidecars.start_participants(task_id)
@@ -232,6 +307,7 @@ def test_wrong_aggregate_is_replaced_and_the_miner_penalised(
     creator: ChainClient, sidecars: Sidecars, keys: KeysFile
 ) -> None:
     task_id = create_task(creator, spec(rounds=1))
+    opt_in_on_hot_keys(keys, task_id)
     first = creator.wait_for_phase(task_id, 1, {PHASE.ROUND_PHASE_SUBMIT})
     addresses = [n.validator.address for n in keys.nodes]
     cheat = addresses.index(first.committee[0].address)
