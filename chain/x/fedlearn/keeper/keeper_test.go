@@ -217,6 +217,7 @@ func TestCreateTaskStoresTaskEscrowAndModel(t *testing.T) {
 		Id: 1, Creator: f.creator, ModelSpec: msg.ModelSpec, InitialModelSha256: msg.InitialModelSha256,
 		NumRounds: 5, CommitteeSize: 3, Rule: msg.Rule, Phases: msg.Phases, MaxUpdatesPerRound: 20,
 		Budget: msg.Budget, Escrow: msg.Budget, Status: types.TASK_STATUS_PENDING, CreatedHeight: 7,
+		UpdateFee: sdk.NewInt64Coin("stake", 0),
 	}, task.Task)
 
 	model, err := f.queries.GlobalModel(f.ctx, &types.QueryGlobalModelRequest{TaskId: 1})
@@ -284,6 +285,9 @@ func TestCreateTaskRejections(t *testing.T) {
 		{"model spec over the bound", func(m *types.MsgCreateTask) { m.ModelSpec = strings.Repeat("x", types.MaxModelSpecBytes+1) }, types.ErrFieldTooLong},
 		{"1 MiB decimal", func(m *types.MsgCreateTask) { m.Rule.Temperature = strings.Repeat("9", 1<<20) }, types.ErrInvalidRule},
 		{"phase below the chain's minimum", func(m *types.MsgCreateTask) { m.Phases.Commit = 1 }, types.ErrInvalidPhases},
+		{"direction margin above 1", func(m *types.MsgCreateTask) { m.Rule.DirectionMargin = "1.5" }, types.ErrInvalidRule},
+		{"norm limit with 7 decimals", func(m *types.MsgCreateTask) { m.Rule.NormLimit = "0.0000001" }, types.ErrInvalidRule},
+		{"unknown probe", func(m *types.MsgCreateTask) { m.Rule.Probe = 9 }, types.ErrInvalidRule},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	errorsmod "cosmossdk.io/errors"
+	sdkmath "cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -34,6 +35,18 @@ func (s msgServer) CreateTask(ctx context.Context, msg *types.MsgCreateTask) (*t
 	if err := msg.ValidateAgainst(params); err != nil {
 		return nil, err
 	}
+	fee := msg.UpdateFee
+	if fee.Denom == "" {
+		fee = sdk.NewCoin(msg.Budget.Denom, sdkmath.ZeroInt()) // no fee
+	}
+	allowed := make([]string, 0, len(msg.AllowedParticipants))
+	for _, p := range msg.AllowedParticipants {
+		_, canonical, err := s.k.canonicalAddress(p)
+		if err != nil {
+			return nil, err
+		}
+		allowed = append(allowed, canonical)
+	}
 	if err := s.k.reserveActiveSlot(ctx, creatorName, params); err != nil {
 		return nil, err
 	}
@@ -49,19 +62,21 @@ func (s msgServer) CreateTask(ctx context.Context, msg *types.MsgCreateTask) (*t
 		return nil, err
 	}
 	task := types.Task{
-		Id:                 id,
-		Creator:            creatorName,
-		ModelSpec:          msg.ModelSpec,
-		InitialModelSha256: msg.InitialModelSha256,
-		NumRounds:          msg.NumRounds,
-		CommitteeSize:      msg.CommitteeSize,
-		Rule:               msg.Rule,
-		Phases:             msg.Phases,
-		MaxUpdatesPerRound: msg.MaxUpdatesPerRound,
-		Budget:             msg.Budget,
-		Escrow:             msg.Budget,
-		Status:             types.TASK_STATUS_PENDING,
-		CreatedHeight:      sdk.UnwrapSDKContext(ctx).BlockHeight(),
+		Id:                  id,
+		Creator:             creatorName,
+		ModelSpec:           msg.ModelSpec,
+		InitialModelSha256:  msg.InitialModelSha256,
+		NumRounds:           msg.NumRounds,
+		CommitteeSize:       msg.CommitteeSize,
+		Rule:                msg.Rule,
+		Phases:              msg.Phases,
+		MaxUpdatesPerRound:  msg.MaxUpdatesPerRound,
+		Budget:              msg.Budget,
+		Escrow:              msg.Budget,
+		AllowedParticipants: allowed,
+		UpdateFee:           fee,
+		Status:              types.TASK_STATUS_PENDING,
+		CreatedHeight:       sdk.UnwrapSDKContext(ctx).BlockHeight(),
 	}
 	if err := s.k.Tasks.Set(ctx, id, task); err != nil {
 		return nil, err

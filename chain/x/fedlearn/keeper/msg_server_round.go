@@ -96,8 +96,12 @@ func (s msgServer) SubmitUpdate(ctx context.Context, msg *types.MsgSubmitUpdate)
 	if uint64(len(msg.Payload)) > params.MaxUpdateBytes {
 		return nil, errorsmod.Wrapf(types.ErrPayloadTooLarge, "update has %d bytes, max_update_bytes is %d", len(msg.Payload), params.MaxUpdateBytes)
 	}
-	limit := updateCap(task, params)
-	if len(round.Updates) >= limit {
+	if len(task.AllowedParticipants) > 0 && !slices.Contains(task.AllowedParticipants, participant) {
+		return nil, errorsmod.Wrapf(types.ErrNotAllowed, "%s may not submit to task %d", participant, task.Id)
+	}
+	// An open task takes updates up to the chain's bound, not first-come up to its own cap: SUBMIT's end
+	// draws the cap at random among them.
+	if uint64(len(round.Updates)) >= uint64(params.MaxUpdatesPerRound) {
 		return nil, errorsmod.Wrapf(types.ErrRoundFull, "round %d already has %d updates", round.Round, len(round.Updates))
 	}
 	key := collections.Join(task.Id, round.Round)
@@ -113,6 +117,13 @@ func (s msgServer) SubmitUpdate(ctx context.Context, msg *types.MsgSubmitUpdate)
 	}
 	if seen {
 		return nil, errorsmod.Wrapf(types.ErrDuplicate, "update %x already submitted in round %d", msg.Sha256, round.Round)
+	}
+	if types.Charges(task.UpdateFee) {
+		// The update's fee joins the task's escrow when the round ends.
+		if err := s.k.bank.SendCoinsFromAccountToModule(ctx, account, types.ModuleName, sdk.NewCoins(task.UpdateFee)); err != nil {
+			return nil, errorsmod.Wrapf(types.ErrInsufficientFunds, "update fee %s: %v", task.UpdateFee, err)
+		}
+		round.UpdateFees = round.UpdateFees.Add(task.UpdateFee)
 	}
 	info := types.UpdateInfo{
 		Sha256: msg.Sha256, Participant: participant, NumSamples: msg.NumSamples,
@@ -130,8 +141,8 @@ func (s msgServer) SubmitUpdate(ctx context.Context, msg *types.MsgSubmitUpdate)
 	if err := s.k.Participants.Set(ctx, collections.Join(key, account)); err != nil {
 		return nil, err
 	}
-	if len(round.Updates) >= limit {
-		// The round is full: SUBMIT ends in this block.
+	if allSubmitted(task, round) {
+		// Every allowlisted participant submitted: SUBMIT ends in this block.
 		if err := s.k.wake(ctx, task.Id); err != nil {
 			return nil, err
 		}

@@ -3,10 +3,12 @@ package keeper
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"slices"
 
 	"cosmossdk.io/collections"
+	sdkmath "cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -62,8 +64,9 @@ func (k Keeper) advanceRound(ctx context.Context, task *types.Task, round *types
 
 	switch round.Phase {
 	case types.ROUND_PHASE_SUBMIT:
-		full := len(round.Updates) >= updateCap(*task, params)
-		if !full && !due {
+		// An open task's SUBMIT runs to its deadline (no first-come cap can close it or shut anyone out);
+		// an allowlisted task's ends as soon as every allowed participant submitted.
+		if !allSubmitted(*task, *round) && !due {
 			return nil
 		}
 		if len(round.Updates) == 0 {
@@ -77,6 +80,9 @@ func (k Keeper) advanceRound(ctx context.Context, task *types.Task, round *types
 			// Nothing to score yet: keep the window open rather than burn a round.
 			round.Deadline = height + int64(task.Phases.Submit)
 			return k.Rounds.Set(ctx, collections.Join(round.TaskId, round.Round), *round)
+		}
+		if err := k.drawUpdates(ctx, *task, round, params); err != nil {
+			return err
 		}
 		return k.enterPhase(ctx, round, types.ROUND_PHASE_COMMIT, task.Phases.Commit, !due)
 	case types.ROUND_PHASE_COMMIT:
@@ -145,6 +151,40 @@ func (k Keeper) advanceRound(ctx context.Context, task *types.Task, round *types
 		return k.failRound(ctx, task, round, "attest quorum not reached: too few members attested")
 	}
 	return fmt.Errorf("round %d of task %d is in unexpected phase %s", round.Round, task.Id, round.Phase)
+}
+
+// allSubmitted says whether every participant of an allowlisted task has submitted in the round.
+func allSubmitted(task types.Task, round types.Round) bool {
+	return len(task.AllowedParticipants) > 0 && len(round.Updates) >= len(task.AllowedParticipants)
+}
+
+// drawUpdates keeps at most the task's cap of the round's updates when SUBMIT ends: those whose
+// sha256(header hash ‖ round entropy ‖ update hash) is lowest, a draw no participant can steer (the hash
+// of the block that ends SUBMIT is unknown while it is open). The others are dropped with their payloads;
+// their fees stay paid.
+func (k Keeper) drawUpdates(ctx context.Context, task types.Task, round *types.Round, params types.Params) error {
+	limit := updateCap(task, params)
+	if len(round.Updates) <= limit {
+		return nil
+	}
+	header := sdk.UnwrapSDKContext(ctx).HeaderHash()
+	rank := func(u types.UpdateInfo) []byte {
+		sum := sha256.Sum256(slices.Concat(header, round.Entropy, u.Sha256))
+		return sum[:]
+	}
+	drawn := slices.Clone(round.Updates)
+	slices.SortFunc(drawn, func(a, b types.UpdateInfo) int { return bytes.Compare(rank(a), rank(b)) })
+	key := collections.Join(round.TaskId, round.Round)
+	for _, dropped := range drawn[limit:] {
+		if err := k.Updates.Remove(ctx, collections.Join(key, dropped.Sha256)); err != nil {
+			return err
+		}
+	}
+	kept := drawn[:limit]
+	slices.SortFunc(kept, func(a, b types.UpdateInfo) int { return bytes.Compare(a.Sha256, b.Sha256) })
+	round.UpdatesDropped = uint32(len(round.Updates) - limit)
+	round.Updates = kept
+	return nil
 }
 
 func updateCap(task types.Task, params types.Params) int {
@@ -291,6 +331,7 @@ func (k Keeper) startRound(ctx context.Context, task *types.Task, params types.P
 		TaskId: task.Id, Round: number, Phase: types.ROUND_PHASE_SUBMIT, StartHeight: sdkCtx.BlockHeight(),
 		Deadline: sdkCtx.BlockHeight() + int64(task.Phases.Submit), Seed: seed[:], BaseModelSha256: model.Sha256,
 		StartTimeUnix: sdkCtx.BlockTime().Unix(), Entropy: entropy,
+		UpdateFees: sdk.NewCoin(task.Budget.Denom, sdkmath.ZeroInt()),
 	}
 	for _, address := range drawn {
 		round.Committee = append(round.Committee, types.CommitteeMember{Address: address, Power: powers[address]})
@@ -462,6 +503,9 @@ func (k Keeper) endRound(ctx context.Context, task *types.Task, round *types.Rou
 	}
 	if err := k.clearAttempt(ctx, key); err != nil {
 		return err
+	}
+	if types.Charges(round.UpdateFees) {
+		task.Escrow = task.Escrow.Add(round.UpdateFees)
 	}
 	if err := k.Tasks.Set(ctx, task.Id, *task); err != nil {
 		return err

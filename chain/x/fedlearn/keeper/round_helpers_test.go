@@ -12,6 +12,7 @@ import (
 	"github.com/cosmos/gogoproto/proto"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cosmos/cosmos-sdk/codec/address"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
@@ -83,8 +84,11 @@ func (f *fixture) validatorIndex(t *testing.T, address string) int {
 }
 
 // participant is the account address of the i-th test participant.
-func (f *fixture) participant(i int) string {
-	address, err := f.codec.BytesToString(f.account(i))
+func (f *fixture) participant(i int) string { return participantAddress(i) }
+
+// participantAddress is the i-th test participant's address, in the fixture's sabfl prefix.
+func participantAddress(i int) string {
+	address, err := address.NewBech32Codec("sabfl").BytesToString(sdk.AccAddress(fmt.Sprintf("participant%d__________", i)[:20]))
 	if err != nil {
 		panic(err)
 	}

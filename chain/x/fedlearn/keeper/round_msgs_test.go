@@ -191,11 +191,10 @@ func TestRoundMessageRejections(t *testing.T) {
 			err:   types.ErrPayloadTooLarge,
 		},
 		{
-			name: "submit: round full at the task's cap", at: types.ROUND_PHASE_SUBMIT,
-			task:  func(m *types.MsgCreateTask) { m.MaxUpdatesPerRound = 1 },
-			setup: func(t *testing.T, d driver) { d.submit(t, 0) },
-			msg:   func(t *testing.T, d driver) sdk.Msg { return d.updateMsg(t, 1) },
-			err:   types.ErrRoundFull,
+			name: "submit: not on the task's allowlist", at: types.ROUND_PHASE_SUBMIT,
+			task: func(m *types.MsgCreateTask) { m.AllowedParticipants = []string{m.Creator} },
+			msg:  func(t *testing.T, d driver) sdk.Msg { return d.updateMsg(t, 0) },
+			err:  types.ErrNotAllowed,
 		},
 		{
 			name: "submit: round full at the param's cap", at: types.ROUND_PHASE_SUBMIT,

@@ -35,9 +35,17 @@ func TestPhaseTransitions(t *testing.T) {
 		early bool
 	}{
 		{
-			name: "submit ends when the update cap is reached", task: func(m *types.MsgCreateTask) { m.MaxUpdatesPerRound = 2 },
+			name: "submit of an allowlisted task ends when every allowed participant submitted",
+			task: func(m *types.MsgCreateTask) {
+				m.AllowedParticipants = []string{participantAddress(0), participantAddress(1)}
+			},
 			from: types.ROUND_PHASE_SUBMIT, act: func(t *testing.T, d driver) { d.submit(t, 0, 1) },
 			to: types.ROUND_PHASE_COMMIT, early: true,
+		},
+		{
+			name: "submit of an open task runs to its deadline even at its cap", task: func(m *types.MsgCreateTask) { m.MaxUpdatesPerRound = 2 },
+			from: types.ROUND_PHASE_SUBMIT, act: func(t *testing.T, d driver) { d.submit(t, 0, 1) },
+			to: types.ROUND_PHASE_COMMIT,
 		},
 		{
 			name: "submit ends at its deadline below the cap",

@@ -23,6 +23,8 @@ const (
 	MaxUpdatesPerRound = 4096
 	// MaxCommitteeSize bounds max_committee_size.
 	MaxCommitteeSize = 256
+	// MaxAllowedParticipants bounds a task's allowlist.
+	MaxAllowedParticipants = 1024
 )
 
 // checkAddress checks that s is a bech32 address in its one canonical (lower-case) spelling; the keeper

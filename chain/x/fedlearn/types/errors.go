@@ -44,4 +44,6 @@ var (
 	ErrInvalidAddress     = errorsmod.Register(ModuleName, 35, "invalid address")
 	ErrTooManyTasks       = errorsmod.Register(ModuleName, 36, "too many active tasks")
 	ErrValidatorNotActive = errorsmod.Register(ModuleName, 37, "validator not bonded or jailed")
+	ErrNotAllowed         = errorsmod.Register(ModuleName, 38, "participant not on the task's allowlist")
+	ErrInvalidAdmission   = errorsmod.Register(ModuleName, 39, "invalid admission rules")
 )

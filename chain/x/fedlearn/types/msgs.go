@@ -52,7 +52,43 @@ func (m *MsgCreateTask) ValidateBasic() error {
 	if !m.Budget.IsValid() || m.Budget.IsZero() {
 		return errorsmod.Wrapf(ErrInvalidBudget, "budget %s must be a positive coin", m.Budget)
 	}
+	return m.validateAdmission()
+}
+
+// validateAdmission checks the allowlist (distinct well-formed addresses, at most MaxAllowedParticipants,
+// no fewer than the cap admits) and the update fee (none, or a coin of the budget's denom).
+func (m *MsgCreateTask) validateAdmission() error {
+	if len(m.AllowedParticipants) > MaxAllowedParticipants {
+		return errorsmod.Wrapf(ErrInvalidAdmission, "%d allowed participants, limit %d", len(m.AllowedParticipants), MaxAllowedParticipants)
+	}
+	seen := make(map[string]bool, len(m.AllowedParticipants))
+	for _, p := range m.AllowedParticipants {
+		if err := checkAddress("allowed participant", p); err != nil {
+			return err
+		}
+		if seen[p] {
+			return errorsmod.Wrapf(ErrInvalidAdmission, "%s is listed twice", p)
+		}
+		seen[p] = true
+	}
+	if n := len(m.AllowedParticipants); n > 0 && m.MaxUpdatesPerRound != 0 && int(m.MaxUpdatesPerRound) < n {
+		return errorsmod.Wrapf(ErrInvalidAdmission, "an allowlist of %d with a cap of %d updates would shut some out", n, m.MaxUpdatesPerRound)
+	}
+	if isSet(m.UpdateFee) && (!m.UpdateFee.IsValid() || m.UpdateFee.Denom != m.Budget.Denom) {
+		return errorsmod.Wrapf(ErrInvalidAdmission, "update_fee %s must be a coin of the budget's denom %s", m.UpdateFee, m.Budget.Denom)
+	}
 	return nil
+}
+
+// isSet says whether a coin field was given: a denom or a non-zero amount (an absent coin decodes as
+// an empty denom with amount 0).
+func isSet(coin sdk.Coin) bool {
+	return coin.Denom != "" || (!coin.Amount.IsNil() && !coin.Amount.IsZero())
+}
+
+// Charges says whether an update fee asks for a positive amount.
+func Charges(fee sdk.Coin) bool {
+	return !fee.Amount.IsNil() && fee.Amount.IsPositive()
 }
 
 // ValidateAgainst checks a MsgCreateTask against the module parameters.

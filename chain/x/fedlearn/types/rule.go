@@ -2,6 +2,7 @@ package types
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	errorsmod "cosmossdk.io/errors"
@@ -74,7 +75,8 @@ func (r AggregationRule) TemperatureRule() (consensus.TemperatureRule, error) {
 	}
 }
 
-// Validate checks the rule's temperature and its score step η ∈ (0, 1].
+// Validate checks the rule's temperature and its scoring terms: score step η ∈ (0, 1], a known probe,
+// loss tolerance, direction weight and norm limit ≥ 0 and direction margin ∈ [0, 1] (empty means 0).
 func (r AggregationRule) Validate() error {
 	if _, err := r.TemperatureRule(); err != nil {
 		return err
@@ -85,6 +87,29 @@ func (r AggregationRule) Validate() error {
 	}
 	if step == 0 || step > MicroScale {
 		return errorsmod.Wrapf(ErrInvalidRule, "score_step must be in (0, 1], got %s", r.ScoreStep)
+	}
+	if _, ok := ScoreProbe_name[int32(r.Probe)]; !ok {
+		return errorsmod.Wrapf(ErrInvalidRule, "unknown probe %s", r.Probe)
+	}
+	for _, term := range []struct {
+		name, value string
+		max         uint64
+	}{
+		{"loss_tolerance", r.LossTolerance, math.MaxUint64},
+		{"direction_weight", r.DirectionWeight, math.MaxUint64},
+		{"direction_margin", r.DirectionMargin, MicroScale},
+		{"norm_limit", r.NormLimit, math.MaxUint64},
+	} {
+		if term.value == "" {
+			continue
+		}
+		micro, err := ParseMicro(term.value)
+		if err != nil {
+			return errorsmod.Wrapf(ErrInvalidRule, "%s: %v", term.name, err)
+		}
+		if micro > term.max {
+			return errorsmod.Wrapf(ErrInvalidRule, "%s must be at most 1, got %s", term.name, term.value)
+		}
 	}
 	return nil
 }

@@ -55,7 +55,7 @@ class UpdateInfo(_message.Message):
     def __init__(self, sha256: _Optional[bytes] = ..., participant: _Optional[str] = ..., num_samples: _Optional[int] = ..., height: _Optional[int] = ...) -> None: ...
 
 class Round(_message.Message):
-    __slots__ = ("task_id", "round", "phase", "start_height", "deadline", "seed", "committee", "miner_attempt", "base_model_sha256", "updates", "consensus_losses", "temperature", "weights", "aggregate_sha256", "finalized_sha256", "end_height", "failure_reason", "start_time_unix", "entropy")
+    __slots__ = ("task_id", "round", "phase", "start_height", "deadline", "seed", "committee", "miner_attempt", "base_model_sha256", "updates", "consensus_losses", "temperature", "weights", "aggregate_sha256", "finalized_sha256", "end_height", "failure_reason", "start_time_unix", "entropy", "update_fees", "updates_dropped")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     ROUND_FIELD_NUMBER: _ClassVar[int]
     PHASE_FIELD_NUMBER: _ClassVar[int]
@@ -75,6 +75,8 @@ class Round(_message.Message):
     FAILURE_REASON_FIELD_NUMBER: _ClassVar[int]
     START_TIME_UNIX_FIELD_NUMBER: _ClassVar[int]
     ENTROPY_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_FEES_FIELD_NUMBER: _ClassVar[int]
+    UPDATES_DROPPED_FIELD_NUMBER: _ClassVar[int]
     task_id: int
     round: int
     phase: RoundPhase
@@ -94,7 +96,9 @@ class Round(_message.Message):
     failure_reason: str
     start_time_unix: int
     entropy: bytes
-    def __init__(self, task_id: _Optional[int] = ..., round: _Optional[int] = ..., phase: _Optional[_Union[RoundPhase, str]] = ..., start_height: _Optional[int] = ..., deadline: _Optional[int] = ..., seed: _Optional[bytes] = ..., committee: _Optional[_Iterable[_Union[CommitteeMember, _Mapping]]] = ..., miner_attempt: _Optional[int] = ..., base_model_sha256: _Optional[bytes] = ..., updates: _Optional[_Iterable[_Union[UpdateInfo, _Mapping]]] = ..., consensus_losses: _Optional[_Iterable[int]] = ..., temperature: _Optional[int] = ..., weights: _Optional[_Iterable[int]] = ..., aggregate_sha256: _Optional[bytes] = ..., finalized_sha256: _Optional[bytes] = ..., end_height: _Optional[int] = ..., failure_reason: _Optional[str] = ..., start_time_unix: _Optional[int] = ..., entropy: _Optional[bytes] = ...) -> None: ...
+    update_fees: _coin_pb2.Coin
+    updates_dropped: int
+    def __init__(self, task_id: _Optional[int] = ..., round: _Optional[int] = ..., phase: _Optional[_Union[RoundPhase, str]] = ..., start_height: _Optional[int] = ..., deadline: _Optional[int] = ..., seed: _Optional[bytes] = ..., committee: _Optional[_Iterable[_Union[CommitteeMember, _Mapping]]] = ..., miner_attempt: _Optional[int] = ..., base_model_sha256: _Optional[bytes] = ..., updates: _Optional[_Iterable[_Union[UpdateInfo, _Mapping]]] = ..., consensus_losses: _Optional[_Iterable[int]] = ..., temperature: _Optional[int] = ..., weights: _Optional[_Iterable[int]] = ..., aggregate_sha256: _Optional[bytes] = ..., finalized_sha256: _Optional[bytes] = ..., end_height: _Optional[int] = ..., failure_reason: _Optional[str] = ..., start_time_unix: _Optional[int] = ..., entropy: _Optional[bytes] = ..., update_fees: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., updates_dropped: _Optional[int] = ...) -> None: ...
 
 class Update(_message.Message):
     __slots__ = ("task_id", "round", "info", "payload")

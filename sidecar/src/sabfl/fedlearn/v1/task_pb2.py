@@ -28,7 +28,7 @@ from cosmos_proto import cosmos_pb2 as cosmos__proto_dot_cosmos__pb2
 from gogoproto import gogo_pb2 as gogoproto_dot_gogo__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1csabfl/fedlearn/v1/task.proto\x12\x11sabfl.fedlearn.v1\x1a\x11\x61mino/amino.proto\x1a\x1e\x63osmos/base/v1beta1/coin.proto\x1a\x19\x63osmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\"\xa9\x01\n\x0f\x41ggregationRule\x12<\n\x10temperature_mode\x18\x01 \x01(\x0e\x32\".sabfl.fedlearn.v1.TemperatureMode\x12\x13\n\x0btemperature\x18\x02 \x01(\t\x12\x16\n\x0emad_multiplier\x18\x03 \x01(\t\x12\x17\n\x0ftemperature_min\x18\x04 \x01(\t\x12\x12\n\nscore_step\x18\x05 \x01(\t\"a\n\x0cPhaseLengths\x12\x0e\n\x06submit\x18\x01 \x01(\x04\x12\x0e\n\x06\x63ommit\x18\x02 \x01(\x04\x12\x0e\n\x06reveal\x18\x03 \x01(\x04\x12\x11\n\taggregate\x18\x04 \x01(\x04\x12\x0e\n\x06\x61ttest\x18\x05 \x01(\x04\"\xe0\x04\n\x04Task\x12\n\n\x02id\x18\x01 \x01(\x04\x12)\n\x07\x63reator\x18\x02 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x12\n\nmodel_spec\x18\x03 \x01(\t\x12\x1c\n\x14initial_model_sha256\x18\x04 \x01(\x0c\x12\x12\n\nnum_rounds\x18\x05 \x01(\x04\x12\x16\n\x0e\x63ommittee_size\x18\x06 \x01(\r\x12;\n\x04rule\x18\x07 \x01(\x0b\x32\".sabfl.fedlearn.v1.AggregationRuleB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12:\n\x06phases\x18\x08 \x01(\x0b\x32\x1f.sabfl.fedlearn.v1.PhaseLengthsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x1d\n\x15max_updates_per_round\x18\t \x01(\r\x12\x34\n\x06\x62udget\x18\n \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x34\n\x06\x65scrow\x18\x0b \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12-\n\x06status\x18\x0c \x01(\x0e\x32\x1d.sabfl.fedlearn.v1.TaskStatus\x12\x16\n\x0e\x63reated_height\x18\r \x01(\x03\x12\x15\n\rcurrent_round\x18\x0e \x01(\x04\x12\x18\n\x10rounds_finalized\x18\x0f \x01(\x04\x12\x15\n\rrounds_failed\x18\x10 \x01(\x04\x12\x1a\n\x12\x66inal_model_sha256\x18\x11 \x01(\x0c\x12\x14\n\x0c\x65nded_height\x18\x12 \x01(\x03\"N\n\x0bGlobalModel\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x0e\n\x06sha256\x18\x03 \x01(\x0c\x12\x0f\n\x07payload\x18\x04 \x01(\x0c*o\n\x0fTemperatureMode\x12 \n\x1cTEMPERATURE_MODE_UNSPECIFIED\x10\x00\x12\x1a\n\x16TEMPERATURE_MODE_FIXED\x10\x01\x12\x18\n\x14TEMPERATURE_MODE_MAD\x10\x02\x1a\x04\x88\xa3\x1e\x00*\x94\x01\n\nTaskStatus\x12\x1b\n\x17TASK_STATUS_UNSPECIFIED\x10\x00\x12\x16\n\x12TASK_STATUS_ACTIVE\x10\x01\x12\x19\n\x15TASK_STATUS_COMPLETED\x10\x02\x12\x17\n\x13TASK_STATUS_PENDING\x10\x03\x12\x17\n\x13TASK_STATUS_EXPIRED\x10\x04\x1a\x04\x88\xa3\x1e\x00\x42/Z-github.com/sabfl/sabfl/chain/x/fedlearn/typesb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1csabfl/fedlearn/v1/task.proto\x12\x11sabfl.fedlearn.v1\x1a\x11\x61mino/amino.proto\x1a\x1e\x63osmos/base/v1beta1/coin.proto\x1a\x19\x63osmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\"\xe5\x02\n\x0f\x41ggregationRule\x12<\n\x10temperature_mode\x18\x01 \x01(\x0e\x32\".sabfl.fedlearn.v1.TemperatureMode\x12\x13\n\x0btemperature\x18\x02 \x01(\t\x12\x16\n\x0emad_multiplier\x18\x03 \x01(\t\x12\x17\n\x0ftemperature_min\x18\x04 \x01(\t\x12\x12\n\nscore_step\x18\x05 \x01(\t\x12,\n\x05probe\x18\x06 \x01(\x0e\x32\x1d.sabfl.fedlearn.v1.ScoreProbe\x12\x15\n\rbalanced_loss\x18\x07 \x01(\x08\x12\x15\n\rrelative_loss\x18\x08 \x01(\x08\x12\x16\n\x0eloss_tolerance\x18\t \x01(\t\x12\x18\n\x10\x64irection_weight\x18\n \x01(\t\x12\x18\n\x10\x64irection_margin\x18\x0b \x01(\t\x12\x12\n\nnorm_limit\x18\x0c \x01(\t\"a\n\x0cPhaseLengths\x12\x0e\n\x06submit\x18\x01 \x01(\x04\x12\x0e\n\x06\x63ommit\x18\x02 \x01(\x04\x12\x0e\n\x06reveal\x18\x03 \x01(\x04\x12\x11\n\taggregate\x18\x04 \x01(\x04\x12\x0e\n\x06\x61ttest\x18\x05 \x01(\x04\"\xb8\x05\n\x04Task\x12\n\n\x02id\x18\x01 \x01(\x04\x12)\n\x07\x63reator\x18\x02 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x12\n\nmodel_spec\x18\x03 \x01(\t\x12\x1c\n\x14initial_model_sha256\x18\x04 \x01(\x0c\x12\x12\n\nnum_rounds\x18\x05 \x01(\x04\x12\x16\n\x0e\x63ommittee_size\x18\x06 \x01(\r\x12;\n\x04rule\x18\x07 \x01(\x0b\x32\".sabfl.fedlearn.v1.AggregationRuleB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12:\n\x06phases\x18\x08 \x01(\x0b\x32\x1f.sabfl.fedlearn.v1.PhaseLengthsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x1d\n\x15max_updates_per_round\x18\t \x01(\r\x12\x34\n\x06\x62udget\x18\n \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x34\n\x06\x65scrow\x18\x0b \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12-\n\x06status\x18\x0c \x01(\x0e\x32\x1d.sabfl.fedlearn.v1.TaskStatus\x12\x16\n\x0e\x63reated_height\x18\r \x01(\x03\x12\x15\n\rcurrent_round\x18\x0e \x01(\x04\x12\x18\n\x10rounds_finalized\x18\x0f \x01(\x04\x12\x15\n\rrounds_failed\x18\x10 \x01(\x04\x12\x1a\n\x12\x66inal_model_sha256\x18\x11 \x01(\x0c\x12\x14\n\x0c\x65nded_height\x18\x12 \x01(\x03\x12\x1c\n\x14\x61llowed_participants\x18\x13 \x03(\t\x12\x38\n\nupdate_fee\x18\x14 \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\"N\n\x0bGlobalModel\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x0e\n\x06sha256\x18\x03 \x01(\x0c\x12\x0f\n\x07payload\x18\x04 \x01(\x0c*o\n\x0fTemperatureMode\x12 \n\x1cTEMPERATURE_MODE_UNSPECIFIED\x10\x00\x12\x1a\n\x16TEMPERATURE_MODE_FIXED\x10\x01\x12\x18\n\x14TEMPERATURE_MODE_MAD\x10\x02\x1a\x04\x88\xa3\x1e\x00*f\n\nScoreProbe\x12\x13\n\x0fSCORE_PROBE_RAW\x10\x00\x12\x19\n\x15SCORE_PROBE_REFERENCE\x10\x01\x12\"\n\x1eSCORE_PROBE_AT_LEAST_REFERENCE\x10\x02\x1a\x04\x88\xa3\x1e\x00*\x94\x01\n\nTaskStatus\x12\x1b\n\x17TASK_STATUS_UNSPECIFIED\x10\x00\x12\x16\n\x12TASK_STATUS_ACTIVE\x10\x01\x12\x19\n\x15TASK_STATUS_COMPLETED\x10\x02\x12\x17\n\x13TASK_STATUS_PENDING\x10\x03\x12\x17\n\x13TASK_STATUS_EXPIRED\x10\x04\x1a\x04\x88\xa3\x1e\x00\x42/Z-github.com/sabfl/sabfl/chain/x/fedlearn/typesb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,6 +38,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._serialized_options = b'Z-github.com/sabfl/sabfl/chain/x/fedlearn/types'
   _globals['_TEMPERATUREMODE']._loaded_options = None
   _globals['_TEMPERATUREMODE']._serialized_options = b'\210\243\036\000'
+  _globals['_SCOREPROBE']._loaded_options = None
+  _globals['_SCOREPROBE']._serialized_options = b'\210\243\036\000'
   _globals['_TASKSTATUS']._loaded_options = None
   _globals['_TASKSTATUS']._serialized_options = b'\210\243\036\000'
   _globals['_TASK'].fields_by_name['creator']._loaded_options = None
@@ -50,16 +52,20 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TASK'].fields_by_name['budget']._serialized_options = b'\310\336\037\000\250\347\260*\001'
   _globals['_TASK'].fields_by_name['escrow']._loaded_options = None
   _globals['_TASK'].fields_by_name['escrow']._serialized_options = b'\310\336\037\000\250\347\260*\001'
-  _globals['_TEMPERATUREMODE']._serialized_start=1113
-  _globals['_TEMPERATUREMODE']._serialized_end=1224
-  _globals['_TASKSTATUS']._serialized_start=1227
-  _globals['_TASKSTATUS']._serialized_end=1375
+  _globals['_TASK'].fields_by_name['update_fee']._loaded_options = None
+  _globals['_TASK'].fields_by_name['update_fee']._serialized_options = b'\310\336\037\000\250\347\260*\001'
+  _globals['_TEMPERATUREMODE']._serialized_start=1389
+  _globals['_TEMPERATUREMODE']._serialized_end=1500
+  _globals['_SCOREPROBE']._serialized_start=1502
+  _globals['_SCOREPROBE']._serialized_end=1604
+  _globals['_TASKSTATUS']._serialized_start=1607
+  _globals['_TASKSTATUS']._serialized_end=1755
   _globals['_AGGREGATIONRULE']._serialized_start=152
-  _globals['_AGGREGATIONRULE']._serialized_end=321
-  _globals['_PHASELENGTHS']._serialized_start=323
-  _globals['_PHASELENGTHS']._serialized_end=420
-  _globals['_TASK']._serialized_start=423
-  _globals['_TASK']._serialized_end=1031
-  _globals['_GLOBALMODEL']._serialized_start=1033
-  _globals['_GLOBALMODEL']._serialized_end=1111
+  _globals['_AGGREGATIONRULE']._serialized_end=509
+  _globals['_PHASELENGTHS']._serialized_start=511
+  _globals['_PHASELENGTHS']._serialized_end=608
+  _globals['_TASK']._serialized_start=611
+  _globals['_TASK']._serialized_end=1307
+  _globals['_GLOBALMODEL']._serialized_start=1309
+  _globals['_GLOBALMODEL']._serialized_end=1387
 # @@protoc_insertion_point(module_scope)

@@ -2,10 +2,11 @@ from amino import amino_pb2 as _amino_pb2
 from cosmos.base.v1beta1 import coin_pb2 as _coin_pb2
 from cosmos_proto import cosmos_pb2 as _cosmos_pb2
 from gogoproto import gogo_pb2 as _gogo_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from typing import ClassVar as _ClassVar, Mapping as _Mapping, Optional as _Optional, Union as _Union
+from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
@@ -14,6 +15,12 @@ class TemperatureMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TEMPERATURE_MODE_UNSPECIFIED: _ClassVar[TemperatureMode]
     TEMPERATURE_MODE_FIXED: _ClassVar[TemperatureMode]
     TEMPERATURE_MODE_MAD: _ClassVar[TemperatureMode]
+
+class ScoreProbe(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SCORE_PROBE_RAW: _ClassVar[ScoreProbe]
+    SCORE_PROBE_REFERENCE: _ClassVar[ScoreProbe]
+    SCORE_PROBE_AT_LEAST_REFERENCE: _ClassVar[ScoreProbe]
 
 class TaskStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -25,6 +32,9 @@ class TaskStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
 TEMPERATURE_MODE_UNSPECIFIED: TemperatureMode
 TEMPERATURE_MODE_FIXED: TemperatureMode
 TEMPERATURE_MODE_MAD: TemperatureMode
+SCORE_PROBE_RAW: ScoreProbe
+SCORE_PROBE_REFERENCE: ScoreProbe
+SCORE_PROBE_AT_LEAST_REFERENCE: ScoreProbe
 TASK_STATUS_UNSPECIFIED: TaskStatus
 TASK_STATUS_ACTIVE: TaskStatus
 TASK_STATUS_COMPLETED: TaskStatus
@@ -32,18 +42,32 @@ TASK_STATUS_PENDING: TaskStatus
 TASK_STATUS_EXPIRED: TaskStatus
 
 class AggregationRule(_message.Message):
-    __slots__ = ("temperature_mode", "temperature", "mad_multiplier", "temperature_min", "score_step")
+    __slots__ = ("temperature_mode", "temperature", "mad_multiplier", "temperature_min", "score_step", "probe", "balanced_loss", "relative_loss", "loss_tolerance", "direction_weight", "direction_margin", "norm_limit")
     TEMPERATURE_MODE_FIELD_NUMBER: _ClassVar[int]
     TEMPERATURE_FIELD_NUMBER: _ClassVar[int]
     MAD_MULTIPLIER_FIELD_NUMBER: _ClassVar[int]
     TEMPERATURE_MIN_FIELD_NUMBER: _ClassVar[int]
     SCORE_STEP_FIELD_NUMBER: _ClassVar[int]
+    PROBE_FIELD_NUMBER: _ClassVar[int]
+    BALANCED_LOSS_FIELD_NUMBER: _ClassVar[int]
+    RELATIVE_LOSS_FIELD_NUMBER: _ClassVar[int]
+    LOSS_TOLERANCE_FIELD_NUMBER: _ClassVar[int]
+    DIRECTION_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    DIRECTION_MARGIN_FIELD_NUMBER: _ClassVar[int]
+    NORM_LIMIT_FIELD_NUMBER: _ClassVar[int]
     temperature_mode: TemperatureMode
     temperature: str
     mad_multiplier: str
     temperature_min: str
     score_step: str
-    def __init__(self, temperature_mode: _Optional[_Union[TemperatureMode, str]] = ..., temperature: _Optional[str] = ..., mad_multiplier: _Optional[str] = ..., temperature_min: _Optional[str] = ..., score_step: _Optional[str] = ...) -> None: ...
+    probe: ScoreProbe
+    balanced_loss: bool
+    relative_loss: bool
+    loss_tolerance: str
+    direction_weight: str
+    direction_margin: str
+    norm_limit: str
+    def __init__(self, temperature_mode: _Optional[_Union[TemperatureMode, str]] = ..., temperature: _Optional[str] = ..., mad_multiplier: _Optional[str] = ..., temperature_min: _Optional[str] = ..., score_step: _Optional[str] = ..., probe: _Optional[_Union[ScoreProbe, str]] = ..., balanced_loss: bool = ..., relative_loss: bool = ..., loss_tolerance: _Optional[str] = ..., direction_weight: _Optional[str] = ..., direction_margin: _Optional[str] = ..., norm_limit: _Optional[str] = ...) -> None: ...
 
 class PhaseLengths(_message.Message):
     __slots__ = ("submit", "commit", "reveal", "aggregate", "attest")
@@ -60,7 +84,7 @@ class PhaseLengths(_message.Message):
     def __init__(self, submit: _Optional[int] = ..., commit: _Optional[int] = ..., reveal: _Optional[int] = ..., aggregate: _Optional[int] = ..., attest: _Optional[int] = ...) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ("id", "creator", "model_spec", "initial_model_sha256", "num_rounds", "committee_size", "rule", "phases", "max_updates_per_round", "budget", "escrow", "status", "created_height", "current_round", "rounds_finalized", "rounds_failed", "final_model_sha256", "ended_height")
+    __slots__ = ("id", "creator", "model_spec", "initial_model_sha256", "num_rounds", "committee_size", "rule", "phases", "max_updates_per_round", "budget", "escrow", "status", "created_height", "current_round", "rounds_finalized", "rounds_failed", "final_model_sha256", "ended_height", "allowed_participants", "update_fee")
     ID_FIELD_NUMBER: _ClassVar[int]
     CREATOR_FIELD_NUMBER: _ClassVar[int]
     MODEL_SPEC_FIELD_NUMBER: _ClassVar[int]
@@ -79,6 +103,8 @@ class Task(_message.Message):
     ROUNDS_FAILED_FIELD_NUMBER: _ClassVar[int]
     FINAL_MODEL_SHA256_FIELD_NUMBER: _ClassVar[int]
     ENDED_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_PARTICIPANTS_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_FEE_FIELD_NUMBER: _ClassVar[int]
     id: int
     creator: str
     model_spec: str
@@ -97,7 +123,9 @@ class Task(_message.Message):
     rounds_failed: int
     final_model_sha256: bytes
     ended_height: int
-    def __init__(self, id: _Optional[int] = ..., creator: _Optional[str] = ..., model_spec: _Optional[str] = ..., initial_model_sha256: _Optional[bytes] = ..., num_rounds: _Optional[int] = ..., committee_size: _Optional[int] = ..., rule: _Optional[_Union[AggregationRule, _Mapping]] = ..., phases: _Optional[_Union[PhaseLengths, _Mapping]] = ..., max_updates_per_round: _Optional[int] = ..., budget: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., escrow: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., created_height: _Optional[int] = ..., current_round: _Optional[int] = ..., rounds_finalized: _Optional[int] = ..., rounds_failed: _Optional[int] = ..., final_model_sha256: _Optional[bytes] = ..., ended_height: _Optional[int] = ...) -> None: ...
+    allowed_participants: _containers.RepeatedScalarFieldContainer[str]
+    update_fee: _coin_pb2.Coin
+    def __init__(self, id: _Optional[int] = ..., creator: _Optional[str] = ..., model_spec: _Optional[str] = ..., initial_model_sha256: _Optional[bytes] = ..., num_rounds: _Optional[int] = ..., committee_size: _Optional[int] = ..., rule: _Optional[_Union[AggregationRule, _Mapping]] = ..., phases: _Optional[_Union[PhaseLengths, _Mapping]] = ..., max_updates_per_round: _Optional[int] = ..., budget: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., escrow: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., created_height: _Optional[int] = ..., current_round: _Optional[int] = ..., rounds_finalized: _Optional[int] = ..., rounds_failed: _Optional[int] = ..., final_model_sha256: _Optional[bytes] = ..., ended_height: _Optional[int] = ..., allowed_participants: _Optional[_Iterable[str]] = ..., update_fee: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ...) -> None: ...
 
 class GlobalModel(_message.Message):
     __slots__ = ("task_id", "round", "sha256", "payload")

@@ -13,7 +13,7 @@ from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Map
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class MsgCreateTask(_message.Message):
-    __slots__ = ("creator", "model_spec", "initial_model_sha256", "initial_model", "num_rounds", "committee_size", "rule", "phases", "max_updates_per_round", "budget")
+    __slots__ = ("creator", "model_spec", "initial_model_sha256", "initial_model", "num_rounds", "committee_size", "rule", "phases", "max_updates_per_round", "budget", "allowed_participants", "update_fee")
     CREATOR_FIELD_NUMBER: _ClassVar[int]
     MODEL_SPEC_FIELD_NUMBER: _ClassVar[int]
     INITIAL_MODEL_SHA256_FIELD_NUMBER: _ClassVar[int]
@@ -24,6 +24,8 @@ class MsgCreateTask(_message.Message):
     PHASES_FIELD_NUMBER: _ClassVar[int]
     MAX_UPDATES_PER_ROUND_FIELD_NUMBER: _ClassVar[int]
     BUDGET_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_PARTICIPANTS_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_FEE_FIELD_NUMBER: _ClassVar[int]
     creator: str
     model_spec: str
     initial_model_sha256: bytes
@@ -34,7 +36,9 @@ class MsgCreateTask(_message.Message):
     phases: _task_pb2.PhaseLengths
     max_updates_per_round: int
     budget: _coin_pb2.Coin
-    def __init__(self, creator: _Optional[str] = ..., model_spec: _Optional[str] = ..., initial_model_sha256: _Optional[bytes] = ..., initial_model: _Optional[bytes] = ..., num_rounds: _Optional[int] = ..., committee_size: _Optional[int] = ..., rule: _Optional[_Union[_task_pb2.AggregationRule, _Mapping]] = ..., phases: _Optional[_Union[_task_pb2.PhaseLengths, _Mapping]] = ..., max_updates_per_round: _Optional[int] = ..., budget: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ...) -> None: ...
+    allowed_participants: _containers.RepeatedScalarFieldContainer[str]
+    update_fee: _coin_pb2.Coin
+    def __init__(self, creator: _Optional[str] = ..., model_spec: _Optional[str] = ..., initial_model_sha256: _Optional[bytes] = ..., initial_model: _Optional[bytes] = ..., num_rounds: _Optional[int] = ..., committee_size: _Optional[int] = ..., rule: _Optional[_Union[_task_pb2.AggregationRule, _Mapping]] = ..., phases: _Optional[_Union[_task_pb2.PhaseLengths, _Mapping]] = ..., max_updates_per_round: _Optional[int] = ..., budget: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., allowed_participants: _Optional[_Iterable[str]] = ..., update_fee: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ...) -> None: ...
 
 class MsgCreateTaskResponse(_message.Message):
     __slots__ = ("task_id",)
