@@ -268,6 +268,15 @@ func payload(label string) ([]byte, []byte) {
 
 const taskID = 1
 
+// participantAddresses are the participants' account addresses (the task's allowlist).
+func (c *chain) participantAddresses() []string {
+	var addresses []string
+	for _, p := range c.participants {
+		addresses = append(addresses, p.String())
+	}
+	return addresses
+}
+
 // runToAggregate creates a one-round task, submits 3 updates, has every committee member commit and
 // reveal its losses, and returns the round in AGGREGATE.
 func (c *chain) runToAggregate() fedlearntypes.Round {
@@ -278,7 +287,7 @@ func (c *chain) runToAggregate() fedlearntypes.Round {
 		NumRounds: 1, CommitteeSize: uint32(len(validatorPowers)),
 		Rule:   fedlearntypes.AggregationRule{TemperatureMode: fedlearntypes.TEMPERATURE_MODE_FIXED, Temperature: "0.05", ScoreStep: "1"},
 		Phases: fedlearntypes.PhaseLengths{Submit: 5, Commit: 5, Reveal: 5, Aggregate: 5, Attest: 5}, MaxUpdatesPerRound: 3,
-		Budget: sdk.NewInt64Coin(app.BondDenom, 400_000),
+		Budget: sdk.NewInt64Coin(app.BondDenom, 400_000), AllowedParticipants: c.participantAddresses(),
 	})})
 	// Every validator serves the task: the opt-ins start its first round in the same block.
 	var optIns [][]byte
@@ -299,7 +308,7 @@ func (c *chain) runToAggregate() fedlearntypes.Round {
 	}
 	c.block(txs)
 	round = c.round(taskID)
-	require.Equal(c.t, fedlearntypes.ROUND_PHASE_COMMIT, round.Phase, "the update cap ends SUBMIT early")
+	require.Equal(c.t, fedlearntypes.ROUND_PHASE_COMMIT, round.Phase, "every allowlisted participant submitted: SUBMIT ends early")
 
 	hashes := make([][32]byte, len(round.Updates))
 	for i, u := range round.Updates {
