@@ -1,4 +1,5 @@
-"""exp_neg against a correctly rounded decimal reference and float64; the float and micro-unit conversions."""
+"""exp_neg against a correctly rounded decimal reference and float64; the float and micro-unit conversions;
+the rule's decimal strings read as the chain's ParseMicro reads them."""
 
 from __future__ import annotations
 
@@ -8,7 +9,16 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pytest
 
-from sabfl.protocol import U64_MAX, WEIGHT_SCALE, InvalidInput, exp_neg, loss_to_micro, weights_to_floats
+from sabfl.protocol import (
+    U64_MAX,
+    WEIGHT_SCALE,
+    InvalidInput,
+    exp_neg,
+    format_micro,
+    loss_to_micro,
+    parse_micro,
+    weights_to_floats,
+)
 
 
 def exact_exp_neg(x: int) -> int:
@@ -92,3 +102,40 @@ def test_weights_to_floats_is_plain_division() -> None:
 )
 def test_loss_to_micro(loss: float, want: int) -> None:
     assert loss_to_micro(loss, cap=10**12) == want
+
+
+def test_decimals_follow_the_chains_parse_micro() -> None:
+    # The cases of chain/x/fedlearn/types TestParseMicro, and the forms LegacyNewDecFromStr refuses.
+    good = {"0.05": 50_000, "1": 1_000_000, "0.000001": 1, "12.5": 12_500_000, " 2 ": 2_000_000, "0": 0}
+    assert {text: parse_micro(text) for text in good} == good
+    assert parse_micro("18446744073709.551615") == U64_MAX
+    assert parse_micro("0.1000000") == 100_000, "trailing zeros beyond 6 digits are no precision"
+    bad = {
+        "": "empty decimal",
+        "-1": "not a decimal of digits",
+        "+1": "not a decimal of digits",
+        "0.0000001": "more than 6 fractional digits",
+        "0.1234567": "more than 6 fractional digits",
+        "abc": "not a decimal of digits",
+        "1e3": "not a decimal of digits",
+        "NaN": "not a decimal of digits",
+        "1.": "not a decimal",
+        ".5": "not a decimal",
+        "1.2.3": "not a decimal",
+        "99999999999999999999": "too large",
+        "18446744073709.551616": "too large",
+        "9" * 33: "decimal has 33 characters, limit 32",
+        "1" * (1 << 20): "decimal has 1048576 characters, limit 32",
+    }
+    for text, reason in bad.items():
+        with pytest.raises(InvalidInput, match=reason):
+            parse_micro(text)
+    with pytest.raises(InvalidInput, match="must be a string"):
+        parse_micro(0.5)  # type: ignore[arg-type]
+    assert [format_micro(m) for m in (50_000, 1_000_000, 1, 12_500_000, 0)] == [
+        "0.05",
+        "1",
+        "0.000001",
+        "12.5",
+        "0",
+    ]

@@ -20,10 +20,13 @@ from sabfl.protocol.errors import InvalidInput, InvalidRule, ProtocolError, Unso
 from sabfl.protocol.fixedpoint import (
     DEFAULT_WEIGHT_TOLERANCE,
     LOSS_SCALE,
+    MAX_DECIMAL_CHARS,
     U64_MAX,
     WEIGHT_SCALE,
     exp_neg,
+    format_micro,
     loss_to_micro,
+    parse_micro,
     weights_to_floats,
 )
 from sabfl.protocol.selection import Candidate, draw_committee, round_seed
@@ -32,6 +35,7 @@ __all__ = [
     "COMMITMENT_DOMAIN",
     "DEFAULT_WEIGHT_TOLERANCE",
     "LOSS_SCALE",
+    "MAX_DECIMAL_CHARS",
     "TEMPERATURE_FIXED",
     "TEMPERATURE_MAD",
     "U64_MAX",
@@ -48,7 +52,9 @@ __all__ = [
     "consensus_losses",
     "draw_committee",
     "exp_neg",
+    "format_micro",
     "loss_to_micro",
+    "parse_micro",
     "round_seed",
     "softmax_weights",
     "stake_weighted_median",

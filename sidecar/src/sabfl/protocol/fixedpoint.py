@@ -1,8 +1,10 @@
-"""Fixed-point scales and the deterministic exponential (port of consensus/fixedpoint.go).
+"""Fixed-point scales, the rule's decimal strings and the deterministic exponential (port of
+consensus/fixedpoint.go and types.ParseMicro).
 
-Losses, scores, τ and the MAD multiplier are integers in micro-units (``LOSS_SCALE`` = 1e6); weights and
-:func:`exp_neg` are integers at ``WEIGHT_SCALE`` = 1e18 (LegacyDec's 18 decimals). Every operation below
-is the same integer operation as in Go, so results are bit-identical.
+Losses, scores, τ and every decimal of a task's rule are integers in micro-units (``LOSS_SCALE`` = 1e6,
+the one definition of that scale in Python); weights and :func:`exp_neg` are integers at ``WEIGHT_SCALE``
+= 1e18 (LegacyDec's 18 decimals). Every operation below is the same integer operation as in Go, so
+results are bit-identical.
 """
 
 from __future__ import annotations
@@ -16,6 +18,12 @@ LOSS_SCALE = 1_000_000
 WEIGHT_SCALE = 1_000_000_000_000_000_000
 DEFAULT_WEIGHT_TOLERANCE = 1_000_000_000_000  # 1e-6 at WEIGHT_SCALE
 U64_MAX = 2**64 - 1
+# The longest decimal string the chain parses (types.MaxDecimalLength), and the fractional digits that
+# LOSS_SCALE holds (6) and that LegacyDec reads at most (18).
+MAX_DECIMAL_CHARS = 32
+MICRO_DIGITS = len(str(LOSS_SCALE)) - 1
+_LEGACY_DEC_DIGITS = 18
+_ASCII_SPACE = " \t\n\v\f\r"
 
 # Internal scale of the exponential, 1e36 (18 guard digits below WEIGHT_SCALE), floor(ln 2 · 1e36), and
 # the argument from which e^(−x) < 1e-39 is taken as 0.
@@ -85,3 +93,37 @@ def loss_to_micro(loss: float, cap: int) -> int:
     if not math.isfinite(loss):
         return cap
     return min(max(round(loss * LOSS_SCALE), 0), cap)
+
+
+def parse_micro(text: str) -> int:
+    """A decimal string of the chain (digits with an optional point) → micro-units, as the chain's
+    ParseMicro reads it: "0.05" → 50_000. Raises InvalidInput saying what is wrong: not a string, longer
+    than MAX_DECIMAL_CHARS (checked before anything reads it), empty, a sign, an exponent or any other
+    character, a point without digits on both sides, more than 6 significant fractional digits, or a
+    value beyond 2^64 − 1 micro-units. Surrounding ASCII whitespace is ignored, as Go's TrimSpace does."""
+    if not isinstance(text, str):
+        raise InvalidInput(f"a decimal must be a string, got {type(text).__name__}")
+    if len(text) > MAX_DECIMAL_CHARS:
+        raise InvalidInput(f"decimal has {len(text)} characters, limit {MAX_DECIMAL_CHARS}")
+    digits = text.strip(_ASCII_SPACE)
+    if not digits:
+        raise InvalidInput("empty decimal")
+    if digits.strip("0123456789.") != "":
+        raise InvalidInput(f"{text!r} is not a decimal of digits")
+    whole, point, fraction = digits.partition(".")
+    if "." in fraction or not whole or (point and not fraction) or len(fraction) > _LEGACY_DEC_DIGITS:
+        raise InvalidInput(f"{text!r} is not a decimal")
+    if fraction[MICRO_DIGITS:].strip("0"):
+        raise InvalidInput(f"{text!r} has more than {MICRO_DIGITS} fractional digits")
+    micro = int(whole) * LOSS_SCALE + int(fraction[:MICRO_DIGITS].ljust(MICRO_DIGITS, "0"))
+    if micro > U64_MAX:
+        raise InvalidInput(f"{text!r} is too large")
+    return micro
+
+
+def format_micro(micro: int) -> str:
+    """Micro-units → the shortest decimal string the chain reads back as the same value: 50_000 → "0.05",
+    1_000_000 → "1", 0 → "0"."""
+    require_u64("micro", micro)
+    whole, fraction = divmod(micro, LOSS_SCALE)
+    return f"{whole}.{fraction:0{MICRO_DIGITS}d}".rstrip("0").rstrip(".")
