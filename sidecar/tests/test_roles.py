@@ -1,34 +1,27 @@
-"""Chain-free parts of the sidecar roles: the task spec codec, the journal, the task runtime's codec and
-aggregate."""
+"""Chain-free parts of the sidecar roles: the task spec codec and its MsgCreateTask, the journal, the
+task runtime's codec and aggregate."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+from sabfl.chain import Account, KeysFile
 from sabfl.ml.aggregate import build_aggregate
 from sabfl.protocol import WEIGHT_SCALE
 from sabfl.roles.journal import Journal
+from sabfl.roles.rule import rule_from_chain, rule_to_chain
 from sabfl.roles.runtime import TaskRuntime
-from sabfl.roles.spec import TaskSpec, decimal, parse_model_spec
+from sabfl.roles.spec import KEYS_FILE_PARTICIPANTS, TaskSpec, parse_model_spec
 from sabfl.sim.config import SimConfig
 
 SPEC = TaskSpec(experiment=SimConfig(participants=4, validators=2, holdout=20, attack="sf", byzantine=0.5))
-
-
-def test_decimal_strings_for_the_chain() -> None:
-    assert [decimal(0.05), decimal(1.0), decimal(0.000001), decimal(12.5)] == [
-        "0.05",
-        "1",
-        "0.000001",
-        "12.5",
-    ]
-    with pytest.raises(ValueError, match="rounds to 0"):
-        decimal(1e-9)
 
 
 def test_model_spec_carries_the_shared_setup_but_not_private_choices() -> None:
@@ -41,16 +34,42 @@ def test_model_spec_carries_the_shared_setup_but_not_private_choices() -> None:
             parse_model_spec(foreign)
 
 
-def test_create_task_message_matches_the_rule() -> None:
+def test_create_task_message_carries_the_whole_rule() -> None:
     msg = SPEC.create_task_msg("sabfl1creator")
-    temperature = SPEC.softmax_rule.temperature
     assert msg.initial_model_sha256 == hashlib.sha256(msg.initial_model).digest()
-    assert msg.rule.score_step == decimal(SPEC.softmax_rule.scoring.eta)
-    if temperature.mode == "fixed":
-        assert msg.rule.temperature == decimal(temperature.tau)
-    else:
-        assert msg.rule.mad_multiplier == decimal(temperature.c)
+    assert msg.rule == rule_to_chain(SPEC.softmax_rule)
+    assert rule_from_chain(msg.rule) == SPEC.softmax_rule
+    assert (msg.rule.score_step, msg.rule.norm_limit, msg.rule.loss_tolerance) == ("0.2", "3", "0.1")
     assert parse_model_spec(msg.model_spec)[1] == SPEC.rule
+    assert list(msg.allowed_participants) == [] and not msg.HasField("update_fee")
+
+
+def test_create_task_message_carries_the_admission(tmp_path: Path) -> None:
+    path = tmp_path / "task.yaml"
+    path.write_text(
+        "experiment: {participants: 2, validators: 2, holdout: 20}\n"
+        "allowed_participants: [sabfl1alice, sabfl1bob]\nupdate_fee: 250\n"
+    )
+    spec = TaskSpec.from_yaml(path)
+    assert spec.allowed_participants == ("sabfl1alice", "sabfl1bob")
+    msg = spec.create_task_msg("sabfl1creator", denom="ustake")
+    assert list(msg.allowed_participants) == ["sabfl1alice", "sabfl1bob"]
+    assert (msg.update_fee.denom, msg.update_fee.amount) == ("ustake", "250")
+
+
+def test_the_keys_files_participants_as_an_allowlist() -> None:
+    spec = dataclasses.replace(SPEC, allowed_participants=KEYS_FILE_PARTICIPANTS)
+    with pytest.raises(ValueError, match="resolve it with TaskSpec.for_keys"):
+        spec.create_task_msg("sabfl1creator")
+    accounts = [Account(f"p{i}", f"sabfl1p{i}", "words") for i in range(6)]
+    keys = KeysFile("sabfl-test", "stake", "sabfl", [], accounts[0], accounts, Decimal("0.01"))
+    assert spec.for_keys(keys).allowed_participants == ("sabfl1p0", "sabfl1p1", "sabfl1p2", "sabfl1p3")
+    assert SPEC.for_keys(keys) == SPEC
+    with pytest.raises(ValueError, match="the keys file has 3"):
+        spec.for_keys(dataclasses.replace(keys, participants=accounts[:3]))
+    for bad in ({"allowed_participants": "everyone"}, {"update_fee": -1}, {"update_fee": 1.5}):
+        with pytest.raises(ValueError, match="allowed_participants|update_fee"):
+            TaskSpec(**bad)
 
 
 def test_journal_survives_a_restart(tmp_path: Path) -> None:

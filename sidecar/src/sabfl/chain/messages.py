@@ -12,6 +12,8 @@ from google.protobuf.message import Message
 from sabfl.fedlearn.v1 import task_pb2, tx_pb2
 
 TEMPERATURE_MODES = {"fixed": task_pb2.TEMPERATURE_MODE_FIXED, "mad": task_pb2.TEMPERATURE_MODE_MAD}
+# create_task's temperature_mode, temperature, mad_multiplier, temperature_min and score_step defaults.
+_NO_RULE_ARGS = ("fixed", "", "", "", "1")
 
 
 def create_task(
@@ -30,9 +32,29 @@ def create_task(
     score_step: str = "1",
     phases: Sequence[int] = (10, 10, 10, 10, 10),
     max_updates_per_round: int = 0,
+    rule: task_pb2.AggregationRule | None = None,
+    allowed_participants: Sequence[str] = (),
+    update_fee: int = 0,
 ) -> tx_pb2.MsgCreateTask:
     """A MsgCreateTask; decimals are strings (at most 6 fractional digits), phases are
-    (submit, commit, reveal, aggregate, attest) lengths in blocks."""
+    (submit, commit, reveal, aggregate, attest) lengths in blocks. A whole `rule` (every scoring
+    parameter; sabfl.roles.rule.rule_to_chain writes one) replaces the temperature and score_step
+    arguments, which only set a temperature and η. `allowed_participants` (none = an open task) and
+    `update_fee` (paid into the escrow by each accepted update, in `denom`; 0 = none) are its admission."""
+    if rule is None:
+        rule = task_pb2.AggregationRule(
+            temperature_mode=TEMPERATURE_MODES[temperature_mode],
+            temperature=temperature,
+            mad_multiplier=mad_multiplier,
+            temperature_min=temperature_min,
+            score_step=score_step,
+        )
+    elif (temperature_mode, temperature, mad_multiplier, temperature_min, score_step) != _NO_RULE_ARGS:
+        raise ValueError("give either a whole rule or its temperature and score_step, not both")
+    if isinstance(allowed_participants, str):
+        raise TypeError("allowed_participants is a list of addresses, not one string")
+    if update_fee < 0:
+        raise ValueError(f"update_fee must be >= 0, got {update_fee}")
     submit, commit, reveal, aggregate, attest = phases
     msg = tx_pb2.MsgCreateTask(
         creator=creator,
@@ -42,18 +64,15 @@ def create_task(
         num_rounds=num_rounds,
         committee_size=committee_size,
         max_updates_per_round=max_updates_per_round,
-        rule=task_pb2.AggregationRule(
-            temperature_mode=TEMPERATURE_MODES[temperature_mode],
-            temperature=temperature,
-            mad_multiplier=mad_multiplier,
-            temperature_min=temperature_min,
-            score_step=score_step,
-        ),
+        rule=rule,
         phases=task_pb2.PhaseLengths(
             submit=submit, commit=commit, reveal=reveal, aggregate=aggregate, attest=attest
         ),
+        allowed_participants=list(allowed_participants),
     )
     msg.budget.denom, msg.budget.amount = denom, str(budget)
+    if update_fee:
+        msg.update_fee.denom, msg.update_fee.amount = denom, str(update_fee)
     return msg
 
 

@@ -1,5 +1,6 @@
-"""What a sidecar rebuilds from a task's on-chain model_spec: dataset, partitions, model, held-out sets,
-and the codec between canonical model bytes and flat parameter vectors."""
+"""What a sidecar rebuilds from a task on chain: from its model_spec the dataset, partitions, model,
+held-out sets and the codec between canonical model bytes and flat parameter vectors; from its on-chain
+rule the rule validators score with."""
 
 from __future__ import annotations
 
@@ -10,19 +11,23 @@ import numpy as np
 import torch
 
 from sabfl.aggregators.softmax import SOFTMAX_RULES, SoftmaxRule
+from sabfl.fedlearn.v1 import task_pb2
 from sabfl.ml.aggregate import build_aggregate
 from sabfl.ml.data import load_dataset
 from sabfl.ml.evaluate import evaluate_many
 from sabfl.ml.models import ParamLayout
 from sabfl.ml.serialize import SerializationError, decode_flat, encode_flat
 from sabfl.protocol import weights_to_floats
-from sabfl.roles.spec import SpecLimits, parse_model_spec
+from sabfl.roles.spec import SpecLimits, parse_model_spec, parse_task
 from sabfl.sim.config import SimConfig
 from sabfl.sim.runner import Simulation
 
 
 @dataclass
 class TaskRuntime:
+    """A task's ML setup and the rule its validators score with: for a task read from the chain, the rule
+    decoded from the task's on-chain rule (`from_task`), never one looked up by name."""
+
     task_id: int
     config: SimConfig
     rule: SoftmaxRule
@@ -30,12 +35,34 @@ class TaskRuntime:
     layout: ParamLayout
 
     @classmethod
+    def from_task(
+        cls, task: task_pb2.Task, limits: SpecLimits | None = None, **private: object
+    ) -> TaskRuntime:
+        """The runtime of a task from the chain; SpecRefused when its model_spec is refused or its on-chain
+        rule does not decode or differs from the rule the spec names (`parse_task`)."""
+        config, rule = parse_task(task)
+        return cls.build(task.id, config, rule, limits, **private)
+
+    @classmethod
     def from_model_spec(
         cls, task_id: int, model_spec: str, limits: SpecLimits | None = None, **private: object
     ) -> TaskRuntime:
+        """A runtime from a model_spec alone, with the built-in rule it names: for a spec not (yet) on
+        chain. A sidecar following the chain uses `from_task`."""
+        config, name = parse_model_spec(model_spec)
+        return cls.build(task_id, config, SOFTMAX_RULES[name], limits, **private)
+
+    @classmethod
+    def build(
+        cls,
+        task_id: int,
+        config: SimConfig,
+        rule: SoftmaxRule,
+        limits: SpecLimits | None = None,
+        **private: object,
+    ) -> TaskRuntime:
         """Rebuild the task's ML setup; `private` sets a role's own SimConfig fields (e.g. the attack).
         With `limits`, a spec beyond them raises SpecRefused before any work beyond loading its data."""
-        config, rule = parse_model_spec(model_spec)
         config = dataclasses.replace(config, aggregators=("fedavg",), **private)
         if limits is not None:
             limits.check(config)
@@ -43,7 +70,7 @@ class TaskRuntime:
         if limits is not None:
             limits.check_dataset(dataset)
         sim = Simulation(config, dataset)
-        return cls(task_id, config, SOFTMAX_RULES[rule], sim, ParamLayout.of(sim.model))
+        return cls(task_id, config, rule, sim, ParamLayout.of(sim.model))
 
     def decode(self, payload: bytes) -> torch.Tensor:
         """Canonical bytes → flat float32 parameters; raises SerializationError on any defect."""

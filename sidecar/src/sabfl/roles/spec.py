@@ -5,6 +5,7 @@ and `SpecLimits` bounds what a validator will do for one task."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,12 +13,13 @@ from pathlib import Path
 import yaml
 
 from sabfl.aggregators.softmax import DEFAULT_SOFTMAX_RULE, SOFTMAX_RULES, SoftmaxRule
-from sabfl.chain import messages
-from sabfl.fedlearn.v1 import tx_pb2
+from sabfl.chain import KeysFile, messages
+from sabfl.fedlearn.v1 import task_pb2, tx_pb2
 from sabfl.ml.data import Dataset, load_dataset
 from sabfl.ml.models import build_model, flatten_params
 from sabfl.ml.partition import SCHEMES
 from sabfl.ml.serialize import encode_flat
+from sabfl.roles.rule import ChainRuleError, rule_differences, rule_from_chain, rule_to_chain
 from sabfl.sim.config import SimConfig
 
 MODEL_SPEC_VERSION = 1
@@ -49,12 +51,9 @@ class SpecRefused(ValueError):
     """A model_spec this sidecar does not serve: not a sabfl spec, malformed, or beyond its limits."""
 
 
-def decimal(value: float) -> str:
-    """A positive float as a chain decimal string (at most 6 fractional digits)."""
-    text = f"{value:.6f}".rstrip("0").rstrip(".")
-    if text in ("", "0"):
-        raise ValueError(f"{value} rounds to 0 at 6 decimals")
-    return text
+# `allowed_participants: keys_file` in a task spec: the first `participants` accounts of the keys file the
+# task is created with (a localnet's participants; the demo's consortium).
+KEYS_FILE_PARTICIPANTS = "keys_file"
 
 
 @dataclass(frozen=True)
@@ -67,18 +66,48 @@ class TaskSpec:
     phases: tuple[int, int, int, int, int] = (40, 30, 30, 30, 30)
     budget: int = 10_000_000
     max_updates_per_round: int = 0
+    # Admission: the only accounts that may submit (empty = an open task), or KEYS_FILE_PARTICIPANTS;
+    # and what each accepted update pays into the escrow (base units of the budget's denom; 0 = nothing).
+    allowed_participants: tuple[str, ...] | str = ()
+    update_fee: int = 0
 
     def __post_init__(self) -> None:
         if self.rule not in SOFTMAX_RULES:
             raise ValueError(f"unknown rule {self.rule!r}; choose from {', '.join(SOFTMAX_RULES)}")
+        allowed = self.allowed_participants
+        if isinstance(allowed, str):
+            if allowed != KEYS_FILE_PARTICIPANTS:
+                raise ValueError(
+                    f"allowed_participants is a list of addresses or {KEYS_FILE_PARTICIPANTS!r}, "
+                    f"got {allowed!r}"
+                )
+        elif not all(isinstance(a, str) for a in allowed):
+            raise ValueError(f"allowed_participants must be addresses, got {list(allowed)!r}")
+        if isinstance(self.update_fee, bool) or not isinstance(self.update_fee, int) or self.update_fee < 0:
+            raise ValueError(f"update_fee must be a whole amount >= 0, got {self.update_fee!r}")
 
     @classmethod
     def from_yaml(cls, path: Path) -> TaskSpec:
         data = yaml.safe_load(path.read_text()) or {}
         experiment = SimConfig(**data.pop("experiment", {}))
-        if "phases" in data:
-            data["phases"] = tuple(data["phases"])
+        for name in ("phases", "allowed_participants"):
+            if isinstance(data.get(name), list):
+                data[name] = tuple(data[name])
         return cls(experiment=experiment, **data)
+
+    def for_keys(self, keys: KeysFile) -> TaskSpec:
+        """This spec with `allowed_participants: keys_file` replaced by the keys file's first
+        `experiment.participants` participant accounts (those a participant runner drives)."""
+        if self.allowed_participants != KEYS_FILE_PARTICIPANTS:
+            return self
+        wanted = self.experiment.participants
+        if wanted > len(keys.participants):
+            raise ValueError(
+                f"the spec wants {wanted} participants; the keys file has {len(keys.participants)}"
+            )
+        return dataclasses.replace(
+            self, allowed_participants=tuple(a.address for a in keys.participants[:wanted])
+        )
 
     @property
     def softmax_rule(self) -> SoftmaxRule:
@@ -91,21 +120,15 @@ class TaskSpec:
         )
 
     def create_task_msg(self, creator: str, denom: str = "stake") -> tx_pb2.MsgCreateTask:
+        if isinstance(self.allowed_participants, str):
+            raise ValueError(
+                f"allowed_participants: {self.allowed_participants}: resolve it with TaskSpec.for_keys first"
+            )
         config = self.experiment
         data = load_dataset(config.dataset, max_train=config.max_train, max_test=config.max_test)
         model = build_model(config.model, data.input_shape, data.num_classes, seed=config.seed)
         shapes = [tuple(p.shape) for p in model.parameters()]
         initial = encode_flat(flatten_params(model).numpy(), shapes)
-        temperature = self.softmax_rule.temperature
-        rule = (
-            {"temperature_mode": "fixed", "temperature": decimal(temperature.tau)}
-            if temperature.mode == "fixed"
-            else {
-                "temperature_mode": "mad",
-                "mad_multiplier": decimal(temperature.c),
-                "temperature_min": decimal(temperature.tau_min),
-            }
-        )
         return messages.create_task(
             creator,
             self.model_spec(),
@@ -114,10 +137,11 @@ class TaskSpec:
             committee_size=self.committee_size,
             budget=self.budget,
             denom=denom,
-            score_step=decimal(self.softmax_rule.scoring.eta),
+            rule=rule_to_chain(self.softmax_rule),
             phases=self.phases,
             max_updates_per_round=self.max_updates_per_round,
-            **rule,
+            allowed_participants=self.allowed_participants,
+            update_fee=self.update_fee,
         )
 
 
@@ -148,6 +172,23 @@ def parse_model_spec(model_spec: str) -> tuple[SimConfig, str]:
         if isinstance(value, bool) or not isinstance(value, SPEC_FIELDS[name]):
             raise SpecRefused(f"experiment setting {name}={value!r} has the wrong type")
     return SimConfig(**experiment), rule
+
+
+def parse_task(task: task_pb2.Task) -> tuple[SimConfig, SoftmaxRule]:
+    """The shared SimConfig of a task from the chain and the rule its validators score with — the one
+    decoded from its on-chain rule. Raises SpecRefused for a spec `parse_model_spec` refuses, an on-chain
+    rule that does not decode, or one that differs from the built-in rule its model_spec names."""
+    config, name = parse_model_spec(task.model_spec)
+    try:
+        rule = rule_from_chain(task.rule)
+        differences = rule_differences(rule, SOFTMAX_RULES[name])
+    except ChainRuleError as error:
+        raise SpecRefused(f"its on-chain rule is not one to score with: {error}") from None
+    if differences:
+        raise SpecRefused(
+            f"its on-chain rule differs from {name}, which its model_spec names: {'; '.join(differences)}"
+        )
+    return config, rule
 
 
 def _known_keys(where: str, data: dict, known: set[str]) -> None:
