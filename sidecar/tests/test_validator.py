@@ -1,6 +1,7 @@
 """The validator sidecar without a chain (its client's chain calls replaced by fakes): its config holds
 no operator key, it sends every message as a MsgExec from its hot account, it says which grants are
-missing, it warns before the hot account runs dry, and it declines hostile tasks while serving others."""
+missing, it warns before the hot account runs dry, and it declines hostile tasks — and tasks whose on-chain
+rule is not the one their spec names — while serving others."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from sabfl.aggregators import DEFAULT_SOFTMAX_RULE, SOFTMAX_RULES
 from sabfl.chain import Account, KeysFile, TxError, messages
 from sabfl.chain.keys import Node
 from sabfl.fedlearn.v1 import round_pb2, task_pb2, tx_pb2
+from sabfl.roles.rule import rule_to_chain
 from sabfl.roles.spec import TaskSpec
 from sabfl.roles.tasks import DEFAULT_SPEC
 from sabfl.roles.validator import GRANTED_MSGS, ValidatorConfig, ValidatorSidecar
@@ -27,6 +29,7 @@ from sabfl.roles.validator import GRANTED_MSGS, ValidatorConfig, ValidatorSideca
 OPERATOR = Account("val0", "sabfl1746e0r78yrvtd77yhgflvhh583r40p7de47qhm", " ".join(["zoo"] * 23 + ["wrong"]))
 HOT = Account("hot0", "sabfl1r5v5srda7xfth3hn2s26txvrcrntldjupq4zex", " ".join(["abandon"] * 23 + ["art"]))
 DEMO_SPEC = TaskSpec.from_yaml(DEFAULT_SPEC).model_spec()
+DEMO_RULE = rule_to_chain(SOFTMAX_RULES[DEFAULT_SOFTMAX_RULE])
 
 
 def keys(hot: Account | None = HOT) -> KeysFile:
@@ -154,13 +157,19 @@ def test_hostile_tasks_are_declined_and_the_others_served(
         5: hostile(validators=1),  # no held-out share for validator index 1
         6: DEMO_SPEC,  # made too long below
         7: DEMO_SPEC,  # already running
+        8: DEMO_SPEC,  # its on-chain rule is another below
+        9: DEMO_SPEC,  # its on-chain rule does not decode
     }
     tasks = [
-        task_pb2.Task(id=i, model_spec=spec, status=task_pb2.TASK_STATUS_PENDING, num_rounds=6)
+        task_pb2.Task(
+            id=i, model_spec=spec, status=task_pb2.TASK_STATUS_PENDING, num_rounds=6, rule=DEMO_RULE
+        )
         for i, spec in specs.items()
     ]
     tasks[5].num_rounds = 1_000
     tasks[6].status, tasks[6].current_round = task_pb2.TASK_STATUS_ACTIVE, 1
+    tasks[7].rule.norm_limit = "5"
+    tasks[8].rule.loss_tolerance = "0.1234567"
     sidecar = ValidatorSidecar(dataclasses.replace(config, validator=1, max_parallel_tasks=8))
     sent, rounds_read = [], []
     sidecar.client.submit = lambda *msgs: sent.append(msgs) or abci_pb2.TxResponse(txhash="F00")
@@ -175,7 +184,7 @@ def test_hostile_tasks_are_declined_and_the_others_served(
         sidecar.tick()
         for running in list(sidecar.scheduler.running.values()):
             running.thread.join(60)
-    assert [i for i in specs if sidecar.scheduler.declined(i)] == [1, 2, 3, 5, 6]
+    assert [i for i in specs if sidecar.scheduler.declined(i)] == [1, 2, 3, 5, 6, 8, 9]
     assert sorted(sidecar.scheduler.last_started) == [4, 7], "hostile specs were declined before any work"
     assert sorted((m.task_id, m.validator) for m in inner_msgs(sent)) == [
         (4, OPERATOR.address),
@@ -184,7 +193,10 @@ def test_hostile_tasks_are_declined_and_the_others_served(
     assert [sidecar.journal.get(i, 0) for i in (4, 7)] == [{"opt_in_tx": "F00"}] * 2
     assert rounds_read == [7]
     assert sorted(sidecar.runtimes) == [4, 7]
+    # The runtime scores with the rule decoded from the task's on-chain rule (equal to the one the spec
+    # names, or the task would have been declined).
     assert sidecar.runtimes[4].rule == SOFTMAX_RULES[DEFAULT_SOFTMAX_RULE]
+    assert rule_to_chain(sidecar.runtimes[4].rule) == tasks[3].rule
     assert SOFTMAX_RULES[DEFAULT_SOFTMAX_RULE].scoring.eta == 0.2
     for reason in (
         "epochs=1000000000",
@@ -192,13 +204,20 @@ def test_hostile_tasks_are_declined_and_the_others_served(
         "npz:/etc/shadow",
         "index 1",
         "1000 rounds",
+        "task 8: declined: its on-chain rule differs from softmax_guarded_norm, which its model_spec names: "
+        "norm_limit '5' ≠ '3'",
+        "task 9: declined: its on-chain rule is not one to score with: rule.loss_tolerance: '0.1234567' has "
+        "more than 6 fractional digits",
     ):
         assert reason in caplog.text
+    assert sum("task 8: declined" in r.getMessage() for r in caplog.records) == 1, "one log line"
 
 
 def test_a_second_opt_in_counts_as_done_and_other_rejections_are_retried(config: ValidatorConfig) -> None:
     sidecar = ValidatorSidecar(config)
-    task = task_pb2.Task(id=4, model_spec=DEMO_SPEC, status=task_pb2.TASK_STATUS_PENDING, num_rounds=6)
+    task = task_pb2.Task(
+        id=4, model_spec=DEMO_SPEC, status=task_pb2.TASK_STATUS_PENDING, num_rounds=6, rule=DEMO_RULE
+    )
 
     def rejected(log: str) -> None:
         def submit(*msgs: object) -> abci_pb2.TxResponse:

@@ -114,7 +114,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 out / "logs" / f"validator{v}.log",
             )
         with creator_client(keys_file) as creator:
-            task_id = create_task(creator, spec)
+            task_id = create_task(creator, spec, keys)
             log.info("task %d created: %s", task_id, spec.model_spec())
             participants = out / "participants.yaml"
             roster = out / "roster.json"
@@ -135,7 +135,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 out / "logs" / "participants.log",
             )
             task = creator.fedlearn.Task(query_pb2.QueryTaskRequest(task_id=task_id)).task
-            runtime = TaskRuntime.from_model_spec(task_id, task.model_spec)
+            runtime = TaskRuntime.from_task(task)
             accuracy = follow(creator, runtime, task_id, roster, processes, args.timeout)
             rows = [
                 round_row(creator, r, attackers(roster))

@@ -21,6 +21,7 @@ from sabfl.ml.serialize import SerializationError
 from sabfl.ml.train import train_many
 from sabfl.roles.loop import add_run_command, poll, serve
 from sabfl.roles.runtime import TaskRuntime
+from sabfl.roles.spec import SpecRefused
 
 log = logging.getLogger("sabfl.participant")
 
@@ -55,23 +56,38 @@ class ParticipantRunner:
         ]
         self.submitted: set[tuple[int, int]] = set()
         self.runtime: TaskRuntime | None = None
+        self.refused: set[int] = set()  # tasks whose spec or on-chain rule this runner does not serve
 
     def pick_task(self) -> task_pb2.Task | None:
         active = [t for t in self.clients[0].tasks() if t.status == task_pb2.TASK_STATUS_ACTIVE]
         if self.config.task_id:
             active = [t for t in active if t.id == self.config.task_id]
+        active = [t for t in active if t.id not in self.refused]
         return max(active, key=lambda t: t.id) if active else None
 
-    def prepare(self, task: task_pb2.Task) -> TaskRuntime:
+    def prepare(self, task: task_pb2.Task) -> TaskRuntime | None:
+        """The task's runtime (its rule decoded from the chain), or None for a task it refuses (logged
+        once): a spec it does not serve or an on-chain rule that differs from the one the spec names."""
         if self.runtime is None or self.runtime.task_id != task.id:
-            self.runtime = TaskRuntime.from_model_spec(
-                task.id, task.model_spec, byzantine=self.config.byzantine, attack=self.config.attack
-            )
+            try:
+                self.runtime = TaskRuntime.from_task(
+                    task, byzantine=self.config.byzantine, attack=self.config.attack
+                )
+            except SpecRefused as error:
+                self.refused.add(task.id)
+                log.warning("task %d: not joined: %s", task.id, error)
+                return None
             n = self.runtime.config.participants
             if n > len(self.clients):
                 raise ValueError(f"task wants {n} participants, keys file has {len(self.clients)} accounts")
             self.clients = self.clients[:n]
             self.write_roster()
+            allowed = set(task.allowed_participants)
+            outside = [i for i, c in enumerate(self.clients) if allowed and c.address not in allowed]
+            if outside:
+                log.warning(
+                    "task %d admits only its allowlist: participants %s submit nothing", task.id, outside
+                )
         return self.runtime
 
     def write_roster(self) -> None:
@@ -121,11 +137,16 @@ class ParticipantRunner:
         if round_.phase != round_pb2.ROUND_PHASE_SUBMIT or key in self.submitted:
             return
         rt = self.prepare(task)
+        if rt is None:
+            return
+        allowed = set(task.allowed_participants)
         model = self.clients[0].fedlearn.GlobalModel(query_pb2.QueryGlobalModelRequest(task_id=task.id)).model
         global_params = rt.decode(model.payload)
         updates = self.updates(rt, global_params, round_.round)
         sent = []
         for i, (client, update) in enumerate(zip(self.clients, updates, strict=True)):
+            if allowed and client.address not in allowed:
+                continue  # the task admits only its allowlist; logged when the task was prepared
             try:
                 payload = rt.encode(update)
             except SerializationError as error:  # e.g. a NaN forgery: the codec refuses to encode it

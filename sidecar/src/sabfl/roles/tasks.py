@@ -11,7 +11,7 @@ from pathlib import Path
 from cosmpy.protos.cosmos.base.tendermint.v1beta1 import query_pb2 as cmt_query
 from cosmpy.protos.cosmos.base.tendermint.v1beta1 import query_pb2_grpc as cmt_grpc
 
-from sabfl.chain import ChainClient, load_keys
+from sabfl.chain import ChainClient, KeysFile, load_keys
 from sabfl.fedlearn.v1 import query_pb2, round_pb2, tx_pb2
 from sabfl.protocol import LOSS_SCALE, WEIGHT_SCALE
 from sabfl.roles.runtime import TaskRuntime
@@ -20,7 +20,10 @@ from sabfl.roles.spec import TaskSpec
 DEFAULT_SPEC = Path(__file__).parent / "presets" / "demo-task.yaml"
 
 
-def create_task(client: ChainClient, spec: TaskSpec) -> int:
+def create_task(client: ChainClient, spec: TaskSpec, keys: KeysFile | None = None) -> int:
+    """Create a task from a spec; `keys` resolves `allowed_participants: keys_file`."""
+    if keys is not None:
+        spec = spec.for_keys(keys)
     return submit_task(client, spec.create_task_msg(client.address, client.config.denom))
 
 
@@ -113,7 +116,7 @@ def creator_client(keys_file: Path) -> ChainClient:
 
 def run_create(args: argparse.Namespace) -> int:
     with creator_client(args.keys) as client:
-        print(f"task {create_task(client, TaskSpec.from_yaml(args.spec))} created")
+        print(f"task {create_task(client, TaskSpec.from_yaml(args.spec), load_keys(args.keys))} created")
     return 0
 
 
@@ -127,9 +130,9 @@ def run_status(args: argparse.Namespace) -> int:
         task = client.fedlearn.Task(query_pb2.QueryTaskRequest(task_id=args.task)).task
         model = client.fedlearn.GlobalModel(query_pb2.QueryGlobalModelRequest(task_id=args.task)).model
         try:
-            runtime = TaskRuntime.from_model_spec(task.id, task.model_spec)
-        except ValueError as error:
-            print(f"{len(rounds)} rounds; the global model is not a sabfl model ({error})")
+            runtime = TaskRuntime.from_task(task)
+        except ValueError as error:  # SpecRefused, or settings the ML core refuses
+            print(f"{len(rounds)} rounds; not a task sabfl serves: {error}")
             return 0
         accuracy = runtime.test_accuracy(runtime.decode(model.payload))
         print(

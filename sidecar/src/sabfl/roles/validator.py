@@ -31,6 +31,7 @@ import yaml
 from google.protobuf.message import Message
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
+from sabfl.aggregators.softmax import SoftmaxRule
 from sabfl.chain import ChainClient, ChainConfig, KeysFile, TxError, load_account, messages, write_account
 from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2, tx_pb2
 from sabfl.ml.scoring import LOSS_CAP, validator_scores
@@ -39,7 +40,8 @@ from sabfl.roles.journal import Journal
 from sabfl.roles.loop import add_run_command, poll, serve
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.scheduler import TaskScheduler
-from sabfl.roles.spec import SpecLimits, SpecRefused, parse_model_spec
+from sabfl.roles.spec import SpecLimits, SpecRefused, parse_task
+from sabfl.sim.config import SimConfig
 
 log = logging.getLogger("sabfl.validator")
 PHASE = round_pb2.RoundPhase
@@ -154,7 +156,9 @@ class ValidatorSidecar:
             config.max_parallel_tasks, config.step_seconds, log, on_chain_error=ERRORS.labels("chain").inc
         )
         self.funds_checked_at = -1  # client.txs_sent when the hot account's balance was last read
-        self.screened: set[int] = set()  # live tasks whose spec was checked against the limits
+        # Live tasks whose spec and on-chain rule were checked: their SimConfig and decoded rule, or None
+        # when declined.
+        self.screened: dict[int, tuple[SimConfig, SoftmaxRule] | None] = {}
 
     def missing_grants(self) -> list[str]:
         """Type URLs of the messages the operator has not granted the hot account."""
@@ -193,20 +197,21 @@ class ValidatorSidecar:
         for task_id in list(self.runtimes):
             if task_id not in live:
                 self.runtimes.pop(task_id, None)
-        self.screened &= set(live)
+        self.screened = {task_id: s for task_id, s in self.screened.items() if task_id in live}
         for task in live.values():
             if task.id not in self.screened:
                 self.screen(task)
         self.scheduler.dispatch({task_id: functools.partial(self.step, t) for task_id, t in live.items()})
 
     def screen(self, task: task_pb2.Task) -> None:
-        """Decline a task whose spec or size is beyond this validator's limits, before any thread or data
-        is spent on it (parsing a spec of at most MAX_MODEL_SPEC_CHARS takes microseconds)."""
-        self.screened.add(task.id)
+        """Decline a task whose spec or size is beyond this validator's limits, or whose on-chain rule
+        differs from the rule its spec names, before any thread or data is spent on it (parsing a spec of
+        at most MAX_MODEL_SPEC_CHARS and a rule of bounded decimals takes microseconds)."""
+        self.screened[task.id] = None
         try:
             limits = self.config.limits
             limits.check_task(task.num_rounds, task.max_updates_per_round)
-            config, _ = parse_model_spec(task.model_spec)
+            config, rule = parse_task(task)
             limits.check(config)
             if self.config.validator >= config.validators:
                 raise SpecRefused(
@@ -215,6 +220,8 @@ class ValidatorSidecar:
                 )
         except SpecRefused as error:
             self.scheduler.decline(task.id, str(error))
+        else:
+            self.screened[task.id] = (config, rule)
 
     def watch_funds(self) -> None:
         """Publish the hot account's balance; warn when it pays for fewer than min_funded_txs txs at the
@@ -260,10 +267,12 @@ class ValidatorSidecar:
         log.info("task %d: opted in", task.id)
 
     def runtime(self, task: task_pb2.Task) -> TaskRuntime:
-        """The task's ML setup, built once (after `screen`); loading more rows than the limits allow
-        raises SpecRefused."""
+        """The task's ML setup and the rule decoded from its on-chain rule, built once from what `screen`
+        found; loading more rows than the limits allow raises SpecRefused."""
         if task.id not in self.runtimes:
-            self.runtimes[task.id] = TaskRuntime.from_model_spec(task.id, task.model_spec, self.config.limits)
+            screened = self.screened.get(task.id)
+            config, rule = screened if screened is not None else parse_task(task)
+            self.runtimes[task.id] = TaskRuntime.build(task.id, config, rule, self.config.limits)
         return self.runtimes[task.id]
 
     def act(self, task: task_pb2.Task, round_: round_pb2.Round) -> None:
