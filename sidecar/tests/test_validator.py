@@ -20,6 +20,7 @@ from cosmpy.protos.cosmos.base.abci.v1beta1 import abci_pb2
 from sabfl.aggregators import DEFAULT_SOFTMAX_RULE, SOFTMAX_RULES
 from sabfl.chain import Account, KeysFile, TxError, messages
 from sabfl.chain.keys import Node
+from sabfl.cli import main
 from sabfl.fedlearn.v1 import round_pb2, task_pb2, tx_pb2
 from sabfl.roles.rule import rule_to_chain
 from sabfl.roles.spec import TaskSpec
@@ -53,6 +54,40 @@ def test_the_config_names_the_operator_but_holds_only_the_hot_key(
     assert OPERATOR.mnemonic not in written and OPERATOR.address in written
     assert HOT.mnemonic not in path.read_text() and HOT.mnemonic in config.hot_key_file.read_text()
     assert config.chain.gas_price == Decimal("0.01") and config.operator == OPERATOR.address
+
+
+def test_the_config_command_writes_a_localnet_validators_config(tmp_path: Path) -> None:
+    account = dataclasses.asdict
+    node = keys().nodes[0]
+    keys_file = tmp_path / "keys.json"
+    keys_file.write_text(
+        json.dumps(
+            {
+                "chain_id": "sabfl-test",
+                "denom": "stake",
+                "address_prefix": "sabfl",
+                "gas_price": "0.01",
+                "nodes": [
+                    {
+                        "name": node.name,
+                        "rpc": node.rpc,
+                        "grpc": node.grpc,
+                        "api": node.api,
+                        "validator": {**account(OPERATOR), "valoper": node.valoper},
+                        "hot": account(HOT),
+                    }
+                ],
+                "creator": account(keys().creator),
+                "participants": [],
+            }
+        )
+    )
+    out = tmp_path / "validator0.yaml"
+    assert main(["validator", "config", "--keys", str(keys_file), "--validator", "0", "--out", str(out)]) == 0
+    config = ValidatorConfig.from_yaml(out)
+    assert config == ValidatorConfig.for_localnet(keys(), 0, tmp_path / "validator0")
+    assert config.hot_key_file == tmp_path / "validator0" / "hot-key.json"
+    assert OPERATOR.mnemonic not in out.read_text() + config.hot_key_file.read_text()
 
 
 def test_unknown_settings_and_missing_hot_keys_are_refused(config: ValidatorConfig, tmp_path: Path) -> None:

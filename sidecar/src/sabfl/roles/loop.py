@@ -23,12 +23,14 @@ def add_run_command(
     help: str,
     run_help: str,
     handler: Callable[[argparse.Namespace], int],
-) -> None:
+) -> argparse._SubParsersAction:
+    """`sabfl <name> run --config FILE`; returns the role's subcommands, for more of its own."""
     parser = subparsers.add_parser(name, help=help)
     sub = parser.add_subparsers(dest="action", required=True)
     run = sub.add_parser("run", help=run_help)
     run.add_argument("--config", type=Path, required=True, help=f"{name} YAML config")
     run.set_defaults(handler=handler)
+    return sub
 
 
 def poll(

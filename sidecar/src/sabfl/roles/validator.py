@@ -32,7 +32,16 @@ from google.protobuf.message import Message
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 from sabfl.aggregators.softmax import SoftmaxRule
-from sabfl.chain import ChainClient, ChainConfig, KeysFile, TxError, load_account, messages, write_account
+from sabfl.chain import (
+    ChainClient,
+    ChainConfig,
+    KeysFile,
+    TxError,
+    load_account,
+    load_keys,
+    messages,
+    write_account,
+)
 from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2, tx_pb2
 from sabfl.ml.scoring import LOSS_CAP, validator_scores
 from sabfl.protocol import commitment, loss_to_micro
@@ -430,13 +439,29 @@ class ValidatorSidecar:
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    add_run_command(
+    sub = add_run_command(
         subparsers,
         "validator",
         "run a validator sidecar",
         "follow the chain and serve on committees",
         run_validator,
     )
+    config = sub.add_parser(
+        "config", help="write a localnet validator's sidecar config, its hot key in a directory beside it"
+    )
+    config.add_argument("--keys", type=Path, default=Path("localnet/run/keys.json"))
+    config.add_argument("--validator", type=int, required=True, help="the validator's index")
+    config.add_argument("--out", type=Path, required=True, help="config YAML to write (e.g. validator0.yaml)")
+    config.set_defaults(handler=write_localnet_config)
+
+
+def write_localnet_config(args: argparse.Namespace) -> int:
+    """validator<i>.yaml for a localnet's validator i, with its hot key and journal under validator<i>/;
+    the operator's key stays in the keys file."""
+    config = ValidatorConfig.for_localnet(load_keys(args.keys), args.validator, args.out.with_suffix(""))
+    config.save(args.out)
+    print(f"{args.out}: operator {config.operator}, hot key {config.hot_key_file}")
+    return 0
 
 
 def run_validator(args: argparse.Namespace) -> int:
