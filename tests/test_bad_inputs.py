@@ -12,8 +12,9 @@ One task drives the round by hand (as tests/test_round_protocol.py does) and the
 while the round is in it: SUBMIT, COMMIT (one committee member stays silent, so COMMIT ends at its
 deadline and a member without a commitment exists in REVEAL), REVEAL, AGGREGATE, ATTEST, and after the
 task completed. Two inputs must be accepted: an update whose payload is garbage (the chain binds only its
-hash) and weights off by exactly the tolerance. One case is a race (a 4th update for a cap of 3, in a
-block only). Afterwards the chain must still produce blocks with one app hash on all four nodes."""
+hash) and weights off by exactly the tolerance. The task is allowlisted to three participants, so a
+fourth account is refused. Afterwards the chain must still produce blocks with one app hash on all four
+nodes."""
 
 from __future__ import annotations
 
@@ -28,7 +29,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from cosmpy.protos.cosmos.tx.v1beta1 import service_pb2 as tx_service
 
 from sabfl.chain import ChainClient, KeysFile, TxError, messages
 from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2, tx_pb2
@@ -71,6 +71,8 @@ CODES = {
     "field too long": 34,
     "invalid address": 35,
     "validator not bonded or jailed": 37,
+    "participant not on the task's allowlist": 38,
+    "invalid admission rules": 39,
 }
 # Phase lengths in blocks (submit, commit, reveal, aggregate, attest). Every phase but COMMIT ends
 # early once everything arrived; COMMIT runs to its deadline (one member stays silent), so it is the
@@ -181,6 +183,7 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
         phases=PHASES,
         max_updates_per_round=3,
     )
+    good_task.allowed_participants.extend(c.address for c in (garbage_owner, second, third))
     oversize = b"\x01" * (params.max_model_bytes + 1)
 
     def task_with(change: Callable[[tx_pb2.MsgCreateTask], None]) -> tx_pb2.MsgCreateTask:
@@ -252,6 +255,16 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
             "create: model spec over 64 KiB",
             lambda m: setattr(m, "model_spec", "x" * (64 * 1024 + 1)),
             "field too long",
+        ),
+        (
+            "create: an allowlist naming an account twice",
+            lambda m: m.allowed_participants.append(second.address),
+            "invalid admission rules",
+        ),
+        (
+            "create: update fee in another denom",
+            lambda m: (setattr(m.update_fee, "denom", "other"), setattr(m.update_fee, "amount", "5")),
+            "invalid admission rules",
         ),
         (
             "create: upper-case creator address",
@@ -394,34 +407,18 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
             Case("update: another participant's payload", second, update(second, garbage), "duplicate"),
         ]
     )
-    # Three more updates race for the two places left: they are broadcast back to back (with a fixed gas
-    # limit: simulated now, each would pass), so they usually land in one block. Exactly one fails: with
-    # "round update cap reached" if it is in the block that filled the round, else "wrong phase" (the
-    # filling block's EndBlocker ended SUBMIT early).
-    racers = [(second, second_payload), (third, third_payload), (outsider, fourth_payload)]
-    raced = [(c, c.broadcast(m := update(c, p), gas_limit=gas_for(m))) for c, p in racers]
-    landed: list[tuple[ChainClient, int, TxError | None]] = []
-    for client, txhash in raced:
-        try:
-            landed.append((client, client.wait(txhash).height, None))
-        except TxError as error:
-            tx = client.tx.GetTx(tx_service.GetTxRequest(hash=txhash)).tx_response
-            landed.append((client, tx.height, error))
-    lost = [(client, height, error) for client, height, error in landed if error is not None]
-    assert len(lost) == 1, [(c.address, h, e and e.log) for c, h, e in landed]
-    _, lost_height, lost_error = lost[0]
-    filled_at = max(height for _, height, error in landed if error is None)
-    race_error = "round update cap reached" if lost_height == filled_at else "wrong phase"
-    assert re.search(re.escape(race_error), lost_error.log), lost_error.log
-    assert (lost_error.codespace, lost_error.code) == ("fedlearn", CODES[race_error])
-    OUTCOMES.append(
-        (
-            f"update: 4th for a cap of 3 (block {lost_height}, filled at {filled_at})",
-            race_error,
-            "block",
-            lost_error.log,
-        )
+    # The task is allowlisted: an account not on the list is refused; the two others fill the round.
+    reject_all(
+        [
+            Case(
+                "update: from an account not on the allowlist",
+                outsider,
+                update(outsider, fourth_payload),
+                "participant not on the task's allowlist",
+            )
+        ]
     )
+    submit_all([(second, update(second, second_payload)), (third, update(third, third_payload))])
 
     # --- COMMIT --------------------------------------------------------------------------------------
     round_ = creator.wait_for_phase(task_id, 1, {PHASE.ROUND_PHASE_COMMIT}, timeout_s=90)

@@ -26,20 +26,21 @@ def test_full_round_finalizes(
     creator: ChainClient, validators: dict[str, ChainClient], keys: KeysFile
 ) -> None:
     initial = b"initial model bytes"
-    response = creator.submit(
-        messages.create_task(
-            creator.address,
-            "e2e/opaque",
-            initial,
-            num_rounds=2,
-            committee_size=4,
-            budget=1_000_000,
-            temperature_mode="fixed",
-            temperature="0.5",
-            phases=(20, 20, 20, 20, 20),
-            max_updates_per_round=3,
-        )
+    participants = [client_for(keys, account) for account in keys.participants[:3]]
+    msg = messages.create_task(
+        creator.address,
+        "e2e/opaque",
+        initial,
+        num_rounds=2,
+        committee_size=4,
+        budget=1_000_000,
+        temperature_mode="fixed",
+        temperature="0.5",
+        phases=(20, 20, 20, 20, 20),
+        max_updates_per_round=3,
     )
+    msg.allowed_participants.extend(p.address for p in participants)
+    response = creator.submit(msg)
     task_id = creator.msg_response(response, 0, tx_pb2.MsgCreateTaskResponse()).task_id
     opt_in_all(validators, task_id)
     round_ = creator.wait_for_phase(task_id, 1, {PHASE.ROUND_PHASE_SUBMIT})
@@ -47,13 +48,12 @@ def test_full_round_finalizes(
     committee = [m.address for m in round_.committee]
     assert sorted(committee) == sorted(validators), "committee of 4 = every validator"
 
-    participants = [client_for(keys, account) for account in keys.participants[:3]]
     payloads = [f"update of {p.address}".encode() * 10 for p in participants]
     for participant, payload in zip(participants, payloads, strict=True):
         participant.submit(messages.submit_update(participant.address, task_id, 1, payload, num_samples=50))
     balances_before = [p.balance() for p in participants]  # after their fees
 
-    # The cap (3 updates) ends SUBMIT early.
+    # The task is allowlisted: once its three participants submitted, SUBMIT ends early.
     round_ = creator.wait_for_phase(task_id, 1, {PHASE.ROUND_PHASE_COMMIT})
     hashes = [u.sha256 for u in round_.updates]
     assert hashes == sorted(hashlib.sha256(p).digest() for p in payloads)
