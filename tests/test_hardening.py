@@ -4,22 +4,28 @@ in chain/x/fedlearn/keeper, and a zero-fee tx is refused in tests/test_governanc
 
 - a task whose rule carries a 1 MiB decimal string is refused by CheckTx, before any parser reads it, and
   a burst of them does not slow the blocks;
-- a creator's task spam stops at max_active_tasks_per_creator, and the blocks keep their pace."""
+- a creator's task spam stops at max_active_tasks_per_creator, and the blocks keep their pace;
+- with that spam on chain (over 200 tasks), a task beyond the first page of the Tasks query is served:
+  the sidecars read every page, opt in and commit."""
 
 from __future__ import annotations
 
 import statistics
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from cosmpy.protos.cosmos.base.query.v1beta1 import pagination_pb2
 from cosmpy.protos.cosmos.base.tendermint.v1beta1 import query_pb2 as cmt_query
 from cosmpy.protos.cosmos.base.tendermint.v1beta1 import query_pb2_grpc as cmt_grpc
 
 from sabfl.chain import ChainClient, KeysFile, TxError, messages
-from sabfl.fedlearn.v1 import query_pb2, task_pb2, tx_pb2
+from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2, tx_pb2
+from sabfl.roles.tasks import create_task
 
 from .conftest import client_for
+from .test_sidecars import Sidecars, spec, wait_round
 
 # x/fedlearn codes (docs/protocol.md).
 INVALID_RULE = 5
@@ -124,3 +130,28 @@ def active_tasks(client: ChainClient) -> int:
     """The client's pending or active tasks, over every page of the Tasks query."""
     running = {task_pb2.TASK_STATUS_PENDING, task_pb2.TASK_STATUS_ACTIVE}
     return sum(1 for t in client.tasks() if t.creator == client.address and t.status in running)
+
+
+def test_a_task_past_the_first_page_is_served(
+    creator: ChainClient, keys: KeysFile, localnet_dir: Path, tmp_path: Path
+) -> None:
+    sidecars = Sidecars(keys, localnet_dir / "keys.json", tmp_path)
+    try:
+        serve_past_the_first_page(creator, sidecars)
+    finally:
+        sidecars.processes.stop()
+
+
+def serve_past_the_first_page(creator: ChainClient, sidecars: Sidecars) -> None:
+    first_page = creator.fedlearn.Tasks(
+        query_pb2.QueryTasksRequest(pagination=pagination_pb2.PageRequest(limit=100))
+    ).tasks
+    assert len(first_page) == 100, "the spam test above left more than a page of tasks"
+    task_id = create_task(creator, spec(rounds=1))
+    assert task_id > 100 and task_id not in {t.id for t in first_page}
+    for v in range(4):
+        sidecars.start_validator(v)
+    sidecars.start_participants(task_id)
+    round_ = wait_round(creator, task_id, 1)
+    assert round_.phase == round_pb2.ROUND_PHASE_FINALIZED, round_.failure_reason
+    assert round_.committee and all(m.committed for m in round_.committee)
