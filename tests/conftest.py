@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,12 +25,12 @@ def localnet(command: str, directory: Path, *extra: str) -> subprocess.Completed
     )
 
 
-@pytest.fixture(scope="session")
-def localnet_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    directory = tmp_path_factory.mktemp("localnet") / "net"
-    init = localnet(
-        "init", directory, "--validators", "4", "--participants", "6", "--port-offset", PORT_OFFSET
-    )
+@contextmanager
+def running_localnet(directory: Path, port_offset: str, participants: int) -> Iterator[Path]:
+    """A 4-validator localnet in directory, started, and stopped and deleted afterwards (kept with
+    KEEP_LOCALNET set)."""
+    sizes = ("--validators", "4", "--participants", str(participants), "--port-offset", port_offset)
+    init = localnet("init", directory, *sizes)
     assert init.returncode == 0, init.stdout + init.stderr
     start = localnet("start", directory)
     try:
@@ -39,6 +40,13 @@ def localnet_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         localnet("stop", directory)
         if os.environ.get("KEEP_LOCALNET") is None:
             localnet("reset", directory)
+
+
+@pytest.fixture(scope="session")
+def localnet_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    directory = tmp_path_factory.mktemp("localnet") / "net"
+    with running_localnet(directory, PORT_OFFSET, participants=6):
+        yield directory
 
 
 @pytest.fixture(scope="session")

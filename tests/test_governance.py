@@ -38,7 +38,7 @@ from google.protobuf.any_pb2 import Any
 from sabfl.chain import ChainClient, ChainConfig, KeysFile, TxError, load_keys
 from sabfl.fedlearn.v1 import query_pb2, tx_pb2
 
-from .conftest import client_for, localnet
+from .conftest import client_for, running_localnet
 
 # Apart from the session localnet (1000) and `make localnet` (0).
 PORT_OFFSET = "3000"
@@ -59,17 +59,8 @@ INSUFFICIENT_FEE_CODE = 13  # sdkerrors.ErrInsufficientFee
 @pytest.fixture(scope="module")
 def gov_keys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeysFile]:
     directory = tmp_path_factory.mktemp("localnet-gov") / "net"
-    init = localnet(
-        "init", directory, "--validators", "4", "--participants", "1", "--port-offset", PORT_OFFSET
-    )
-    assert init.returncode == 0, init.stdout + init.stderr
-    start = localnet("start", directory)
-    try:
-        assert start.returncode == 0, start.stdout + start.stderr
+    with running_localnet(directory, PORT_OFFSET, participants=1):
         yield load_keys(directory / "keys.json")
-    finally:
-        localnet("stop", directory)
-        localnet("reset", directory)
 
 
 @pytest.fixture(scope="module")
