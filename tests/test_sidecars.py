@@ -1,8 +1,8 @@
 """The validator sidecars and the participant runner against the real localnet: sidecars on hot keys
-with no operator key in their config, attackers down-weighted, hostile task specs declined while
-another task runs, a lying validator outvoted, a sidecar killed after its commit, a validator node
-killed mid-round, and a miner that submits a wrong aggregate. Ordered so the test that jails a
-validator runs last."""
+with no operator key in their config, attackers down-weighted, hostile task specs (and a task whose
+on-chain rule is not its spec's) declined while another task runs, a lying validator outvoted, a sidecar
+killed after its commit, a validator node killed mid-round, and a miner that submits a wrong aggregate.
+Ordered so the test that jails a validator runs last."""
 
 from __future__ import annotations
 
@@ -169,7 +169,7 @@ def test_two_rounds_on_hot_keys_attacker_gets_least_weight_and_accuracy_rises(
         sidecars.start_validator(v)
     roster = sidecars.start_participants(task_id, attack="sf", byzantine=1 / 6)
     task = creator.fedlearn.Task(query_pb2.QueryTaskRequest(task_id=task_id)).task
-    runtime = TaskRuntime.from_model_spec(task_id, task.model_spec)
+    runtime = TaskRuntime.from_task(task)
     initial = creator.fedlearn.GlobalModel(query_pb2.QueryGlobalModelRequest(task_id=task_id)).model
     accuracy = [runtime.test_accuracy(runtime.decode(initial.payload))]
     for number in (1, 2):
@@ -197,7 +197,8 @@ def test_hostile_specs_are_declined_while_another_task_finalizes(
     creator: ChainClient, sidecars: Sidecars
 ) -> None:
     """Each hostile task would once have stalled or changed every sidecar: a huge `epochs`, a redefined
-    default rule, a dataset read from the validator's disk."""
+    default rule, a dataset read from the validator's disk; or scored with another rule than its spec
+    names: an on-chain rule with another norm limit."""
     hostile = {}
     for name, change in {
         "epochs": {"epochs": 10**9},
@@ -209,6 +210,9 @@ def test_hostile_specs_are_declined_while_another_task_finalizes(
         model_spec["experiment"].update(change)
         msg.model_spec = json.dumps(model_spec)
         hostile[submit_task(creator, msg)] = name
+    msg = spec(rounds=1).create_task_msg(creator.address, creator.config.denom)
+    msg.rule.norm_limit = "5"
+    hostile[submit_task(creator, msg)] = "its on-chain rule differs from softmax_guarded_norm"
     task_id = create_task(creator, spec(rounds=1))
     for v in range(4):
         sidecars.start_validator(v)
