@@ -72,15 +72,30 @@ def test_the_keys_files_participants_as_an_allowlist() -> None:
             TaskSpec(**bad)
 
 
+CHAIN = "sabfl-localnet/ab12/sabfl1operator"
+
+
 def test_journal_survives_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "v0" / "journal.json"
-    journal = Journal(path)
+    journal = Journal(path, CHAIN)
     assert journal.record(3, 7, salt="ab" * 32, losses=[1, 2]) == {"salt": "ab" * 32, "losses": [1, 2]}
     journal.get(3, 7)["losses"].append(3)  # a reader's copy: the journal is not changed
-    reopened = Journal(path)
+    reopened = Journal(path, CHAIN)
     assert reopened.get(3, 7) == {"salt": "ab" * 32, "losses": [1, 2]}
     assert reopened.get(3, 8) == {}
     assert not path.with_suffix(".tmp").exists()
+
+
+def test_a_journal_of_another_chain_is_set_aside(tmp_path: Path) -> None:
+    path = tmp_path / "journal.json"
+    Journal(path, CHAIN).record(1, 1, commit_tx="ab")
+    # The same chain id after a reset: another genesis block, so another identity.
+    fresh = Journal(path, "sabfl-localnet/cd34/sabfl1operator")
+    assert fresh.get(1, 1) == {}
+    aside = [p for p in tmp_path.iterdir() if p.name.endswith(".other-chain")]
+    assert len(aside) == 1 and CHAIN in aside[0].read_text()
+    path.write_text('{"1/1": {"commit_tx": "ab"}}')  # a journal from before identities: not trusted
+    assert Journal(path, CHAIN).get(1, 1) == {}
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from cosmpy.protos.cosmos.authz.v1beta1 import tx_pb2 as authz_tx
 from cosmpy.protos.cosmos.base.abci.v1beta1 import abci_pb2
 
 from sabfl.aggregators import DEFAULT_SOFTMAX_RULE, SOFTMAX_RULES
-from sabfl.chain import Account, KeysFile, TxError, messages
+from sabfl.chain import Account, ChainClient, KeysFile, TxError, messages
 from sabfl.chain.keys import Node
 from sabfl.cli import main
 from sabfl.fedlearn.v1 import round_pb2, task_pb2, tx_pb2
@@ -37,6 +37,12 @@ def keys(hot: Account | None = HOT) -> KeysFile:
     node = Node("node0", "http://127.0.0.1:1", "127.0.0.1:1", "http://127.0.0.1:1", OPERATOR, "valoper", hot)
     creator = Account("creator", "sabfl1creator", "creator words")
     return KeysFile("sabfl-test", "stake", "sabfl", [node], creator, [], Decimal("0.01"))
+
+
+@pytest.fixture(autouse=True)
+def offline_chain(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No node answers in these tests: the journal's chain identity is a constant."""
+    monkeypatch.setattr(ChainClient, "chain_identity", lambda self: "sabfl-test/00")
 
 
 @pytest.fixture

@@ -27,6 +27,8 @@ from cosmpy.protos.cosmos.bank.v1beta1 import query_pb2 as bank_query
 from cosmpy.protos.cosmos.bank.v1beta1 import query_pb2_grpc as bank_grpc
 from cosmpy.protos.cosmos.base.abci.v1beta1 import abci_pb2
 from cosmpy.protos.cosmos.base.query.v1beta1.pagination_pb2 import PageRequest
+from cosmpy.protos.cosmos.base.tendermint.v1beta1 import query_pb2 as cmt_query
+from cosmpy.protos.cosmos.base.tendermint.v1beta1 import query_pb2_grpc as cmt_grpc
 from cosmpy.protos.cosmos.tx.v1beta1 import service_pb2 as tx_service
 from cosmpy.protos.cosmos.tx.v1beta1 import service_pb2_grpc as tx_grpc
 
@@ -112,6 +114,7 @@ class ChainClient:
         self.auth = auth_grpc.QueryStub(self.channel)
         self.bank = bank_grpc.QueryStub(self.channel)
         self.fedlearn = fedlearn_grpc.QueryStub(self.channel)
+        self.cometbft = cmt_grpc.ServiceStub(self.channel)
         self.authz = authz_grpc.QueryStub(self.channel)
         self._account_number: int | None = None
         self._sequence: int | None = None
@@ -134,6 +137,12 @@ class ChainClient:
             address=address or self.address, denom=denom or self.config.denom
         )
         return int(self.bank.Balance(request).balance.amount)
+
+    def chain_identity(self) -> str:
+        """The chain id and the hash of its first block: a new chain with the same id (a reset localnet)
+        has another."""
+        first = self.cometbft.GetBlockByHeight(cmt_query.GetBlockByHeightRequest(height=1)).block_id.hash
+        return f"{self.config.chain_id}/{first.hex()}"
 
     def tasks(self) -> list[task_pb2.Task]:
         """Every task on chain, read over all pages of the Tasks query."""

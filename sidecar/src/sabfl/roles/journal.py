@@ -1,22 +1,45 @@
 """A validator's on-disk journal: what it committed (salt, losses) and sent, per task round (round 0:
 the task itself, e.g. its opt-in), so a restarted sidecar still reveals and never sends anything
-twice. Task steps run on their own threads: every read and write holds a lock, and readers get a copy."""
+twice. Task steps run on their own threads: every read and write holds a lock, and readers get a copy.
+
+A journal belongs to one chain and one validator (`identity`: chain id, genesis block hash, operator):
+a journal written for another one — a localnet reset, another validator — is set aside, never trusted,
+since its task and round numbers mean other things there."""
 
 from __future__ import annotations
 
 import copy
 import json
+import logging
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
+log = logging.getLogger("sabfl.journal")
+
 
 class Journal:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, identity: str) -> None:
         self.path = path
-        self.entries: dict[str, dict[str, Any]] = json.loads(path.read_text()) if path.exists() else {}
+        self.identity = identity
+        self.entries: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
+        if path.exists():
+            stored = json.loads(path.read_text())
+            if isinstance(stored, dict) and stored.get("identity") == identity:
+                self.entries = stored["entries"]
+            else:
+                aside = path.with_name(f"{path.name}.{time.strftime('%Y%m%dT%H%M%S')}.other-chain")
+                os.replace(path, aside)
+                log.warning(
+                    "journal %s was written for %s, not %s: set aside as %s",
+                    path,
+                    stored.get("identity") if isinstance(stored, dict) else "an unknown chain",
+                    identity,
+                    aside.name,
+                )
 
     @staticmethod
     def key(task_id: int, round_number: int) -> str:
@@ -40,7 +63,7 @@ class Journal:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         with open(tmp, "w") as out:
-            json.dump(self.entries, out)
+            json.dump({"identity": self.identity, "entries": self.entries}, out)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, self.path)

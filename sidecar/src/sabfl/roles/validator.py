@@ -159,7 +159,7 @@ class ValidatorSidecar:
         if hot.address == config.operator:
             raise ValueError("the hot key file holds the operator's own key: give the sidecar a hot account")
         self.client = ChainClient(config.chain, hot.wallet(config.chain.address_prefix))
-        self.journal = Journal(config.journal)
+        self.journal = Journal(config.journal, f"{self.client.chain_identity()}/{self.address}")
         self.runtimes: dict[int, TaskRuntime] = {}
         self.scheduler = TaskScheduler(
             config.max_parallel_tasks, config.step_seconds, log, on_chain_error=ERRORS.labels("chain").inc
