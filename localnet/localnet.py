@@ -245,7 +245,9 @@ def tune_genesis(path: Path, nodes: list[dict]) -> None:
             "slash_fraction_downtime": "0.000100000000000000",
         }
     )
-    state["staking"]["params"]["unbonding_time"] = "600s"
+    # x/fedlearn fails a round that lasts half the unbonding time (its slashes must still reach stake that
+    # began unbonding during it): 30 min leaves 15 min, more than an idle SUBMIT's 600 blocks (~8 min).
+    state["staking"]["params"]["unbonding_time"] = "1800s"
     genesis["consensus"]["params"]["block"]["max_bytes"] = str(64 << 20)
     genesis["consensus"]["params"]["block"]["max_gas"] = str(BLOCK_MAX_GAS)
     gov = state["gov"]["params"]
