@@ -91,6 +91,10 @@ func (k Keeper) markMissed(ctx context.Context, round *types.Round, params types
 		if !missed(m) {
 			continue
 		}
+		// A member jailed or unbonding since the draw could not act (its messages are refused): no mark.
+		if m.Jailed || !k.isActiveValidator(ctx, m.Address) {
+			continue
+		}
 		var penalize bool
 		err := k.updateStats(ctx, m.Address, func(s *types.ValidatorStats) {
 			switch what {
@@ -117,6 +121,12 @@ func (k Keeper) markMissed(ctx context.Context, round *types.Round, params types
 		}
 	}
 	return nil
+}
+
+// isActiveValidator says whether an operator account's validator is bonded and not jailed.
+func (k Keeper) isActiveValidator(ctx context.Context, address string) bool {
+	account, err := k.addressCodec.StringToBytes(address)
+	return err == nil && k.checkActiveValidator(ctx, account, address) == nil
 }
 
 // penalize slashes a validator (identified by its operator's account address) and jails it for

@@ -303,7 +303,19 @@ func (k Keeper) startRound(ctx context.Context, task *types.Task, params types.P
 		return err
 	}
 	if len(candidates) == 0 {
-		// No opted-in validator is bonded and unjailed: look again after a SUBMIT length.
+		// No opted-in validator is bonded and unjailed: the task expires once it has idled max_idle_blocks
+		// since its last round ended (or since its creation), else it looks again after a SUBMIT length.
+		idleSince := task.CreatedHeight
+		if task.CurrentRound > 0 {
+			previous, err := k.Rounds.Get(ctx, collections.Join(task.Id, task.CurrentRound))
+			if err != nil {
+				return err
+			}
+			idleSince = previous.EndHeight
+		}
+		if sdkCtx.BlockHeight()-idleSince >= int64(params.MaxIdleBlocks) {
+			return k.endTask(ctx, task, params, types.TASK_STATUS_EXPIRED, "no opted-in validator bonded and unjailed")
+		}
 		return k.schedule(ctx, task.Id, sdkCtx.BlockHeight()+int64(task.Phases.Submit))
 	}
 	entropy := sdkCtx.HeaderHash() // the first round: the activating block's hash (proposer-biasable)
