@@ -979,3 +979,81 @@ func TestRoundOutlastingHalfTheUnbondingTimeFailsWithoutPenalties(t *testing.T) 
 		})
 	}
 }
+
+// An active task whose opted-in validators have all left (jailed or unbonded) is never served again: it
+// expires max_idle_blocks after its last round ended and refunds its escrow, instead of holding its slot.
+func TestActiveTaskWhoseOptedInValidatorsLeftExpires(t *testing.T) {
+	const idle = 20
+	f := newFixture(t)
+	f.setParams(t, func(p *types.Params) { p.MaxIdleBlocks = idle })
+	id := f.createFor(t, f.creator, func(m *types.MsgCreateTask) { m.NumRounds, m.CommitteeSize = 3, 4 })
+	for _, v := range f.validators[1:] { // 60 % of the power; the 40-power validator keeps the chain alive
+		require.NoError(t, f.deliver(&types.MsgOptIn{Validator: v, TaskId: id}))
+	}
+	f.endBlock(t)
+	d := driver{f: &f, taskID: id, updates: 3, losses: spreadLosses}
+	d.driveTo(t, types.ROUND_PHASE_FINALIZED)
+	ended := d.round(t).EndHeight
+	escrow := d.task(t).Escrow
+	balance := f.balance(f.creator)
+	for i := 1; i < len(f.validators); i++ {
+		f.staking.validators[i].Jailed = true
+	}
+	var events sdk.Events
+	for d.task(t).Status == types.TASK_STATUS_ACTIVE {
+		require.Less(t, f.ctx.BlockHeight(), ended+idle+int64(d.task(t).Phases.Submit)+1, "expired within a SUBMIT length of max_idle_blocks")
+		events = append(events, f.endBlock(t)...)
+	}
+	require.GreaterOrEqual(t, f.ctx.BlockHeight()-1, ended+idle, "not before max_idle_blocks")
+	task := d.task(t)
+	require.Equal(t, types.TASK_STATUS_EXPIRED, task.Status)
+	require.Equal(t, uint64(1), task.CurrentRound, "no round could start")
+	require.Equal(t, []*types.EventTaskExpired{{TaskId: id, Reason: "no opted-in validator bonded and unjailed", Refund: escrow}},
+		eventsOf[*types.EventTaskExpired](t, events))
+	require.Equal(t, balance+escrow.Amount.Int64(), f.balance(f.creator))
+	require.True(t, f.moduleBalance().IsZero())
+	require.Empty(t, f.activeCounts(t), "its slot is free")
+}
+
+// A member jailed or unbonding since the draw cannot act (the chain refuses its messages), so a phase that
+// runs to its deadline without it gives it no liveness mark: neither a member jailed by another cause nor
+// the miner this round jailed.
+func TestMemberThatCannotActGetsNoLivenessMark(t *testing.T) {
+	t.Run("jailed after the draw, silent in COMMIT", func(t *testing.T) {
+		f := newFixture(t)
+		d := f.startTask(t, nil)
+		d.driveTo(t, types.ROUND_PHASE_COMMIT)
+		members := d.members(t)
+		barred, absent := members[len(members)-1], members[len(members)-2]
+		f.staking.validators[f.validatorIndex(t, barred)].Jailed = true
+		require.ErrorIs(t, f.deliver(d.commitMsg(t, barred)), types.ErrValidatorNotActive)
+		d.commit(t, members[:len(members)-2]...)
+		d.advanceTo(t, types.ROUND_PHASE_REVEAL)
+		require.Zero(t, f.stats(t, barred).MissedCommits, "no mark for a commit the chain refused")
+		require.Equal(t, uint64(1), f.stats(t, absent).MissedCommits, "the control: a bonded, unjailed absentee is marked")
+	})
+	t.Run("the miner jailed in this round, at the next attempt's ATTEST deadline", func(t *testing.T) {
+		f := newFixture(t)
+		d := f.startTask(t, nil)
+		d.driveTo(t, types.ROUND_PHASE_ATTEST)
+		members := d.members(t)
+		first := d.miner(t)
+		contradiction := sha256.Sum256([]byte("the model the others recompute"))
+		d.attest(t, contradiction[:], members[1:]...)
+		f.endBlock(t)
+		require.True(t, f.staking.validators[f.validatorIndex(t, first)].IsJailed(), "the contradicted miner is jailed")
+		d.driveTo(t, types.ROUND_PHASE_ATTEST)
+		require.ErrorIs(t, f.deliver(d.attestMsg(t, first, d.round(t).AggregateSha256)), types.ErrValidatorNotActive,
+			"the jailed member may not attest the second miner's aggregate")
+		// Only the second miner attests: no quorum either way; ATTEST runs to its deadline.
+		second := d.miner(t)
+		d.attest(t, d.round(t).AggregateSha256, second)
+		d.advanceTo(t, types.ROUND_PHASE_FAILED)
+		require.Zero(t, f.stats(t, first).MissedAttests, "no mark for a phase the chain barred it from")
+		for _, m := range members[1:] {
+			if m != second {
+				require.Equal(t, uint64(1), f.stats(t, m).MissedAttests, "the control: absent %s is marked", m)
+			}
+		}
+	})
+}
