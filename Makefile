@@ -77,9 +77,11 @@ localnet-reset:
 demo: install
 	$(PY) -m sabfl.cli demo --out $(ROOT)/out/demo
 
-# Speed of the consensus maths and of a whole demo run; results go in BENCHMARKS.md.
+# Speed of the consensus maths, of x/fedlearn's EndBlocker against the number of tasks, and of a whole demo
+# run; results go in BENCHMARKS.md.
 bench: install
 	cd chain && go test -run '^$$' -bench . -benchmem ./x/fedlearn/consensus/
+	cd chain && go test -run '^$$' -bench BenchmarkEndBlocker -benchmem ./x/fedlearn/keeper/
 	$(PY) -m sabfl.cli demo --out $(ROOT)/out/bench-demo | tail -n 3
 
 test: install
