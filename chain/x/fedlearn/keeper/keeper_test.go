@@ -14,14 +14,8 @@ import (
 
 	addresscodec "cosmossdk.io/core/address"
 	sdkmath "cosmossdk.io/math"
-	storetypes "cosmossdk.io/store/types"
 
-	"github.com/cosmos/cosmos-sdk/codec/address"
-	"github.com/cosmos/cosmos-sdk/crypto/keys/ed25519"
-	"github.com/cosmos/cosmos-sdk/runtime"
-	"github.com/cosmos/cosmos-sdk/testutil"
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	moduletestutil "github.com/cosmos/cosmos-sdk/types/module/testutil"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
@@ -144,40 +138,8 @@ var validatorPowers = []int64{40, 30, 20, 10}
 
 func newFixture(t *testing.T) fixture {
 	t.Helper()
-	key := storetypes.NewKVStoreKey(types.StoreKey)
-	ctx := testutil.DefaultContextWithDB(t, key, storetypes.NewTransientStoreKey("transient")).Ctx
-	enc := moduletestutil.MakeTestEncodingConfig()
-	types.RegisterInterfaces(enc.InterfaceRegistry)
-	codec := address.NewBech32Codec("sabfl")
-	authority, err := codec.BytesToString(authtypes.NewModuleAddress("gov"))
-	require.NoError(t, err)
-	creator, err := codec.BytesToString(sdk.AccAddress("creator_____________"))
-	require.NoError(t, err)
-	bank := &fakeBank{balances: map[string]sdk.Coins{
-		sdk.AccAddress("creator_____________").String(): sdk.NewCoins(sdk.NewInt64Coin("stake", 10_000_000)),
-	}}
-	staking := &fakeStaking{}
-	var validators []string
-	for i, power := range validatorPowers {
-		operator := sdk.AccAddress(fmt.Sprintf("validator%d___________", i)[:20])
-		pubKey := ed25519.GenPrivKeyFromSecret([]byte{byte(i)}).PubKey()
-		v, err := stakingtypes.NewValidator(sdk.ValAddress(operator).String(), pubKey, stakingtypes.Description{})
-		require.NoError(t, err)
-		v.Status = stakingtypes.Bonded
-		v.Tokens = sdk.TokensFromConsensusPower(power, sdk.DefaultPowerReduction)
-		staking.validators = append(staking.validators, v)
-		account, err := codec.BytesToString(operator)
-		require.NoError(t, err)
-		validators = append(validators, account)
-	}
-	slashing := &fakeSlashing{staking: staking, jailed: map[string]time.Time{}}
-	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(key), codec, bank, staking, slashing, authority)
-	require.NoError(t, k.InitGenesis(ctx, types.DefaultGenesis()))
-	return fixture{
-		ctx: ctx.WithBlockHeight(7).WithHeaderHash(make([]byte, 32)), keeper: k, msgs: keeper.NewMsgServerImpl(k),
-		queries: keeper.NewQueryServerImpl(k), bank: bank, staking: staking, slashing: slashing, codec: codec,
-		creator: creator, authority: authority, validators: validators,
-	}
+	f, _ := newFixtureOver(t, nil)
+	return f
 }
 
 func validCreateTask(creator string) *types.MsgCreateTask {
