@@ -33,7 +33,7 @@ TOO_MANY_TASKS = 36
 BURST = 20
 
 
-def task_msg(creator: str, budget: int = 5_000, **rule: str) -> tx_pb2.MsgCreateTask:
+def task_msg(creator: str, budget: int = 5_000, temperature: str = "0.5") -> tx_pb2.MsgCreateTask:
     """A small valid task (5 rounds, the least budget the default params accept) nobody will serve."""
     return messages.create_task(
         creator,
@@ -43,7 +43,7 @@ def task_msg(creator: str, budget: int = 5_000, **rule: str) -> tx_pb2.MsgCreate
         committee_size=4,
         budget=budget,
         temperature_mode="fixed",
-        temperature=rule.get("temperature", "0.5"),
+        temperature=temperature,
         phases=(5, 5, 5, 5, 5),
     )
 
@@ -146,7 +146,9 @@ def serve_past_the_first_page(creator: ChainClient, sidecars: Sidecars) -> None:
     first_page = creator.fedlearn.Tasks(
         query_pb2.QueryTasksRequest(pagination=pagination_pb2.PageRequest(limit=100))
     ).tasks
-    assert len(first_page) == 100, "the spam test above left more than a page of tasks"
+    assert len(first_page) == 100, (
+        "fewer than a page of tasks: run after the spam test"
+    )
     task_id = create_task(creator, spec(rounds=1))
     assert task_id > 100 and task_id not in {t.id for t in first_page}
     for v in range(4):

@@ -23,7 +23,7 @@ from sabfl.chain.keys import Node
 from sabfl.cli import main
 from sabfl.fedlearn.v1 import round_pb2, task_pb2, tx_pb2
 from sabfl.roles.rule import rule_to_chain
-from sabfl.roles.spec import TaskSpec
+from sabfl.roles.spec import SpecRefused, TaskSpec
 from sabfl.roles.tasks import DEFAULT_SPEC
 from sabfl.roles.validator import GRANTED_MSGS, ValidatorConfig, ValidatorSidecar
 
@@ -118,12 +118,17 @@ def test_messages_leave_as_msg_exec_signed_by_the_hot_account(config: ValidatorC
     sent = []
     sidecar.client.submit = lambda *msgs: sent.append(msgs) or abci_pb2.TxResponse(txhash="F00")
     commit = messages.commit_losses(OPERATOR.address, 3, 1, b"c" * 32)
-    assert sidecar.send("commit", commit) == "F00"
+    assert sidecar.send(3, "commit", commit) == "F00"
     assert sidecar.client.address == HOT.address
     ((wrapped,),) = sent
     assert isinstance(wrapped, authz_tx.MsgExec) and wrapped.grantee == HOT.address
     inner = tx_pb2.MsgCommitLosses()
     assert wrapped.msgs[0].Unpack(inner) and inner == commit
+    # A step abandoned past its budget (its task declined meanwhile) sends nothing more.
+    sidecar.scheduler.decline(3, "a step ran past its time budget")
+    with pytest.raises(SpecRefused, match="declined while its step ran"):
+        sidecar.send(3, "commit", commit)
+    assert len(sent) == 1
 
 
 def test_missing_grants_are_named_and_stop_the_sidecar(

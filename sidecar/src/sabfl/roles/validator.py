@@ -1,7 +1,9 @@
 """`sabfl validator run`: a validator's sidecar. It follows the chain by polling; in every round whose
 committee it sits on it scores the updates on its private held-out data and commits, reveals, mines
 (when it is the current miner) and attests, as docs/protocol.md describes. It opts in only to tasks it
-serves: only opted-in validators are drawn, so a task it declines costs it nothing. A journal on disk makes it
+serves: only opted-in validators are drawn, so a task it declines before its opt-in costs it nothing (a
+task declined after it, e.g. for a step past its budget, still draws it: there is no opt-out message yet,
+so it then misses that task's phases). A journal on disk makes it
 restart-safe: killed after its commit, it still reveals, and it never sends a message twice.
 
 It signs with its own hot account: every message speaks for the operator (its `validator`/`miner` field)
@@ -55,10 +57,10 @@ from sabfl.sim.config import SimConfig
 log = logging.getLogger("sabfl.validator")
 PHASE = round_pb2.RoundPhase
 MISBEHAVIOURS = ("none", "lie", "wrong_aggregate", "silent")
-# The messages the hot account sends for the operator: the operator must grant each (x/authz).
 LIVE = (task_pb2.TASK_STATUS_PENDING, task_pb2.TASK_STATUS_ACTIVE)
 # The chain's answer to a second opt-in (x/fedlearn ErrDuplicate), e.g. after the journal was lost.
 ALREADY_OPTED_IN = "already opted in"
+# The messages the hot account sends for the operator: the operator must grant each (x/authz).
 GRANTED_MSGS = (
     tx_pb2.MsgOptIn,
     tx_pb2.MsgCommitLosses,
@@ -267,7 +269,7 @@ class ValidatorSidecar:
         """Opt in to a task this validator serves; a task beyond its limits raises SpecRefused first."""
         self.runtime(task)
         try:
-            txhash = self.send("opt_in", messages.opt_in(self.address, task.id))
+            txhash = self.send(task.id, "opt_in", messages.opt_in(self.address, task.id))
         except TxError as error:
             if ALREADY_OPTED_IN not in error.log:
                 raise
@@ -291,7 +293,6 @@ class ValidatorSidecar:
         rt = self.runtime(task)
         me = round_.committee[members.index(self.address)]
         entry = self.journal.get(task.id, round_.round)
-        miner = round_.committee[round_.miner_attempt].address
         if round_.phase == PHASE.ROUND_PHASE_COMMIT and not me.committed and "commit_tx" not in entry:
             self.commit(rt, round_, entry)
         elif (
@@ -303,7 +304,7 @@ class ValidatorSidecar:
             self.reveal(rt, round_, entry)
         elif (
             round_.phase == PHASE.ROUND_PHASE_AGGREGATE
-            and miner == self.address
+            and round_.committee[round_.miner_attempt].address == self.address
             and not round_.aggregate_sha256
             and entry.get("mined_attempt") != round_.miner_attempt
         ):
@@ -313,8 +314,11 @@ class ValidatorSidecar:
         ):
             self.attest(rt, round_, entry)
 
-    def send(self, kind: str, msg: Message) -> str:
-        """Execute an operator's message from the hot account (x/authz MsgExec); returns the tx hash."""
+    def send(self, task_id: int, kind: str, msg: Message) -> str:
+        """Execute an operator's message from the hot account (x/authz MsgExec); returns the tx hash. A
+        step abandoned past its time budget (its task declined) sends nothing more."""
+        if self.scheduler.declined(task_id):
+            raise SpecRefused(f"task {task_id} was declined while its step ran")
         response = self.client.submit(messages.exec_msgs(self.client.address, msg))
         TXS.labels(kind).inc()
         return str(response.txhash)
@@ -377,7 +381,9 @@ class ValidatorSidecar:
             [bytes.fromhex(h) for h in entry["hashes"]],
             entry["losses"],
         )
-        txhash = self.send("commit", messages.commit_losses(self.address, rt.task_id, round_.round, digest))
+        txhash = self.send(
+            rt.task_id, "commit", messages.commit_losses(self.address, rt.task_id, round_.round, digest)
+        )
         self.journal.record(rt.task_id, round_.round, commit_tx=txhash)
         log.info(
             "task %d round %d: committed losses for %d updates",
@@ -398,7 +404,7 @@ class ValidatorSidecar:
         msg = messages.reveal_losses(
             self.address, rt.task_id, round_.round, bytes.fromhex(entry["salt"]), entry["losses"]
         )
-        self.journal.record(rt.task_id, round_.round, reveal_tx=self.send("reveal", msg))
+        self.journal.record(rt.task_id, round_.round, reveal_tx=self.send(rt.task_id, "reveal", msg))
         log.info("task %d round %d: revealed", rt.task_id, round_.round)
 
     def aggregate_bytes(self, rt: TaskRuntime, round_: round_pb2.Round) -> bytes:
@@ -412,7 +418,7 @@ class ValidatorSidecar:
             payload = rt.encode(global_params + 0.01)
         self.journal.record(rt.task_id, round_.round, mined_attempt=round_.miner_attempt)
         msg = messages.submit_aggregate(self.address, rt.task_id, round_.round, list(round_.weights), payload)
-        self.send("aggregate", msg)
+        self.send(rt.task_id, "aggregate", msg)
         log.info(
             "task %d round %d: submitted aggregate %s as miner",
             rt.task_id,
@@ -427,7 +433,9 @@ class ValidatorSidecar:
             digest = hashlib.sha256(self.aggregate_bytes(rt, round_)).digest()
         attested = [*entry.get("attested", []), round_.miner_attempt]
         self.journal.record(rt.task_id, round_.round, attested=attested)
-        self.send("attest", messages.attest_aggregate(self.address, rt.task_id, round_.round, digest))
+        self.send(
+            rt.task_id, "attest", messages.attest_aggregate(self.address, rt.task_id, round_.round, digest)
+        )
         agrees = digest == round_.aggregate_sha256
         log.info(
             "task %d round %d: attested %s (%s the miner)",
