@@ -140,8 +140,11 @@ class ChainClient:
 
     def chain_identity(self) -> str:
         """The chain id and the hash of its first block: a new chain with the same id (a reset localnet)
-        has another."""
-        first = self.cometbft.GetBlockByHeight(cmt_query.GetBlockByHeightRequest(height=1)).block_id.hash
+        has another. A node that no longer holds block 1 (pruned, state-synced) gives the chain id alone."""
+        try:
+            first = self.cometbft.GetBlockByHeight(cmt_query.GetBlockByHeightRequest(height=1)).block_id.hash
+        except grpc.RpcError:
+            return self.config.chain_id
         return f"{self.config.chain_id}/{first.hex()}"
 
     def tasks(self) -> list[task_pb2.Task]:

@@ -36,7 +36,9 @@ class Journal:
                 log.warning(
                     "journal %s was written for %s, not %s: set aside as %s",
                     path,
-                    stored.get("identity") if isinstance(stored, dict) else "an unknown chain",
+                    stored.get("identity", "a chain it did not record (an older journal format)")
+                    if isinstance(stored, dict)
+                    else "a chain it did not record",
                     identity,
                     aside.name,
                 )
