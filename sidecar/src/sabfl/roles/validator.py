@@ -44,9 +44,10 @@ from sabfl.chain import (
     messages,
     write_account,
 )
-from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2, tx_pb2
+from sabfl.fedlearn.v1 import round_pb2, task_pb2, tx_pb2
 from sabfl.ml.scoring import LOSS_CAP, validator_scores
-from sabfl.protocol import commitment, loss_to_micro
+from sabfl.protocol import UNAVAILABLE, commitment, loss_to_micro
+from sabfl.roles.inputs import FetchBlob, RoundInputs, no_blob_store
 from sabfl.roles.journal import Journal
 from sabfl.roles.loop import add_run_command, poll, serve
 from sabfl.roles.runtime import TaskRuntime
@@ -163,6 +164,9 @@ class ValidatorSidecar:
         self.client = ChainClient(config.chain, hot.wallet(config.chain.address_prefix))
         self.journal = Journal(config.journal, f"{self.client.chain_identity()}/{self.address}")
         self.runtimes: dict[int, TaskRuntime] = {}
+        # Per task, the inputs of the round it last worked on: fetched and decoded once per round.
+        self.round_inputs: dict[int, RoundInputs] = {}
+        self.fetch_blob: FetchBlob = no_blob_store
         self.scheduler = TaskScheduler(
             config.max_parallel_tasks, config.step_seconds, log, on_chain_error=ERRORS.labels("chain").inc
         )
@@ -208,6 +212,7 @@ class ValidatorSidecar:
         for task_id in list(self.runtimes):
             if task_id not in live:
                 self.runtimes.pop(task_id, None)
+                self.round_inputs.pop(task_id, None)
         self.screened = {task_id: s for task_id, s in self.screened.items() if task_id in live}
         for task in live.values():
             if task.id not in self.screened:
@@ -323,33 +328,28 @@ class ValidatorSidecar:
         TXS.labels(kind).inc()
         return str(response.txhash)
 
-    def _round_inputs(self, rt: TaskRuntime, round_: round_pb2.Round) -> tuple[torch.Tensor, list[bytes]]:
+    def inputs(self, rt: TaskRuntime, round_: round_pb2.Round) -> RoundInputs:
+        """The round's base model and updates, fetched and decoded once per round and reused by scoring,
+        mining and attesting; BaseModelPending until the chain's global model is the round's base."""
         self.config.limits.check_updates(len(round_.updates))
-        task_id = rt.task_id
-        model = self.client.fedlearn.GlobalModel(query_pb2.QueryGlobalModelRequest(task_id=task_id)).model
-        if model.sha256 != round_.base_model_sha256:
-            raise TimeoutError(f"global model of task {task_id} is not round {round_.round}'s base yet")
-        payloads = [
-            self.client.fedlearn.Update(
-                query_pb2.QueryUpdateRequest(task_id=task_id, round=round_.round, sha256=u.sha256)
-            ).update.payload
-            for u in round_.updates
-        ]
-        return rt.decode(model.payload), payloads
+        cached = self.round_inputs.get(rt.task_id)
+        if cached is None or not cached.matches(round_):
+            cached = RoundInputs.fetch(self.client, rt, round_, self.fetch_blob)
+            self.round_inputs[rt.task_id] = cached
+        return cached
 
     def score(self, rt: TaskRuntime, round_: round_pb2.Round) -> list[int]:
         """This validator's loss per update (micro-units, ascending hash order)."""
-        global_params, payloads = self._round_inputs(rt, round_)
+        inputs = self.inputs(rt, round_)
         started = time.monotonic()
-        updates, _ = rt.decode_updates(payloads)
         x_v, y_v = rt.sim.heldout[self.config.validator]
         # The simulation's seed for this validator's reference update: (seed, round, participants + v).
         seed = (rt.config.seed, round_.round, rt.config.participants + self.config.validator)
         scores = validator_scores(
             rt.sim.model,
             rt.rule.scoring,
-            global_params,
-            updates,
+            inputs.base,
+            inputs.updates,
             x_v,
             y_v,
             rt.sim.dataset.num_classes,
@@ -361,7 +361,10 @@ class ValidatorSidecar:
             scores = scores.max() + scores.min() - scores
         SCORING.observe(time.monotonic() - started)
         cap = loss_to_micro(LOSS_CAP, cap=2**64 - 1)
-        return [loss_to_micro(float(s), cap=cap) for s in np.asarray(scores)]
+        return [
+            loss_to_micro(float(s), cap=cap) if fetched else UNAVAILABLE
+            for s, fetched in zip(np.asarray(scores), inputs.available, strict=True)
+        ]
 
     def commit(self, rt: TaskRuntime, round_: round_pb2.Round, entry: dict) -> None:
         if "losses" not in entry:
@@ -408,14 +411,15 @@ class ValidatorSidecar:
         log.info("task %d round %d: revealed", rt.task_id, round_.round)
 
     def aggregate_bytes(self, rt: TaskRuntime, round_: round_pb2.Round) -> bytes:
-        global_params, payloads = self._round_inputs(rt, round_)
-        return rt.aggregate(global_params, payloads, list(round_.weights))
+        inputs = self.inputs(rt, round_)
+        weights = list(round_.weights)
+        inputs.require_weighted(weights)
+        return rt.aggregate(inputs.base, inputs.updates, inputs.decoded, weights)
 
     def mine(self, rt: TaskRuntime, round_: round_pb2.Round) -> None:
         payload = self.aggregate_bytes(rt, round_)
         if self.config.misbehave == "wrong_aggregate":
-            global_params, _ = self._round_inputs(rt, round_)
-            payload = rt.encode(global_params + 0.01)
+            payload = rt.encode(self.inputs(rt, round_).base + 0.01)
         self.journal.record(rt.task_id, round_.round, mined_attempt=round_.miner_attempt)
         msg = messages.submit_aggregate(self.address, rt.task_id, round_.round, list(round_.weights), payload)
         self.send(rt.task_id, "aggregate", msg)
