@@ -54,7 +54,8 @@ HOT_GRANT_DAYS = 365
 GAS_PRICE = "0.01"
 # Block gas limit. The largest tx a block must admit is a 16 MiB one (MAX_TX_BYTES, also x/fedlearn's
 # hard bound on a payload): 16 MiB × 10 gas/byte of tx size = 168 M gas, plus its payload written to
-# the store once at 30 gas/byte (4 MiB by default = 126 M; 16 MiB, the most params may allow = 503 M),
+# the store once at 30 gas/byte (max_inline_bytes, 256 KiB by default = 8 M; 16 MiB, the most params may
+# allow inline = 503 M; larger payloads travel by reference),
 # plus signature, reads and bookkeeping (< 1 M): at most ≈ 672 M. Measured: a MsgCreateTask with a
 # 4 MiB model simulates at 167.9 M gas (40 gas per byte). 10^9 admits the largest tx with room to spare
 # and still bounds a block's work.
