@@ -64,6 +64,7 @@ def test_inline_referenced_and_unavailable_updates(runtime: TaskRuntime) -> None
     assert inputs.decoded == [True, True, False, False]
     assert inputs.updates[1].eq(2.0).all() and inputs.updates[2].isnan().all()
     assert inputs.matches(round_) and chain.reads == 2
+    assert inputs.no_op() == [False, False, False, False]
     inputs.require_weighted([WEIGHT_SCALE // 2, WEIGHT_SCALE // 2, 0, 0])
     with pytest.raises(BlobsUnavailable, match=r"updates \[2\]"):
         inputs.require_weighted([WEIGHT_SCALE // 2, 0, WEIGHT_SCALE // 2, 0])
@@ -85,3 +86,19 @@ def test_a_base_model_by_reference_is_fetched_and_a_moved_one_waits(runtime: Tas
         RoundInputs.fetch(
             ChainState(model, {}), runtime, round_pb2.Round(round=2, base_model_sha256=b"x" * 32), gone
         )
+
+
+def test_an_update_that_moves_nothing_is_a_no_op(runtime: TaskRuntime) -> None:
+    base = runtime.encode(torch.zeros(runtime.layout.numel))
+    zero = runtime.encode(torch.zeros(runtime.layout.numel))
+    noise = runtime.encode(torch.full((runtime.layout.numel,), 1e-8))
+    tiny_step = torch.zeros(runtime.layout.numel)
+    tiny_step[0] = 1e-3
+    step = runtime.encode(tiny_step)
+    round_ = round_pb2.Round(round=1, base_model_sha256=blob(base))
+    for payload in (zero, noise, step):
+        round_.updates.add(sha256=blob(payload), size_bytes=len(payload))
+    chain = ChainState(
+        task_pb2.GlobalModel(sha256=blob(base), payload=base), {blob(p): p for p in (zero, noise, step)}
+    )
+    assert RoundInputs.fetch(chain, runtime, round_, lambda *_: b"").no_op() == [True, True, False]

@@ -21,6 +21,9 @@ from sabfl.roles.runtime import TaskRuntime
 
 # (sha256, size, locator) → the blob's bytes, checked against sha256 and size; raises when it cannot.
 FetchBlob = Callable[[bytes, int, str], bytes]
+# An update none of whose parameters moves by more than this adds nothing to the model: it scores the loss
+# cap, so it earns no weight and no reward (a free rider's zero update would otherwise tie with honest ones).
+NO_OP_TOLERANCE = 1e-7
 
 
 class BaseModelPending(TimeoutError):
@@ -79,6 +82,13 @@ class RoundInputs:
         updates, decoded = rt.decode_updates([p or b"" for p in payloads])
         available = [p is not None for p in payloads]
         return cls(round_.round, bytes(round_.base_model_sha256), base, updates, decoded, available)
+
+    def no_op(self) -> list[bool]:
+        """Which updates decoded and move no parameter by more than NO_OP_TOLERANCE."""
+        if len(self.decoded) == 0:
+            return []
+        still = self.updates.abs().amax(dim=1) <= NO_OP_TOLERANCE  # False for NaN rows
+        return [bool(s) for s in still]
 
     def matches(self, round_: round_pb2.Round) -> bool:
         """Whether these are the inputs of `round_` (same round, same base model)."""

@@ -361,10 +361,15 @@ class ValidatorSidecar:
             scores = scores.max() + scores.min() - scores
         SCORING.observe(time.monotonic() - started)
         cap = loss_to_micro(LOSS_CAP, cap=2**64 - 1)
-        return [
-            loss_to_micro(float(s), cap=cap) if fetched else UNAVAILABLE
-            for s, fetched in zip(np.asarray(scores), inputs.available, strict=True)
-        ]
+        losses = []
+        for score, fetched, no_op in zip(np.asarray(scores), inputs.available, inputs.no_op(), strict=True):
+            if not fetched:
+                losses.append(UNAVAILABLE)  # docs/protocol.md, "Blobs"
+            elif no_op:
+                losses.append(cap)  # an update that changes nothing earns nothing
+            else:
+                losses.append(loss_to_micro(float(score), cap=cap))
+        return losses
 
     def commit(self, rt: TaskRuntime, round_: round_pb2.Round, entry: dict) -> None:
         if "losses" not in entry:
