@@ -16,7 +16,7 @@ import torch
 import yaml
 
 from sabfl.chain import ChainClient, TxError, load_keys, messages
-from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2
+from sabfl.fedlearn.v1 import round_pb2, task_pb2
 from sabfl.ml.serialize import SerializationError
 from sabfl.ml.train import train_many
 from sabfl.roles.loop import add_run_command, poll, serve
@@ -140,7 +140,13 @@ class ParticipantRunner:
         if rt is None:
             return
         allowed = set(task.allowed_participants)
-        model = self.clients[0].fedlearn.GlobalModel(query_pb2.QueryGlobalModelRequest(task_id=task.id)).model
+        model = self.clients[0].global_model(task.id)
+        if model.locator:
+            log.warning(
+                "task %d: its global model is stored by reference; this participant has no blob store",
+                task.id,
+            )
+            return
         global_params = rt.decode(model.payload)
         updates = self.updates(rt, global_params, round_.round)
         sent = []
