@@ -23,7 +23,6 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +51,7 @@ from sabfl.roles.journal import Journal
 from sabfl.roles.loop import add_run_command, poll, serve
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.scheduler import TaskScheduler
+from sabfl.roles.settings import plain, settings_from
 from sabfl.roles.spec import SpecLimits, SpecRefused, parse_task
 from sabfl.sim.config import SimConfig
 
@@ -102,12 +102,12 @@ class ValidatorConfig:
     @classmethod
     def from_yaml(cls, path: Path) -> ValidatorConfig:
         data = yaml.safe_load(path.read_text()) or {}
-        return _settings(
+        return settings_from(
             cls,
             {
                 **data,
-                "chain": _settings(ChainConfig, data.get("chain", {}), "chain"),
-                "limits": _settings(SpecLimits, data.get("limits", {}), "limits"),
+                "chain": settings_from(ChainConfig, data.get("chain", {}), "chain"),
+                "limits": settings_from(SpecLimits, data.get("limits", {}), "limits"),
                 "hot_key_file": Path(data["hot_key_file"]),
                 "journal": Path(data["journal"]),
             },
@@ -116,7 +116,7 @@ class ValidatorConfig:
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(_plain(dataclasses.asdict(self)), sort_keys=False))
+        path.write_text(yaml.safe_dump(plain(dataclasses.asdict(self)), sort_keys=False))
 
     @classmethod
     def for_localnet(cls, keys: KeysFile, index: int, workdir: Path, **settings: Any) -> ValidatorConfig:
@@ -135,23 +135,6 @@ class ValidatorConfig:
             journal=workdir / "journal.json",
             **settings,
         )
-
-
-def _settings(cls: Any, values: dict, where: str) -> Any:
-    """A settings dataclass from a YAML mapping: unknown keys are refused, lists become tuples."""
-    unknown = sorted(set(values) - {f.name for f in dataclasses.fields(cls)})
-    if unknown:
-        raise ValueError(f"{where}: unknown settings {unknown}")
-    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
-
-
-def _plain(value: Any) -> Any:
-    """Settings as YAML-safe values: decimals and paths as strings, tuples as lists."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    return str(value) if isinstance(value, Decimal | Path) else value
 
 
 class ValidatorSidecar:
