@@ -1,0 +1,38 @@
+"""Model and update bytes off chain: the chain binds sha256 and size, a store keeps the bytes.
+
+The roles call:
+- `BlobStores([IpfsStore(api), S3Store(bucket, …), …])`: the operator's allowed stores;
+- `stores.put(data) -> BlobRef` (first store), `stores.get(ref, max_bytes, timeout) -> bytearray` (verified),
+  `stores.pin(ref)`, `stores.unpin(ref)`;
+- `fetch_all(stores, refs, workers, memory_budget_bytes, timeout)`: a round's blobs, concurrently, within a
+  memory budget, one `Fetched` (bytes or `BlobError`) per reference;
+- `check_locator(locator)`: the chain's syntax check.
+"""
+
+from sabfl.blobs.errors import BlobError, BlobMismatch, BlobTooLarge, BlobUnavailable, LocatorRefused
+from sabfl.blobs.fetch import Fetched, fetch_all
+from sabfl.blobs.inline import InlineStore
+from sabfl.blobs.ipfs import IpfsStore
+from sabfl.blobs.ref import MAX_BLOB_BYTES, MAX_LOCATOR_LENGTH, BlobRef, check_locator
+from sabfl.blobs.router import BlobStores
+from sabfl.blobs.s3 import S3Store
+from sabfl.blobs.store import BlobStore
+
+__all__ = [
+    "MAX_BLOB_BYTES",
+    "MAX_LOCATOR_LENGTH",
+    "BlobError",
+    "BlobMismatch",
+    "BlobRef",
+    "BlobStore",
+    "BlobStores",
+    "BlobTooLarge",
+    "BlobUnavailable",
+    "Fetched",
+    "InlineStore",
+    "IpfsStore",
+    "LocatorRefused",
+    "S3Store",
+    "check_locator",
+    "fetch_all",
+]
