@@ -95,6 +95,12 @@ bench: install
 	cd chain && go test -run '^$$' -bench BenchmarkEndBlocker -benchmem ./x/fedlearn/keeper/
 	$(PY) -m sabfl.cli demo --out $(ROOT)/out/bench-demo | tail -n 3
 
+# One round's blob traffic through kubo: 20 updates of 1, 10 and 100 MB uploaded and fetched-and-verified by
+# 4 validators' daemons, against the inline path's sidecar cost; writes its section of BENCHMARKS.md. Needs
+# ≈ 8 GB of free disk for the 100 MB round (each daemon keeps a copy until the round is released).
+bench-blobs: install
+	$(PY) $(ROOT)/localnet/bench_blobs.py
+
 test: install
 	$(MAKE) test-go test-python
 

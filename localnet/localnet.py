@@ -21,6 +21,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -31,6 +32,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -437,6 +439,36 @@ def kubo_stop(repo: Path) -> None:
 
 def kubo_peers(api: str) -> int:
     return len(kubo_call(api, "swarm/peers").get("Peers") or [])
+
+
+@contextlib.contextmanager
+def kubo_daemons(directory: Path, count: int, port_base: int) -> Iterator[list[str]]:
+    """`count` peered kubo daemons outside any localnet (tests, benchmarks): repos in `directory/kubo<i>`,
+    ports from `port_base` (swarm, API, gateway; the next daemon 10 above). Yields their RPC API URLs and
+    stops them afterwards."""
+    repos = [directory / f"kubo{i}" for i in range(count)]
+    nodes = []
+    for i, repo in enumerate(repos):
+        start = port_base + PORT_STRIDE * i
+        node_ports = {"ipfs_swarm": start, "ipfs_api": start + 1, "ipfs_gateway": start + 2}
+        nodes.append(
+            {
+                "ipfs_peer_id": kubo_init(repo, node_ports, "127.0.0.1"),
+                "host": "127.0.0.1",
+                "ports": node_ports,
+            }
+        )
+    for repo, node in zip(repos, nodes, strict=True):
+        kubo_peer(repo, [kubo_address(p) for p in nodes if p is not node])
+    try:
+        for repo in repos:
+            kubo_start(repo)
+        for repo in repos:
+            kubo_wait(repo, 60.0)
+        yield [kubo_api(repo) for repo in repos]
+    finally:
+        for repo in repos:
+            kubo_stop(repo)
 
 
 def load_keys(out: Path) -> dict:
