@@ -26,6 +26,7 @@ from sabfl.blobs import (
     S3Store,
     check_locator,
     fetch_all,
+    stores_from_config,
 )
 
 # Test ports: kubo daemons from KUBO_PORT (swarm, API, gateway; the second daemon 10 above), the S3 server
@@ -333,3 +334,19 @@ def test_fetch_all_from_kubo(kubo_apis: list[str]) -> None:
     results = list(fetch_all(stores, refs, workers=3, memory_budget_bytes=500_000, timeout=TIMEOUT))
     assert sorted(r.index for r in results) == list(range(6))
     assert all(r.error is None and bytes(r.data) == blob(200_000, seed=100 + r.index) for r in results)
+
+
+def test_config_names_the_allowed_stores_in_order() -> None:
+    stores = stores_from_config(
+        [
+            {"kind": "inline"},
+            {"kind": "ipfs", "api": "http://127.0.0.1:9", "timeout": 1},
+            {"kind": "s3", "bucket": BUCKET},
+        ]
+    )
+    assert [type(s) for s in stores.stores] == [InlineStore, IpfsStore, S3Store]
+    assert stores.put(b"x").locator.startswith("inline://")
+    assert isinstance(stores.store_for(f"s3://{BUCKET}/{'0' * 64}"), S3Store)
+    for bad in [{"kind": "http"}, {"kind": "ipfs", "api": "http://x", "url": "http://y"}]:
+        with pytest.raises(ValueError):
+            stores_from_config([bad])

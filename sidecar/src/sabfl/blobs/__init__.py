@@ -1,7 +1,8 @@
 """Model and update bytes off chain: the chain binds sha256 and size, a store keeps the bytes.
 
 The roles call:
-- `BlobStores([IpfsStore(api), S3Store(bucket, …), …])`: the operator's allowed stores;
+- `stores_from_config(entries)` or `BlobStores([IpfsStore(api), S3Store(bucket, …), …])`: the operator's
+  allowed stores;
 - `stores.put(data) -> BlobRef` (first store), `stores.get(ref, max_bytes, timeout) -> bytearray` (verified),
   `stores.pin(ref)`, `stores.unpin(ref)`;
 - `fetch_all(stores, refs, workers, memory_budget_bytes, timeout)`: a round's blobs, concurrently, within a
@@ -9,6 +10,7 @@ The roles call:
 - `check_locator(locator)`: the chain's syntax check.
 """
 
+from sabfl.blobs.config import stores_from_config
 from sabfl.blobs.errors import BlobError, BlobMismatch, BlobTooLarge, BlobUnavailable, LocatorRefused
 from sabfl.blobs.fetch import Fetched, fetch_all
 from sabfl.blobs.inline import InlineStore
@@ -35,4 +37,5 @@ __all__ = [
     "S3Store",
     "check_locator",
     "fetch_all",
+    "stores_from_config",
 ]
