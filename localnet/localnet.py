@@ -31,6 +31,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -384,6 +385,17 @@ def kubo_peer(repo: Path, peers: list[dict]) -> None:
     path.write_text(json.dumps(config, indent=2) + "\n")
 
 
+def kubo_connect(repo: Path) -> None:
+    """Connect the running daemon to its Peering peers now (Peering alone takes seconds to dial); a peer that
+    is not up yet is left to Peering."""
+    api = kubo_api(repo)
+    for peer in json.loads((repo / "config").read_text())["Peering"]["Peers"]:
+        for address in peer["Addrs"]:
+            target = urllib.parse.quote(f"{address}/p2p/{peer['ID']}", safe="")
+            with contextlib.suppress(OSError):
+                kubo_call(api, f"swarm/connect?arg={target}", timeout=5.0)
+
+
 def kubo_pid(repo: Path) -> int | None:
     return live_pid(repo / "daemon.pid")
 
@@ -465,6 +477,8 @@ def kubo_daemons(directory: Path, count: int, port_base: int) -> Iterator[list[s
             kubo_start(repo)
         for repo in repos:
             kubo_wait(repo, 60.0)
+        for repo in repos:
+            kubo_connect(repo)
         yield [kubo_api(repo) for repo in repos]
     finally:
         for repo in repos:
@@ -507,6 +521,8 @@ def start(args: argparse.Namespace) -> None:
         kubo_start(Path(node["home"]) / "ipfs")
     for node in local:
         kubo_wait(Path(node["home"]) / "ipfs", args.timeout)
+    for node in local:
+        kubo_connect(Path(node["home"]) / "ipfs")
     for node in local:
         home = Path(node["home"])
         if pid_of(home):
@@ -557,6 +573,8 @@ def terminate(pid: int, pid_file: Path) -> None:
     """SIGTERM the process group of pid, SIGKILL it after 10 s, and remove its pid file."""
     os.killpg(pid, signal.SIGTERM)
     for _ in range(100):
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reap it if this process started it (tests, benchmarks)
         if live_pid(pid_file) is None:
             break
         time.sleep(0.1)

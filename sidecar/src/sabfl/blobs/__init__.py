@@ -8,6 +8,10 @@ The roles call:
 - `fetch_all(stores, refs, workers, memory_budget_bytes, timeout)`: a round's blobs, concurrently, within a
   memory budget, one `Fetched` (bytes or `BlobError`) per reference;
 - `check_locator(locator)`: the chain's syntax check.
+
+Locators: `ipfs://<CIDv1 base32, or CIDv0>` (kubo; no path, no IPNS), `s3://<bucket>/<sha256 hex>` (only the
+operator's buckets, and only the key that is the reference's own sha256), `inline://<sha256 hex>` (this
+process's memory, tests only). Anything else is refused before any request is made.
 """
 
 from sabfl.blobs.config import stores_from_config
