@@ -79,11 +79,12 @@ class IpfsStore:
         return match.group(1)
 
     def _call(self, command: str, params: dict[str, str], timeout: float, **kwargs) -> requests.Response:
-        """POST one RPC command; kubo's own `timeout` option stops its work when the client gives up."""
+        """POST one RPC command. Kubo's own `timeout` option stops its work a second after the client gives
+        up, so a stream kubo cuts short ends past the client's deadline (unavailable, not mismatching)."""
         try:
             reply = self._session.post(
                 f"{self.api_url}/api/v0/{command}",
-                params={**params, "timeout": f"{timeout:.3f}s"},
+                params={**params, "timeout": f"{timeout + 1:.3f}s"},
                 timeout=(min(timeout, 10.0), timeout),
                 **kwargs,
             )
