@@ -66,10 +66,13 @@ def fetch_all(
                     error = future.exception()
                     if error is not None and not isinstance(error, BlobError):
                         raise error
+                    if error is not None:
+                        # Its traceback holds the reading frame, and so the partly filled buffer.
+                        error = error.with_traceback(None)
                     result = Fetched(index, ref, None if error else future.result(), error)
-                    future = None
+                    del future
                     yield result
-                    result = None
+                    del result
                     reserved -= ref.size
         finally:
             for future in running:
