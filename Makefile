@@ -71,7 +71,7 @@ $(IPFS):
 proto: proto-tools python-deps
 	bash proto/protocgen.sh
 
-localnet: build
+localnet: build blob-tools
 	@[ -f localnet/run/keys.json ] || $(LOCALNET) init --validators $(N) --participants $(PARTICIPANTS)
 	$(LOCALNET) start
 
@@ -112,7 +112,7 @@ test-go:
 	done
 
 # Unit tests of the sidecar package, then the end-to-end tests over a real localnet.
-test-python: python-deps build proto-tools
+test-python: python-deps build proto-tools blob-tools
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q sidecar/tests
 	$(PY) -m pytest -q tests
