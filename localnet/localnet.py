@@ -12,9 +12,11 @@ virtualenv exists.
 
 Usage:
   localnet.py init   [--validators N] [--participants P] [--hosts H1,H2,...] [--port-offset K] [--dir DIR]
-  localnet.py start  [--dir DIR]      start every node of DIR whose host is local, wait for blocks
-  localnet.py stop   [--dir DIR]
-  localnet.py status [--dir DIR]      height, peers, app hash per node; app hashes compared at one height
+  localnet.py start  [--dir DIR]      start every node of DIR whose host is local (kubo daemon first), wait
+                                      for blocks
+  localnet.py stop   [--dir DIR]      stop the nodes and their kubo daemons
+  localnet.py status [--dir DIR]      height, peers, kubo peers, app hash per node; app hashes compared at one
+                                      height
   localnet.py reset  [--dir DIR]      stop and delete DIR
 """
 
