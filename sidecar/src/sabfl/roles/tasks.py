@@ -20,7 +20,20 @@ from sabfl.roles.publish import fetcher, publish
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.spec import TaskSpec
 
-DEFAULT_SPEC = Path(__file__).parent / "presets" / "demo-task.yaml"
+PRESETS = Path(__file__).parent / "presets"
+DEFAULT_SPEC = PRESETS / "demo-task.yaml"
+
+
+def spec_path(name: str) -> Path:
+    """A task spec YAML by path, or by the name of a preset (`demo-task`, `fmnist-cnn`)."""
+    path = Path(name)
+    if path.is_file():
+        return path
+    preset = PRESETS / f"{name}.yaml"
+    if preset.is_file():
+        return preset
+    names = sorted(p.stem for p in PRESETS.glob("*.yaml"))
+    raise argparse.ArgumentTypeError(f"{name!r} is neither a spec file nor a preset (presets: {names})")
 
 
 def create_task(client: ChainClient, spec: TaskSpec, keys: KeysFile | None = None) -> int:
@@ -110,7 +123,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     task = subparsers.add_parser("task", help="create tasks")
     sub = task.add_subparsers(dest="action", required=True)
     create = sub.add_parser("create", help="create a task from a YAML spec")
-    create.add_argument("--spec", type=Path, default=DEFAULT_SPEC)
+    create.add_argument("--spec", type=spec_path, default=DEFAULT_SPEC, help="spec YAML or preset name")
     create.add_argument("--keys", type=Path, default=Path("localnet/run/keys.json"))
     create.set_defaults(handler=run_create)
 

@@ -99,7 +99,7 @@ class ValidatorConfig:
     # The blob stores this validator fetches from and uploads to (sabfl.blobs.stores_from_config entries,
     # the first takes uploads): a locator that none of them serves is never fetched.
     blob_stores: tuple[dict, ...] = ()
-    blob_timeout_s: float = 30.0  # to fetch one blob
+    blob_timeout_s: float = 10.0  # to fetch one blob: well inside a COMMIT phase
     blob_workers: int = 4  # blobs fetched at once
     blob_memory_bytes: int = 1 << 30  # fetched bytes held at once; a larger blob is unavailable to it
 
