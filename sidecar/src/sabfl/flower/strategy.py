@@ -41,11 +41,12 @@ from sabfl.ml.train import TrainConfig, local_train
 
 @dataclass(frozen=True)
 class ClientOutcome:
-    """One train reply in one round. ``loss`` is the consensus loss L_i and ``weight`` w_i (softmax rules
-    only, else None); a left-out reply has ``error`` set, no loss and weight 0."""
+    """One train reply in one round. ``info`` holds the entries of the reply's MetricRecords and
+    ConfigRecords (e.g. an id the client reports); ``loss`` is the consensus loss L_i and ``weight`` w_i
+    (softmax rules only, else None); a left-out reply has ``error`` set, no loss and weight 0."""
 
     node_id: int
-    metrics: dict = field(default_factory=dict)
+    info: dict = field(default_factory=dict)
     loss: float | None = None
     weight: float | None = 0.0
     error: str | None = None
@@ -113,14 +114,15 @@ class SabflStrategy(FedAvg):
         outcomes, accepted, models, samples = [], [], [], []
         for reply in valid:
             node = reply.metadata.src_node_id
-            metrics = {k: v for record in reply.content.metric_records.values() for k, v in record.items()}
+            records = [*reply.content.metric_records.values(), *reply.content.config_records.values()]
+            info = {key: value for record in records for key, value in record.items()}
             try:
                 params, count = read_reply(reply.content, self.layout, self.weighted_by_key)
             except ReplyError as error:
                 log(WARNING, "aggregate_train: leaving out the reply of node %d: %s", node, error)
-                outcomes.append(ClientOutcome(node, metrics, error=str(error)))
+                outcomes.append(ClientOutcome(node, info, error=str(error)))
                 continue
-            accepted.append((reply, node, metrics))
+            accepted.append((reply, node, info))
             models.append(params)
             samples.append(count)
         try:
@@ -128,8 +130,8 @@ class SabflStrategy(FedAvg):
         except AggregatorError as error:
             log(WARNING, "aggregate_train: round %d keeps the global model: %s", server_round, error)
             new_params, losses, weights = None, [None] * len(models), [None] * len(models)
-        for (_, node, metrics), loss, weight in zip(accepted, losses, weights, strict=True):
-            outcomes.append(ClientOutcome(node, metrics, loss, weight))
+        for (_, node, info), loss, weight in zip(accepted, losses, weights, strict=True):
+            outcomes.append(ClientOutcome(node, info, loss, weight))
         self.outcomes[server_round] = outcomes
         if new_params is None:
             return None, None
