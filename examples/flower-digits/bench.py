@@ -101,7 +101,7 @@ def section(results: dict, settings: Settings, load: float, command: str) -> str
         weight = "—" if r["attacker_weight"] is None else f"{r['attacker_weight']:.3f}"
         rows.append(
             f"| {name} | {r['accuracy'][-1]:.3f} | {weight} | {r['seconds_per_round']:.2f} s | "
-            f"{r['first_round_seconds']:.1f} s | {r['wall_seconds']:.0f} s |"
+            f"{r['first_round_seconds']:.1f} s | {r['wall_seconds']:.1f} s |"
         )
     versions = (
         f"flwr {flwr.__version__}, ray {ray.__version__}, torch {torch.__version__}, "
