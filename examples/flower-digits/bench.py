@@ -120,7 +120,8 @@ def section(results: dict, settings: Settings, load: float, command: str) -> str
             f"`{settings.attack}` attack; {settings.rounds} rounds, seed {settings.seed}. Partitions, "
             "attackers, training seeds and local training are `sabfl sim`'s own "
             "(examples/flower-digits/flower_digits/task.py), so Flower's FedAvg and `sabfl sim`'s "
-            "compute the same rounds.",
+            "compute the same rounds; `SabflStrategy` trains the server's reference updates with its "
+            "own seeds, so its rounds differ slightly from `sabfl sim`'s.",
             "",
             "| run | test accuracy after the last round | attackers' weight (mean per round) | "
             "seconds per round (rounds 2 on) | first round | wall time |",
