@@ -88,7 +88,7 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {memory} GiB, no GPU"
 
 
-def section(results: dict, settings: Settings, load: float, command: str) -> str:
+def section(results: dict, settings: Settings, load: tuple[float, float], command: str) -> str:
     names = {
         "flower_fedavg": "Flower `FedAvg`",
         "flower_sabfl": f"Flower + `SabflStrategy` ({settings.rule})",
@@ -112,7 +112,8 @@ def section(results: dict, settings: Settings, load: float, command: str) -> str
             "## sabfl's rule inside Flower (`make bench-flower`)",
             "",
             f"`{command}` (`make bench-flower`). Machine: {machine()}, shared with other jobs (load average "
-            f"{load:.1f} at the start); {versions}; one run, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
+            f"{load[0]:.1f} at the start, {load[1]:.1f} at the end); {versions}; one run, "
+            f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
             "",
             f"Setting: the demo's task (digits, logistic regression, {settings.participants} clients "
             f"with Dirichlet({settings.alpha}) label skew, 4 × 50 held-out samples on the server, "
@@ -132,7 +133,8 @@ def section(results: dict, settings: Settings, load: float, command: str) -> str
             "samples. Flower's first round includes starting the Ray actors that run the ClientApps; "
             "its later rounds are message passing plus 10 local trainings one at a time per actor, where "
             "`sabfl sim` trains all clients in one vectorised call. The chain's seconds per round are in "
-            '"The whole system" above (the demo, with another attack).',
+            '"The whole system" above (the demo, with another attack). Accuracies are deterministic; '
+            "on this shared machine the times of two runs differed by up to 2×.",
         ]
     )
 
@@ -168,7 +170,7 @@ def main() -> int:
     }
     (args.out / "bench.json").write_text(json.dumps(results, indent=2) + "\n")
     command = "python examples/flower-digits/bench.py " + " ".join(sys.argv[1:])
-    body = section(results, settings, load, command)
+    body = section(results, settings, (load, os.getloadavg()[0]), command)
     print(body)
     if args.benchmarks:
         rewrite(args.benchmarks, body)
