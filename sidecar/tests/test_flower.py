@@ -14,7 +14,7 @@ from sabfl.flower import ReplyError, SabflStrategy, arrays_to_flat, flat_to_arra
 from sabfl.ml.evaluate import evaluate_many
 from sabfl.ml.models import ParamLayout, flatten_params
 from sabfl.ml.scoring import LOSS_CAP, validator_scores
-from sabfl.ml.train import train_many
+from sabfl.ml.train import local_train, train_many
 from sabfl.sim.config import SimConfig
 from sabfl.sim.runner import Simulation
 
@@ -151,7 +151,7 @@ def test_attackers_get_no_weight_where_flower_fedavg_follows_them(fed, round_one
     assert sabfl_accuracy > fedavg_accuracy + 0.3, (sabfl_accuracy, fedavg_accuracy)
 
 
-@pytest.mark.parametrize("rule", [DEFAULT_SOFTMAX_RULE, "softmax_paper", "median"])
+@pytest.mark.parametrize("rule", [DEFAULT_SOFTMAX_RULE, "softmax_paper", "median", "fltrust"])
 def test_aggregate_is_sabfls_rule_on_the_same_vectors(fed, round_one, server_identity, rule):
     theta, models = round_one
     layout = ParamLayout.of(fed.model)
@@ -183,6 +183,9 @@ def test_aggregate_is_sabfls_rule_on_the_same_vectors(fed, round_one, server_ide
         )
         weights = aggregator.weights(inputs).tolist()
         assert [o.weight for o in strategy.outcomes[1]] == pytest.approx(weights)
+    if aggregator.needs_trusted_update:
+        x, y = fed.heldout[0]
+        inputs.trusted_update = local_train(fed.model, theta, x, y, fed.train_config, (0, 1, 0))
     expected = theta + aggregator(inputs)
     torch.testing.assert_close(arrays_to_flat(arrays, layout), expected)
 

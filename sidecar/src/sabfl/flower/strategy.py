@@ -42,8 +42,9 @@ from sabfl.ml.train import TrainConfig, local_train
 @dataclass(frozen=True)
 class ClientOutcome:
     """One train reply in one round. ``info`` holds the entries of the reply's MetricRecords and
-    ConfigRecords (e.g. an id the client reports); ``loss`` is the consensus loss L_i and ``weight`` w_i
-    (softmax rules only, else None); a left-out reply has ``error`` set, no loss and weight 0."""
+    ConfigRecords (e.g. an id the client reports); ``loss`` is the consensus loss L_i (softmax rules only)
+    and ``weight`` w_i (softmax rules; None for other rules, which set no per-update weight). A left-out
+    reply has ``error`` set and weight 0; a non-finite update has weight 0 (and loss ``LOSS_CAP``)."""
 
     node_id: int
     info: dict = field(default_factory=dict)
@@ -158,7 +159,7 @@ class SabflStrategy(FedAvg):
         aggregator = self.make_aggregator(int(finite.sum()))
         is_softmax = isinstance(aggregator, SoftmaxAggregator)
         losses: list[float | None] = [LOSS_CAP if is_softmax else None] * len(models)
-        weights: list[float | None] = [0.0 if is_softmax else None] * len(models)
+        weights: list[float | None] = [0.0] * len(models)
         if not finite.any():
             return None, losses, weights
         inputs = RoundInputs(updates[finite], torch.tensor(samples)[finite])
@@ -186,9 +187,12 @@ class SabflStrategy(FedAvg):
                 self.model, self._global, x, y, self.train_config, (self.seed, server_round, 0)
             )
         new_params = self._global + aggregator(inputs)
+        index = np.flatnonzero(finite.numpy())
         if is_softmax:
-            index = np.flatnonzero(finite.numpy())
             consensus = stake_weighted_median(inputs.scores, inputs.stakes)
             for i, loss, weight in zip(index, consensus, aggregator.weights(inputs).tolist(), strict=True):
                 losses[i], weights[i] = float(loss), weight
+        else:
+            for i in index:
+                weights[i] = None
         return new_params, losses, weights
