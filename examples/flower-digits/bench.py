@@ -134,7 +134,7 @@ def section(results: dict, settings: Settings, load: tuple[float, float], comman
             "its later rounds are message passing plus 10 local trainings one at a time per actor, where "
             "`sabfl sim` trains all clients in one vectorised call. The chain's seconds per round are in "
             '"The whole system" above (the demo, with another attack). Accuracies are deterministic; '
-            "on this shared machine the times of two runs differed by up to 2×.",
+            "times follow the machine's load and varied several-fold between runs on this shared machine.",
         ]
     )
 
