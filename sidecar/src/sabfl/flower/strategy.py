@@ -109,14 +109,19 @@ class SabflStrategy(FedAvg):
     def aggregate_train(
         self, server_round: int, replies: Iterable[Message]
     ) -> tuple[ArrayRecord | None, MetricRecord | None]:
-        if self._global is None:
+        global_params = self._global
+        if global_params is None:
             raise RuntimeError("aggregate_train before configure_train: the round's global model is unknown")
         valid, _ = self._check_and_log_replies(replies, is_train=True, validate=False)
         outcomes, accepted, models, samples = [], [], [], []
         for reply in valid:
             node = reply.metadata.src_node_id
-            records = [*reply.content.metric_records.values(), *reply.content.config_records.values()]
-            info = {key: value for record in records for key, value in record.items()}
+            info = {
+                key: value
+                for records in (reply.content.metric_records, reply.content.config_records)
+                for record in records.values()
+                for key, value in record.items()
+            }
             try:
                 params, count = read_reply(reply.content, self.layout, self.weighted_by_key)
             except ReplyError as error:
@@ -127,7 +132,7 @@ class SabflStrategy(FedAvg):
             models.append(params)
             samples.append(count)
         try:
-            new_params, losses, weights = self._aggregate(server_round, models, samples)
+            new_params, losses, weights = self._aggregate(server_round, global_params, models, samples)
         except AggregatorError as error:
             log(WARNING, "aggregate_train: round %d keeps the global model: %s", server_round, error)
             new_params, losses, weights = None, [None] * len(models), [None] * len(models)
@@ -144,17 +149,18 @@ class SabflStrategy(FedAvg):
             log(WARNING, "aggregate_train: clients' metrics not aggregated: %s", error)
             metrics_record = MetricRecord()
         metrics_record["sabfl-left-out"] = len(outcomes) - len(accepted)
-        if weights and weights[0] is not None:
-            metrics_record["sabfl-max-weight"] = max(weights)
+        known = [weight for weight in weights if weight is not None]
+        if known:
+            metrics_record["sabfl-max-weight"] = max(known)
         return flat_to_arrays(new_params, self.layout), metrics_record
 
     def _aggregate(
-        self, server_round: int, models: list[torch.Tensor], samples: list[float]
+        self, server_round: int, global_params: torch.Tensor, models: list[torch.Tensor], samples: list[float]
     ) -> tuple[torch.Tensor | None, list[float | None], list[float | None]]:
         """θ_{t+1} (None if no update is usable) and each model's consensus loss and weight."""
         if not models:
             return None, [], []
-        updates = torch.stack(models) - self._global
+        updates = torch.stack(models) - global_params
         finite = torch.isfinite(updates).all(dim=1)
         aggregator = self.make_aggregator(int(finite.sum()))
         is_softmax = isinstance(aggregator, SoftmaxAggregator)
@@ -163,13 +169,15 @@ class SabflStrategy(FedAvg):
         if not finite.any():
             return None, losses, weights
         inputs = RoundInputs(updates[finite], torch.tensor(samples)[finite])
+        stakes = np.ones(len(self.heldout))
         if aggregator.scoring is not None:
+            inputs.stakes = stakes
             inputs.scores = np.stack(
                 [
                     validator_scores(
                         self.model,
                         aggregator.scoring,
-                        self._global,
+                        global_params,
                         inputs.updates,
                         x,
                         y,
@@ -180,16 +188,15 @@ class SabflStrategy(FedAvg):
                     for v, (x, y) in enumerate(self.heldout)
                 ]
             )
-            inputs.stakes = np.ones(len(self.heldout))
         if aggregator.needs_trusted_update:
             x, y = self.heldout[0]
             inputs.trusted_update = local_train(
-                self.model, self._global, x, y, self.train_config, (self.seed, server_round, 0)
+                self.model, global_params, x, y, self.train_config, (self.seed, server_round, 0)
             )
-        new_params = self._global + aggregator(inputs)
+        new_params = global_params + aggregator(inputs)
         index = np.flatnonzero(finite.numpy())
-        if is_softmax:
-            consensus = stake_weighted_median(inputs.scores, inputs.stakes)
+        if isinstance(aggregator, SoftmaxAggregator) and inputs.scores is not None:
+            consensus = stake_weighted_median(inputs.scores, stakes)
             for i, loss, weight in zip(index, consensus, aggregator.weights(inputs).tolist(), strict=True):
                 losses[i], weights[i] = float(loss), weight
         else:
