@@ -18,6 +18,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("FLWR_TELEMETRY_ENABLED", "0")  # read when flwr is imported; nothing leaves the machine
 
@@ -31,7 +32,7 @@ from flwr.simulation import run_simulation  # noqa: E402
 from sabfl.sim.runner import Simulation  # noqa: E402
 
 START, END = "<!-- bench-flower:start -->", "<!-- bench-flower:end -->"
-BACKEND = {"client_resources": {"num_cpus": 1}, "init_args": {"num_cpus": 2}}
+BACKEND: dict[str, Any] = {"client_resources": {"num_cpus": 1}, "init_args": {"num_cpus": 2}}
 
 
 def flower_run(settings: Settings) -> dict:

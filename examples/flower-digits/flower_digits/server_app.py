@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 from flwr.app import ArrayRecord, Context, MetricRecord
@@ -23,7 +24,7 @@ from sabfl.ml.models import ParamLayout, flatten_params
 
 def make_strategy(settings: Settings) -> FedAvg:
     fed = federation(settings)
-    every_client = {
+    every_client: dict[str, Any] = {
         "fraction_evaluate": 0.0,
         "min_train_nodes": settings.participants,
         "min_available_nodes": settings.participants,
