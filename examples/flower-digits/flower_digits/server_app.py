@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import torch
-from flwr.app import ArrayRecord, Context, MetricRecord
+from flwr.app import ArrayRecord, Context, Message, MetricRecord
 from flwr.serverapp import Grid, ServerApp
 from flwr.serverapp.strategy import FedAvg
 
@@ -61,6 +62,17 @@ def run(grid: Grid, settings: Settings) -> dict:
     strategy = make_strategy(settings)
     rows: list[dict] = []
     clock = [time.perf_counter()]
+    aggregation: dict[int, float] = {}
+    aggregate = strategy.aggregate_train
+
+    def timed_aggregate(server_round: int, replies: Iterable[Message]) -> tuple:
+        """The strategy's own ``aggregate_train``, timed: the server's share of a round."""
+        tick = time.perf_counter()
+        result = aggregate(server_round, replies)
+        aggregation[server_round] = time.perf_counter() - tick
+        return result
+
+    strategy.aggregate_train = timed_aggregate  # type: ignore[method-assign]
 
     def evaluate(server_round: int, arrays: ArrayRecord) -> MetricRecord:
         params = arrays_to_flat(arrays, layout)[None]
@@ -72,12 +84,14 @@ def run(grid: Grid, settings: Settings) -> dict:
                 "round": server_round,
                 "accuracy": accuracy,
                 "seconds": now - clock[0],
+                "aggregation_seconds": aggregation[server_round],
                 "attacker_weight": attacker_share(settings, strategy, server_round),
             }
             rows.append(row)
             print(
                 f"flower-digits {settings.strategy}: round {server_round} accuracy {accuracy:.3f} "
-                f"attacker_weight {row['attacker_weight']:.3f} seconds {row['seconds']:.2f}",
+                f"attacker_weight {row['attacker_weight']:.3f} seconds {row['seconds']:.2f} "
+                f"(aggregation {row['aggregation_seconds']:.2f})",
                 flush=True,
             )
         clock[0] = now
