@@ -49,8 +49,8 @@ def flower_run(settings: Settings) -> dict:
         "accuracy": [r["accuracy"] for r in rounds],
         "attacker_weight": statistics.mean(r["attacker_weight"] for r in rounds),
         "first_round_seconds": rounds[0]["seconds"],
-        "seconds_per_round": statistics.mean(r["seconds"] for r in rounds[1:]),
-        "aggregation_seconds": statistics.mean(r["aggregation_seconds"] for r in rounds[1:]),
+        "seconds_per_round": statistics.median(r["seconds"] for r in rounds[1:]),
+        "aggregation_seconds": statistics.median(r["aggregation_seconds"] for r in rounds[1:]),
         "wall_seconds": time.perf_counter() - started,
     }
 
@@ -68,7 +68,7 @@ def sim_run(settings: Settings, aggregator: str) -> dict:
         "accuracy": simulation.accuracy[aggregator],
         "attacker_weight": None,
         "first_round_seconds": times[0],
-        "seconds_per_round": statistics.mean(times[1:]),
+        "seconds_per_round": statistics.median(times[1:]),
         "aggregation_seconds": None,
         "wall_seconds": time.perf_counter() - started,
     }
@@ -129,7 +129,8 @@ def section(results: dict, settings: Settings, load: tuple[float, float], comman
             "own seeds, so its rounds differ slightly from `sabfl sim`'s.",
             "",
             "| run | test accuracy after the last round | attackers' weight (mean per round) | "
-            "seconds per round (rounds 2 on) | of which server aggregation | first round | wall time |",
+            "seconds per round (median of rounds 2 on) | of which server aggregation | first round | "
+            "wall time |",
             "|---|---|---|---|---|---|---|",
             *rows,
             "",
