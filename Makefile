@@ -28,8 +28,8 @@ FUZZ_TARGETS := x/fedlearn/consensus:FuzzSoftmaxWeights x/fedlearn/consensus:Fuz
 GO_SOURCES := $(shell find chain -name '*.go' -not -path '*/testdata/*') chain/go.mod chain/go.sum
 gomod_version = $(shell cd chain && go list -m -f '{{.Version}}' $(1))
 
-.PHONY: bench bench-blobs demo build install system-deps python-deps proto proto-tools blob-tools localnet \
-        localnet-stop localnet-status localnet-reset test test-go test-python lint clean
+.PHONY: bench bench-blobs bench-flower demo build install system-deps python-deps proto proto-tools blob-tools \
+        localnet localnet-stop localnet-status localnet-reset test test-go test-python lint clean
 
 build: $(SABFLD)
 
@@ -47,11 +47,13 @@ system-deps:
 
 python-deps: $(VENV)/.installed
 
-# One pip command for every pinned dependency, then `pip check`: a conflicting pin fails here.
-$(VENV)/.installed: sidecar/pyproject.toml
+# One pip command for every pinned dependency (the flower extra and the Flower example included), then
+# `pip check`: a conflicting pin fails here. Separate commands would let pip lift protobuf and grpcio past
+# cosmpy's pins, or leave packaging and virtualenv at versions that conflict.
+$(VENV)/.installed: sidecar/pyproject.toml examples/flower-digits/pyproject.toml
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '$(ROOT)/sidecar[dev]'
+	$(VENV)/bin/pip install -q -e '$(ROOT)/sidecar[dev,flower]' -e '$(ROOT)/examples/flower-digits'
 	$(VENV)/bin/pip check
 	touch $@
 
@@ -103,6 +105,11 @@ bench: install
 # ≈ 8 GB of free disk for the 100 MB round (each daemon keeps a copy until the round is released).
 bench-blobs: install
 	$(PY) $(ROOT)/localnet/bench_blobs.py
+
+# Flower's simulation of the demo's task with FedAvg and with SabflStrategy, beside `sabfl sim` of the same
+# setting; rewrites the Flower section of BENCHMARKS.md.
+bench-flower: python-deps
+	cd $(ROOT) && $(PY) examples/flower-digits/bench.py --out out/bench-flower --benchmarks BENCHMARKS.md
 
 test: install
 	$(MAKE) test-go test-python
