@@ -33,7 +33,7 @@ from google.protobuf.message import Message
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 from sabfl.aggregators.softmax import SoftmaxRule
-from sabfl.blobs import stores_from_config
+from sabfl.blobs import BlobError, stores_from_config
 from sabfl.chain import (
     ChainClient,
     ChainConfig,
@@ -50,7 +50,7 @@ from sabfl.protocol import UNAVAILABLE, commitment, loss_to_micro
 from sabfl.roles.inputs import FetchBlobs, RoundInputs, no_blob_store
 from sabfl.roles.journal import Journal
 from sabfl.roles.loop import add_run_command, poll, serve
-from sabfl.roles.publish import fetcher, publish
+from sabfl.roles.publish import NoBlobStore, fetcher, publish
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.scheduler import TaskScheduler
 from sabfl.roles.settings import plain, settings_from
@@ -439,7 +439,9 @@ class ValidatorSidecar:
         if self.config.misbehave == "wrong_aggregate" and entry.get("mined_attempt") == round_.miner_attempt:
             digest = bytes(round_.aggregate_sha256)  # a lying miner vouches for its own aggregate
         else:
-            digest = hashlib.sha256(self.aggregate_bytes(rt, round_)).digest()
+            payload = self.aggregate_bytes(rt, round_)
+            digest = hashlib.sha256(payload).digest()
+            self.keep_copy(payload)
         attested = [*entry.get("attested", []), round_.miner_attempt]
         self.journal.record(rt.task_id, round_.round, attested=attested)
         self.send(
@@ -453,6 +455,14 @@ class ValidatorSidecar:
             digest.hex()[:16],
             "agrees with" if agrees else "DISAGREES with",
         )
+
+    def keep_copy(self, payload: bytes) -> None:
+        """Pin this member's own copy of a model that travels by reference: the same bytes give the same
+        content address, so the next global model stays fetchable when the miner's store goes away."""
+        try:
+            publish(payload, self.client.params().max_inline_bytes, self.blobs)
+        except (NoBlobStore, BlobError) as error:
+            log.warning("could not keep a copy of the aggregate: %s", error)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
