@@ -12,6 +12,7 @@ from sabfl.aggregators import (
     make_aggregator,
 )
 from sabfl.aggregators.geomed import geometric_median
+from sabfl.aggregators.krum import krum_scores
 from sabfl.ml.scoring import ScoringRule, TemperatureRule
 
 HONEST = torch.tensor([[1.0, 0.0], [1.2, 0.1], [0.9, -0.1], [1.1, 0.0], [1.0, 0.05]])
@@ -38,6 +39,19 @@ def test_krum_picks_the_most_central_update():
     result = run("krum")
     assert any(torch.equal(result, h) for h in HONEST)
     torch.testing.assert_close(result, torch.tensor([1.0, 0.0]))
+
+
+def test_krum_scores_sum_the_n_minus_f_minus_2_nearest_squared_distances():
+    # n = 5, f = 1: two neighbours each. Point 0 has squared distances 1, 9, 49, 225 -> 1 + 9.
+    points = torch.tensor([[0.0], [1.0], [3.0], [7.0], [15.0]])
+    torch.testing.assert_close(krum_scores(points, 1), torch.tensor([10.0, 5.0, 13.0, 52.0, 208.0]).double())
+
+
+def test_bulyan_selects_theta_n_minus_2f_and_averages_beta_theta_minus_2f():
+    # n = 7, f = 1. Krum, repeatedly: 12, 11, 13, 10, 0 (θ = 5). Median of those is 11; the β = 3 values
+    # closest to it are 11, 12, 10, mean 11. θ = 6 (adds 14) or β = 4 (adds 13) would give 11.5.
+    points = torch.tensor([[0.0], [10.0], [11.0], [12.0], [13.0], [14.0], [40.0]])
+    torch.testing.assert_close(make_aggregator("bulyan", 7, 1)(inputs(points)), torch.tensor([11.0]))
 
 
 def test_multikrum_averages_the_honest_ones():

@@ -1,3 +1,5 @@
+from statistics import NormalDist
+
 import numpy as np
 import pytest
 import torch
@@ -35,14 +37,14 @@ def test_gaussian_is_noise_of_given_scale():
 
 def test_alie_shifts_mean_by_z_std():
     attack = LittleIsEnough(20, 8)
-    assert 0.9 < attack.z < 1.2  # Φ⁻¹(17/20)
+    # s = ⌊20/2 + 1⌋ − 8 = 3 supporters, z = Φ⁻¹((20 − 3)/20).
+    assert attack.z == pytest.approx(NormalDist().inv_cdf(17 / 20))
     expected = HONEST.mean(0) - attack.z * HONEST.std(0, correction=0)
     assert torch.allclose(forge("alie"), expected.expand_as(OWN))
 
 
-def test_ipm_opposes_the_honest_mean():
-    forged = forge("ipm")
-    assert float(forged[0] @ HONEST.mean(0)) < 0
+def test_ipm_sends_minus_epsilon_times_the_honest_mean():
+    torch.testing.assert_close(forge("ipm"), (-0.5 * HONEST.mean(0)).expand_as(OWN))
 
 
 def test_minmax_stays_within_honest_spread_but_moves_away():

@@ -1,9 +1,12 @@
+import csv
+
 import numpy as np
 import pytest
 
 from sabfl.aggregators import DEFAULT_SOFTMAX_RULE
 from sabfl.ml.data import load_dataset
 from sabfl.sim.config import GridConfig, SimConfig, load_config, preset_path
+from sabfl.sim.grid import write_grid
 from sabfl.sim.runner import Simulation, run_simulation
 
 DIGITS = load_dataset("digits")
@@ -28,6 +31,36 @@ def test_non_finite_updates_never_reach_a_rule():
     config = SimConfig(byzantine=0.2, attack="nan", rounds=2, aggregators=("fedavg",))
     final = run_simulation(config, progress=False, dataset=DIGITS).final_accuracy
     assert final["fedavg"] > 0.3
+
+
+def test_a_rule_whose_precondition_fails_after_non_finite_updates_are_dropped_is_not_applicable():
+    # 8 of 20 send NaN/Inf: Krum built for n = 20, f = 8 is left 12 updates, fewer than 2f + 3.
+    config = SimConfig(byzantine=0.4, attack="nan", rounds=2, aggregators=("krum", "bulyan", "median"))
+    result = run_simulation(config, progress=False, dataset=DIGITS)
+    assert set(result.skipped) == {"krum", "bulyan"} and "round 1" in result.skipped["krum"]
+    assert list(result.accuracy) == ["median"] and len(result.accuracy["median"]) == 2
+
+
+def test_grid_marks_rules_that_could_not_run_as_not_applicable(tmp_path):
+    grid = GridConfig(SimConfig(), attacks=("nan",), byzantine=(0.4,), alphas=(1.0,), seeds=(0,))
+    records = [
+        {
+            "f": 0.4,
+            "alpha": 1.0,
+            "attack": "nan",
+            "seed": 0,
+            "final_accuracy": {"median": 0.8},
+            "accuracy_per_round": {"median": [0.8]},
+            "skipped": {"krum": "round 1: krum: needs n > 2f + 2"},
+        }
+    ]
+    write_grid(grid, records, tmp_path)
+    cells = list(csv.DictReader((tmp_path / "cells.csv").open()))
+    assert cells[0]["krum"] == "n/a" and cells[0]["median"] == "0.8000"
+    not_applicable = list(csv.DictReader((tmp_path / "not_applicable.csv").open()))
+    assert [(r["aggregator"], r["attack"]) for r in not_applicable] == [("krum", "nan")]
+    worst = {row[0]: row[1] for row in csv.reader((tmp_path / "worst_case.csv").open())}
+    assert worst["krum"] == "n/a" and worst["median"] == "0.8000 (nan)"
 
 
 def test_byzantine_validators_are_outvoted():

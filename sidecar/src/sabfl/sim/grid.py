@@ -17,6 +17,9 @@ from sabfl.sim.config import GridConfig, SimConfig
 from sabfl.sim.plots import plot_heatmap
 from sabfl.sim.runner import run_simulation
 
+# A rule whose precondition failed (e.g. Bulyan at f = 0.4n, Krum after non-finite updates were dropped).
+NOT_APPLICABLE = "n/a"
+
 
 def _run_one(config: SimConfig) -> dict:
     result = run_simulation(config, progress=False)
@@ -51,11 +54,18 @@ def run_grid(grid: GridConfig, out: Path, *, workers: int = 1, threads: int = 1)
 
 
 def write_grid(grid: GridConfig, records: list[dict], out: Path) -> str:
-    """runs.csv (every run), cells.csv (mean over seeds), worst_case.csv (min over attacks), heatmap."""
+    """runs.csv (every run), cells.csv (mean over seeds), worst_case.csv (min over the attacks where the rule
+    applies), not_applicable.csv (which rule could not run where, and why), heatmap."""
     (out / "runs.json").write_text(
         json.dumps({"base": dataclasses.asdict(grid.base), "runs": records}, indent=1) + "\n"
     )
-    aggregators = list(dict.fromkeys(name for r in records for name in r["final_accuracy"]))
+    aggregators = list(dict.fromkeys(name for r in records for name in [*r["final_accuracy"], *r["skipped"]]))
+    with (out / "not_applicable.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["f", "alpha", "attack", "seed", "aggregator", "reason"])
+        for r in records:
+            for name, reason in r["skipped"].items():
+                writer.writerow([r["f"], r["alpha"], r["attack"], r["seed"], name, reason])
     with (out / "runs.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["f", "alpha", "attack", "seed", *aggregators])
@@ -66,13 +76,16 @@ def write_grid(grid: GridConfig, records: list[dict], out: Path) -> str:
                     r["alpha"],
                     r["attack"],
                     r["seed"],
-                    *(_fmt(r["final_accuracy"].get(a)) for a in aggregators),
+                    *(_cell(r["final_accuracy"].get(a), a in r["skipped"]) for a in aggregators),
                 ]
             )
     per_cell: dict[tuple, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    not_applicable: set[tuple] = set()
     for r in records:
+        cell = (r["f"], r["alpha"], r["attack"])
         for name, value in r["final_accuracy"].items():
-            per_cell[(r["f"], r["alpha"], r["attack"])][name].append(value)
+            per_cell[cell][name].append(value)
+        not_applicable.update((*cell, name) for name in r["skipped"])
     means = {
         cell: {name: float(np.mean(v)) for name, v in values.items()} for cell, values in per_cell.items()
     }
@@ -82,14 +95,25 @@ def write_grid(grid: GridConfig, records: list[dict], out: Path) -> str:
         for (f, alpha, attack), values in sorted(
             means.items(), key=lambda kv: (kv[0][0], -kv[0][1], kv[0][2])
         ):
-            writer.writerow([f, alpha, attack, *(_fmt(values.get(a)) for a in aggregators)])
+            writer.writerow(
+                [
+                    f,
+                    alpha,
+                    attack,
+                    *(_cell(values.get(a), (f, alpha, attack, a) in not_applicable) for a in aggregators),
+                ]
+            )
     columns = sorted({(f, alpha) for f, alpha, _ in means}, key=lambda c: (c[0], -c[1]))
     worst = np.full((len(aggregators), len(columns)), np.nan)
     worst_attack = [["" for _ in columns] for _ in aggregators]
     for c, (f, alpha) in enumerate(columns):
         cells = {attack: values for (cf, ca, attack), values in means.items() if (cf, ca) == (f, alpha)}
         for r, name in enumerate(aggregators):
-            scored = {attack: values[name] for attack, values in cells.items() if name in values}
+            scored = {
+                attack: values[name]
+                for attack, values in cells.items()
+                if name in values and (f, alpha, attack, name) not in not_applicable
+            }
             if scored:
                 attack = min(scored, key=scored.get)
                 worst[r, c], worst_attack[r][c] = scored[attack], attack
@@ -102,7 +126,9 @@ def write_grid(grid: GridConfig, records: list[dict], out: Path) -> str:
                 [
                     name,
                     *(
-                        f"{_fmt(worst[r, c])} ({worst_attack[r][c]})" if worst_attack[r][c] else ""
+                        f"{_fmt(worst[r, c])} ({worst_attack[r][c]})"
+                        if worst_attack[r][c]
+                        else NOT_APPLICABLE
                         for c in range(len(columns))
                     ),
                 ]
@@ -128,6 +154,11 @@ def format_worst_case(aggregators: list[str], labels: list[str], worst: np.ndarr
         for name, row in zip(aggregators, worst, strict=True)
     ]
     return "\n".join(lines)
+
+
+def _cell(value: float | None, skipped: bool) -> str:
+    """A CSV cell: the accuracy, or "n/a" where the rule's precondition failed in some seed's run."""
+    return NOT_APPLICABLE if skipped else _fmt(value)
 
 
 def _fmt(value: float | None) -> str:

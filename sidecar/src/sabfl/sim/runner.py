@@ -148,12 +148,21 @@ class Simulation:
         updates = updates.reshape(count, n + v, -1)
         return updates[:, :n], updates[:, n:]
 
+    def _drop_skipped(self) -> None:
+        """Rules that failed a precondition mid-run leave the run: no model, no accuracy."""
+        keep = [name not in self.skipped for name in self.aggregators]
+        if all(keep):
+            return
+        self.params = self.params[torch.tensor(keep)]
+        self.aggregators = {name: rule for name, rule in self.aggregators.items() if name not in self.skipped}
+        self.accuracy = {name: values for name, values in self.accuracy.items() if name not in self.skipped}
+
     def step(self) -> dict[str, float]:
         participant_updates, reference_updates = self._train_round()
         data = self.dataset
         rng = np.random.default_rng([self.config.seed, self.round, 0xA77])
         new_params = []
-        for a, aggregator in enumerate(self.aggregators.values()):
+        for a, (name, aggregator) in enumerate(self.aggregators.items()):
             updates = participant_updates[a].clone()
             if self.byzantine.any():
                 honest = updates[~torch.from_numpy(self.byzantine)]
@@ -187,9 +196,17 @@ class Simulation:
                 inputs.stakes = self.stakes
             if aggregator.needs_trusted_update:
                 inputs.trusted_update = reference_updates[a, 0]
-            new_params.append(self.params[a] + aggregator(inputs))
+            try:
+                new_params.append(self.params[a] + aggregator(inputs))
+            except AggregatorError as error:
+                # E.g. Krum once rejected non-finite updates leave too few for its f: not applicable.
+                self.skipped[name] = f"round {self.round + 1}: {error}"
+                new_params.append(self.params[a])
         self.params = torch.stack(new_params)
         self.round += 1
+        self._drop_skipped()
+        if not self.aggregators:
+            return {}
         evaluation = evaluate_many(self.model, self.params, self.x_test, self.y_test, data.num_classes)
         accuracy = dict(zip(self.aggregators, evaluation.accuracy.tolist(), strict=True))
         for name, value in accuracy.items():
@@ -213,7 +230,10 @@ def run_simulation(config: SimConfig, *, progress: bool = True, dataset: Dataset
         leave=False,
     )
     for _ in bar:
+        if not simulation.aggregators:
+            break
         accuracy = simulation.step()
-        best = max(accuracy, key=accuracy.get)
-        bar.set_postfix_str(f"best {best}={accuracy[best]:.3f}")
+        if accuracy:
+            best = max(accuracy, key=accuracy.get)
+            bar.set_postfix_str(f"best {best}={accuracy[best]:.3f}")
     return SimResult(config, simulation.accuracy, simulation.skipped)
