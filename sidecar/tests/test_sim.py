@@ -1,7 +1,9 @@
 import csv
+import dataclasses
 
 import numpy as np
 import pytest
+import torch
 
 from sabfl.aggregators import DEFAULT_SOFTMAX_RULE
 from sabfl.ml.data import load_dataset
@@ -25,6 +27,19 @@ def test_runs_are_deterministic_under_a_seed():
     first = run_simulation(config, progress=False, dataset=DIGITS)
     second = run_simulation(config, progress=False, dataset=DIGITS)
     assert first.accuracy == second.accuracy
+
+
+def test_a_rules_result_does_not_depend_on_the_other_rules_in_the_run():
+    # Gaussian noise draws from the attackers' generator, random-score validators from theirs.
+    base = SimConfig(byzantine=0.2, attack="gaussian", byzantine_validators=0.25, validator_attack="random")
+    rules = ("fedavg", "softmax_paper")
+    alone = [Simulation(dataclasses.replace(base, aggregators=(name,)), DIGITS) for name in rules]
+    crowded = Simulation(dataclasses.replace(base, aggregators=("median", *rules)), DIGITS)
+    for _ in range(2):
+        for simulation in [*alone, crowded]:
+            simulation.step()
+    for simulation, name in zip(alone, rules, strict=True):
+        assert torch.equal(simulation.params[0], crowded.params[list(crowded.aggregators).index(name)]), name
 
 
 def test_non_finite_updates_never_reach_a_rule():

@@ -13,6 +13,14 @@ import numpy as np
 import torch
 
 
+def attack_generator(seed: int, round_number: int) -> torch.Generator:
+    """The attackers' randomness in round ``round_number`` of a run seeded ``seed``. Each rule of a run gets
+    its own generator from this, so every rule faces the same forgeries whichever other rules run."""
+    return torch.Generator().manual_seed(
+        int(np.random.SeedSequence([seed, round_number, 0xA77]).generate_state(1)[0])
+    )
+
+
 class ParticipantAttack:
     """Honest behaviour; subclasses override ``flips_labels`` and/or ``forge``."""
 

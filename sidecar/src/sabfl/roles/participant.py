@@ -15,6 +15,7 @@ import numpy as np
 import torch
 import yaml
 
+from sabfl.attacks.participants import attack_generator
 from sabfl.chain import ChainClient, TxError, load_keys, messages
 from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2
 from sabfl.ml.serialize import SerializationError
@@ -125,7 +126,8 @@ class ParticipantRunner:
         )
         mask = torch.from_numpy(sim.byzantine)
         if mask.any():
-            updates[mask] = sim.attack.forge(updates[mask], updates[~mask], sim.generator)
+            generator = attack_generator(rt.config.seed, round_number)
+            updates[mask] = sim.attack.forge(updates[mask], updates[~mask], generator)
         return updates
 
     def tick(self) -> None:

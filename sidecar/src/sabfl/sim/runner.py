@@ -17,8 +17,8 @@ from tqdm import tqdm
 
 from sabfl.aggregators import Aggregator, AggregatorError, RoundInputs, aggregator_names, make_aggregator
 from sabfl.aggregators.softmax import SOFTMAX_RULES, SoftmaxAggregator, SoftmaxRule
-from sabfl.attacks.participants import make_participant_attack
-from sabfl.attacks.validators import make_validator_attack
+from sabfl.attacks.participants import attack_generator, make_participant_attack
+from sabfl.attacks.validators import make_validator_attack, validator_attack_rng
 from sabfl.ml.data import Dataset, load_dataset
 from sabfl.ml.evaluate import evaluate_many
 from sabfl.ml.models import build_model, flatten_params
@@ -130,7 +130,6 @@ class Simulation:
         self.params = init.expand(len(self.aggregators), -1).clone()
         self.round = 0
         self.accuracy: dict[str, list[float]] = {name: [] for name in self.aggregators}
-        self.generator = torch.Generator().manual_seed(config.seed)
 
     def _train_round(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Participant updates [A, n, d], validators' reference updates [A, V, d] (label-clean)."""
@@ -160,13 +159,14 @@ class Simulation:
     def step(self) -> dict[str, float]:
         participant_updates, reference_updates = self._train_round()
         data = self.dataset
-        rng = np.random.default_rng([self.config.seed, self.round, 0xA77])
         new_params = []
         for a, (name, aggregator) in enumerate(self.aggregators.items()):
             updates = participant_updates[a].clone()
             if self.byzantine.any():
                 honest = updates[~torch.from_numpy(self.byzantine)]
-                forged = self.attack.forge(updates[torch.from_numpy(self.byzantine)], honest, self.generator)
+                # A fresh generator per rule: a rule's attackers do not depend on which other rules ran.
+                generator = attack_generator(self.config.seed, self.round)
+                forged = self.attack.forge(updates[torch.from_numpy(self.byzantine)], honest, generator)
                 updates[torch.from_numpy(self.byzantine)] = forged
             # Decoding rejects non-finite payloads, so they never reach any rule.
             finite = torch.isfinite(updates).all(dim=1)
@@ -191,7 +191,10 @@ class Simulation:
                     ]
                 )
                 inputs.scores = self.validator_attack(
-                    scores, self.byzantine_validators, self.byzantine[finite.numpy()], rng
+                    scores,
+                    self.byzantine_validators,
+                    self.byzantine[finite.numpy()],
+                    validator_attack_rng(self.config.seed, self.round),
                 )
                 inputs.stakes = self.stakes
             if aggregator.needs_trusted_update:
