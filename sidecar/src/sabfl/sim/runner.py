@@ -26,6 +26,7 @@ from sabfl.ml.partition import FederatedSplit, split_federated
 from sabfl.ml.scoring import ScoringRule, TemperatureRule, score_updates
 from sabfl.ml.train import TrainConfig, train_many
 from sabfl.sim.config import SimConfig
+from sabfl.sim.dedup import first_copies
 
 log = logging.getLogger(__name__)
 
@@ -168,12 +169,12 @@ class Simulation:
                 generator = attack_generator(self.config.seed, self.round)
                 forged = self.attack.forge(updates[torch.from_numpy(self.byzantine)], honest, generator)
                 updates[torch.from_numpy(self.byzantine)] = forged
-            # Decoding rejects non-finite payloads, so they never reach any rule.
-            finite = torch.isfinite(updates).all(dim=1)
-            if not finite.any():
+            # As on chain: decoding rejects non-finite payloads, and a copy of an earlier update is refused.
+            accepted = torch.isfinite(updates).all(dim=1) & first_copies(updates)
+            if not accepted.any():
                 new_params.append(self.params[a])
                 continue
-            inputs = RoundInputs(updates[finite], self.num_samples[finite])
+            inputs = RoundInputs(updates[accepted], self.num_samples[accepted])
             if aggregator.scoring is not None:
                 scores = np.stack(
                     [
@@ -193,7 +194,7 @@ class Simulation:
                 inputs.scores = self.validator_attack(
                     scores,
                     self.byzantine_validators,
-                    self.byzantine[finite.numpy()],
+                    self.byzantine[accepted.numpy()],
                     validator_attack_rng(self.config.seed, self.round),
                 )
                 inputs.stakes = self.stakes
