@@ -4,6 +4,7 @@ import torch
 
 from sabfl.aggregators import (
     DEFAULT_SOFTMAX_RULE,
+    PRE_REGISTRY,
     AggregatorError,
     RoundInputs,
     SoftmaxAggregator,
@@ -132,3 +133,29 @@ def test_every_registered_rule_runs_on_the_same_inputs():
         )
         assert result.shape == (2,) and torch.isfinite(result).all(), name
     assert DEFAULT_SOFTMAX_RULE in aggregator_names()
+
+
+def test_composed_rules_build_the_rule_for_what_the_steps_hand_on():
+    # Bucketing 11 updates in pairs leaves 6 buckets; Krum needs more than 2f + 2 of them.
+    make_aggregator("bucketing+krum", 11, 1)
+    with pytest.raises(AggregatorError, match="got n=6, f=2"):
+        make_aggregator("bucketing+krum", 11, 2)
+    with pytest.raises(AggregatorError, match="unknown pre-aggregation"):
+        make_aggregator("nope+median", 6, 1)
+    with pytest.raises(AggregatorError, match="score"):
+        make_aggregator(f"nnm+{DEFAULT_SOFTMAX_RULE}", 6, 1)
+    assert {"nnm+krum", "arc+median", "bucketing+median"} <= set(aggregator_names())
+
+
+def test_bucketing_averages_pairs_and_adds_their_sample_counts():
+    updates = torch.arange(5.0)[:, None]
+    means, samples = PRE_REGISTRY["bucketing"](5, 1)(updates, torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0]))
+    assert len(means) == 3 and float(samples.sum()) == 15.0
+    # Every bucket's mean is its members' mean, and the sizes are 2, 2, 1.
+    assert float((means[:, 0] * torch.tensor([2.0, 2.0, 1.0])).sum()) == 10.0
+    assert make_aggregator("bucketing+median", 5, 1)(inputs(updates)).shape == (1,)
+
+
+def test_nnm_then_trimmed_mean_resists_the_outlier():
+    assert (run("nnm+trimmed_mean") - HONEST.mean(0)).norm() < 0.5
+    assert (run("arc+median") - HONEST.mean(0)).norm() < 0.2

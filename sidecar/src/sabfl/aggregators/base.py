@@ -69,5 +69,31 @@ def register(name: str) -> Callable[[Callable[..., Aggregator]], Callable[..., A
     return decorate
 
 
+class PreAggregation:
+    """A step before a rule (``pre+rule``): maps the round's n updates and sample counts to new ones.
+    ``output_size(n, f)`` is the (count, Byzantine bound) the following rule is built for."""
+
+    name = "pre"
+
+    def output_size(self, num_updates: int, num_byzantine: int) -> tuple[int, int]:
+        return num_updates, num_byzantine
+
+    def __call__(self, updates: torch.Tensor, num_samples: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        raise NotImplementedError
+
+
+PRE_REGISTRY: dict[str, Callable[[int, int], PreAggregation]] = {}
+
+
+def register_pre(name: str) -> Callable[[Callable[..., PreAggregation]], Callable[..., PreAggregation]]:
+    """Register a factory ``(num_updates, num_byzantine) -> PreAggregation`` under ``name``."""
+
+    def decorate(factory: Callable[..., PreAggregation]) -> Callable[..., PreAggregation]:
+        PRE_REGISTRY[name] = factory
+        return factory
+
+    return decorate
+
+
 def pairwise_sq_distances(updates: torch.Tensor) -> torch.Tensor:
     return torch.cdist(updates.double(), updates.double()).pow(2)
