@@ -35,7 +35,7 @@ class Aggregator:
     """Base class. Subclasses set ``name`` and implement ``aggregate``.
 
     ``scoring`` is the validators' :class:`ScoringRule` a rule needs (None for rules that do not use
-    scores); ``needs_trusted_update`` asks for a root update trained on validator 0's held-out data.
+    scores); ``needs_trusted_update`` asks for a root update trained on the validators' held-out data.
     """
 
     name = "aggregator"

@@ -38,6 +38,8 @@ FLAGS: list[tuple[str, dict]] = [
     ("batch_size", {"type": int}),
     ("lr", {"type": float}),
     ("seed", {"type": int}),
+    ("validation_fraction", {"type": float, "help": "share of participants' data set aside for validation"}),
+    ("report_rounds", {"type": int, "help": "report the mean accuracy of this many last rounds"}),
     ("aggregators", {"help": f"comma-separated, or 'all': {','.join(aggregator_names())}"}),
 ]
 

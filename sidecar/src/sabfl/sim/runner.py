@@ -33,21 +33,41 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class SimResult:
+    """Per-round test and validation accuracy of every rule that ran, and why the others did not."""
+
     config: SimConfig
     accuracy: dict[str, list[float]]
     skipped: dict[str, str]
+    validation: dict[str, list[float]] = dataclasses.field(default_factory=dict)
 
     @property
     def final_accuracy(self) -> dict[str, float]:
         return {name: values[-1] for name, values in self.accuracy.items()}
 
+    @property
+    def test_accuracy(self) -> dict[str, float]:
+        """The reported accuracy: mean test accuracy over the last ``report_rounds`` rounds."""
+        return last_rounds_mean(self.accuracy, self.config.report_rounds)
+
+    @property
+    def validation_accuracy(self) -> dict[str, float]:
+        """What rules and hyperparameters are chosen on: the same mean, on the validation set."""
+        return last_rounds_mean(self.validation, self.config.report_rounds)
+
     def to_json(self) -> dict:
         return {
             "config": dataclasses.asdict(self.config),
+            "test_accuracy": self.test_accuracy,
+            "validation_accuracy": self.validation_accuracy,
             "final_accuracy": self.final_accuracy,
             "accuracy_per_round": self.accuracy,
+            "validation_accuracy_per_round": self.validation,
             "skipped": self.skipped,
         }
+
+
+def last_rounds_mean(per_round: dict[str, list[float]], rounds: int) -> dict[str, float]:
+    return {name: float(np.mean(values[-rounds:])) for name, values in per_round.items() if values}
 
 
 def resolve_aggregators(names: tuple[str, ...], custom: dict[str, SoftmaxRule]) -> list[str]:
@@ -85,6 +105,7 @@ class Simulation:
             alpha=config.alpha,
             shards_per_participant=config.shards_per_participant,
             seed=config.seed,
+            validation_fraction=config.validation_fraction,
         )
         rng = np.random.default_rng([config.seed, 0xB12])
         n, f = config.participants, config.num_byzantine
@@ -110,6 +131,8 @@ class Simulation:
         self.x_test = torch.from_numpy(data.x_test)
         self.y_test = torch.from_numpy(data.y_test)
         self.heldout = [(self.x[rows], self.y_clean[rows]) for rows in self.split.validators]
+        self.x_validation = self.x[self.split.validation]
+        self.y_validation = self.y_clean[self.split.validation]
         self.num_samples = torch.tensor([len(p) for p in self.split.participants], dtype=torch.float32)
 
         self.model = build_model(config.model, data.input_shape, data.num_classes, seed=config.seed)
@@ -131,22 +154,23 @@ class Simulation:
         self.params = init.expand(len(self.aggregators), -1).clone()
         self.round = 0
         self.accuracy: dict[str, list[float]] = {name: [] for name in self.aggregators}
+        self.validation: dict[str, list[float]] = {name: [] for name in self.aggregators}
 
     def _train_round(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Participant updates [A, n, d], validators' reference updates [A, V, d] (label-clean)."""
+        """Participant updates [A, n, d], validators' reference updates [A, V, d] (label-clean), and the
+        root update [A, d] trained on all validators' held-out data together (FLTrust's trusted data)."""
         cfg, n, v = self.config, self.config.participants, self.config.validators
         count = len(self.aggregators)
-        participant_sets = self.split.participants
-        validator_sets = self.split.validators
-        index_sets = (participant_sets + validator_sets) * count
-        seeds = [(cfg.seed, self.round, i) for i in range(n + v)] * count
-        starts = self.params.repeat_interleave(n + v, dim=0)
+        trusted = np.concatenate(self.split.validators)
+        index_sets = (self.split.participants + self.split.validators + [trusted]) * count
+        seeds = [(cfg.seed, self.round, i) for i in range(n + v + 1)] * count
+        starts = self.params.repeat_interleave(n + v + 1, dim=0)
         # Validators' rows carry clean labels even under label flipping (their rows are never poisoned).
         updates = train_many(
             self.model, starts, self.x, self.y_train_used, index_sets, self.train_config, seeds
         )
-        updates = updates.reshape(count, n + v, -1)
-        return updates[:, :n], updates[:, n:]
+        updates = updates.reshape(count, n + v + 1, -1)
+        return updates[:, :n], updates[:, n : n + v], updates[:, n + v]
 
     def _drop_skipped(self) -> None:
         """Rules that failed a precondition mid-run leave the run: no model, no accuracy."""
@@ -156,9 +180,12 @@ class Simulation:
         self.params = self.params[torch.tensor(keep)]
         self.aggregators = {name: rule for name, rule in self.aggregators.items() if name not in self.skipped}
         self.accuracy = {name: values for name, values in self.accuracy.items() if name not in self.skipped}
+        self.validation = {
+            name: values for name, values in self.validation.items() if name not in self.skipped
+        }
 
     def step(self) -> dict[str, float]:
-        participant_updates, reference_updates = self._train_round()
+        participant_updates, reference_updates, root_updates = self._train_round()
         data = self.dataset
         new_params = []
         for a, (name, aggregator) in enumerate(self.aggregators.items()):
@@ -199,7 +226,7 @@ class Simulation:
                 )
                 inputs.stakes = self.stakes
             if aggregator.needs_trusted_update:
-                inputs.trusted_update = reference_updates[a, 0]
+                inputs.trusted_update = root_updates[a]
             try:
                 new_params.append(self.params[a] + aggregator(inputs))
             except AggregatorError as error:
@@ -215,6 +242,12 @@ class Simulation:
         accuracy = dict(zip(self.aggregators, evaluation.accuracy.tolist(), strict=True))
         for name, value in accuracy.items():
             self.accuracy[name].append(value)
+        if len(self.y_validation):
+            validation = evaluate_many(
+                self.model, self.params, self.x_validation, self.y_validation, data.num_classes
+            )
+            for name, value in zip(self.aggregators, validation.accuracy.tolist(), strict=True):
+                self.validation[name].append(value)
         log.info(
             "round %d accuracy %s",
             self.round,
@@ -240,4 +273,4 @@ def run_simulation(config: SimConfig, *, progress: bool = True, dataset: Dataset
         if accuracy:
             best = max(accuracy, key=accuracy.get)
             bar.set_postfix_str(f"best {best}={accuracy[best]:.3f}")
-    return SimResult(config, simulation.accuracy, simulation.skipped)
+    return SimResult(config, simulation.accuracy, simulation.skipped, simulation.validation)
