@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from sabfl.attacks.participants import LittleIsEnough, make_participant_attack
+from sabfl.attacks.participants import LittleIsEnough
+from sabfl.attacks.registry import make_participant_attack
 from sabfl.attacks.validators import make_validator_attack
 from sabfl.ml.scoring import LOSS_CAP
 
@@ -19,9 +20,14 @@ def forge(name):
 
 def test_label_flip_poisons_labels_only():
     attack = make_participant_attack("lf", 20, 8)
-    np.testing.assert_array_equal(attack.poison_labels(np.array([0, 3, 9]), 10), [9, 6, 0])
+    images = np.zeros((3, 1, 8, 8), dtype=np.float32)
+    poisoned, labels = attack.poison(images, np.array([0, 3, 9]), 10)
+    np.testing.assert_array_equal(labels, [9, 6, 0])
+    assert poisoned is images
     assert torch.equal(attack.forge(OWN, HONEST, GENERATOR), OWN)
-    np.testing.assert_array_equal(make_participant_attack("sf", 20, 8).poison_labels(np.array([1]), 10), [1])
+    np.testing.assert_array_equal(
+        make_participant_attack("sf", 20, 8).poison(images, np.array([1]), 10)[1], [1]
+    )
 
 
 def test_sign_flip_and_scaling():
@@ -62,7 +68,7 @@ def test_garbage_and_non_finite():
 
 def test_unknown_attack():
     with pytest.raises(ValueError, match="unknown attack"):
-        make_participant_attack("backdoor", 20, 8)
+        make_participant_attack("trojan", 20, 8)
 
 
 SCORES = np.array([[0.2, 0.3, 0.9], [0.25, 0.35, 0.8], [0.1, 0.2, 0.7]])

@@ -6,11 +6,14 @@ updates of the round. All Byzantine participants of a round are forged together 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
+
+if TYPE_CHECKING:
+    from sabfl.attacks.context import AttackContext
 
 
 def attack_generator(seed: int, round_number: int) -> torch.Generator:
@@ -22,16 +25,32 @@ def attack_generator(seed: int, round_number: int) -> torch.Generator:
 
 
 class ParticipantAttack:
-    """Honest behaviour; subclasses override ``flips_labels`` and/or ``forge``."""
+    """Honest behaviour; subclasses override ``flips_labels``/``poison`` and/or ``forge``. An attack that
+    sets ``needs_context`` forges from an :class:`AttackContext` too and refuses to run without one."""
 
     name = "none"
     flips_labels = False
+    needs_context = False
 
-    def poison_labels(self, labels: np.ndarray, num_classes: int) -> np.ndarray:
-        """Label flipping y → C − 1 − y (Tolpegin et al. 2020) when the attack trains on poisoned data."""
-        return num_classes - 1 - labels if self.flips_labels else labels
+    def poison(self, x: np.ndarray, labels: np.ndarray, num_classes: int) -> tuple[np.ndarray, np.ndarray]:
+        """The attacker's training data: label flipping y → C − 1 − y (Tolpegin et al. 2020) when the attack
+        trains on poisoned labels, else unchanged."""
+        return x, (num_classes - 1 - labels if self.flips_labels else labels)
 
-    def forge(self, own: torch.Tensor, honest: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def require_context(self, context: AttackContext | None) -> AttackContext:
+        if context is None:
+            raise ValueError(
+                f"attack {self.name!r} needs an AttackContext (the task setup and validators' data) to forge"
+            )
+        return context
+
+    def forge(
+        self,
+        own: torch.Tensor,
+        honest: torch.Tensor,
+        generator: torch.Generator,
+        context: AttackContext | None = None,
+    ) -> torch.Tensor:
         """Byzantine updates [f, d] from their own trained updates [f, d] and the honest ones [h, d]."""
         return own
 
@@ -46,7 +65,13 @@ class SignFlip(ParticipantAttack):
 
     name = "sf"
 
-    def forge(self, own: torch.Tensor, honest: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def forge(
+        self,
+        own: torch.Tensor,
+        honest: torch.Tensor,
+        generator: torch.Generator,
+        context: AttackContext | None = None,
+    ) -> torch.Tensor:
         return -own
 
 
@@ -58,7 +83,13 @@ class GaussianNoise(ParticipantAttack):
     def __init__(self, sigma: float = 1.0) -> None:
         self.sigma = sigma
 
-    def forge(self, own: torch.Tensor, honest: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def forge(
+        self,
+        own: torch.Tensor,
+        honest: torch.Tensor,
+        generator: torch.Generator,
+        context: AttackContext | None = None,
+    ) -> torch.Tensor:
         return torch.randn(own.shape, generator=generator, dtype=own.dtype) * self.sigma
 
 
@@ -71,7 +102,13 @@ class Scaling(ParticipantAttack):
     def __init__(self, factor: float = 10.0) -> None:
         self.factor = factor
 
-    def forge(self, own: torch.Tensor, honest: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def forge(
+        self,
+        own: torch.Tensor,
+        honest: torch.Tensor,
+        generator: torch.Generator,
+        context: AttackContext | None = None,
+    ) -> torch.Tensor:
         return own * self.factor
 
 
@@ -86,7 +123,13 @@ class LittleIsEnough(ParticipantAttack):
         quantile = (num_updates - supporters) / num_updates
         self.z = NormalDist().inv_cdf(min(max(quantile, 0.5), 0.999)) if num_byzantine else 0.0
 
-    def forge(self, own: torch.Tensor, honest: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def forge(
+        self,
+        own: torch.Tensor,
+        honest: torch.Tensor,
+        generator: torch.Generator,
+        context: AttackContext | None = None,
+    ) -> torch.Tensor:
         forged = honest.mean(0) - self.z * honest.std(0, correction=0)
         return forged.expand_as(own).clone()
 
@@ -99,7 +142,13 @@ class InnerProductManipulation(ParticipantAttack):
     def __init__(self, epsilon: float = 0.5) -> None:
         self.epsilon = epsilon
 
-    def forge(self, own: torch.Tensor, honest: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def forge(
+        self,
+        own: torch.Tensor,
+        honest: torch.Tensor,
+        generator: torch.Generator,
+        context: AttackContext | None = None,
+    ) -> torch.Tensor:
         return (-self.epsilon * honest.mean(0)).expand_as(own).clone()
 
 
@@ -113,7 +162,13 @@ class MinMax(ParticipantAttack):
     def __init__(self, iterations: int = 30) -> None:
         self.iterations = iterations
 
-    def forge(self, own: torch.Tensor, honest: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def forge(
+        self,
+        own: torch.Tensor,
+        honest: torch.Tensor,
+        generator: torch.Generator,
+        context: AttackContext | None = None,
+    ) -> torch.Tensor:
         mean = honest.mean(0)
         direction = honest.std(0, correction=0)
         direction = direction / direction.norm().clamp(min=1e-12)
@@ -136,7 +191,13 @@ class Garbage(ParticipantAttack):
     def __init__(self, scale: float = 10.0) -> None:
         self.scale = scale
 
-    def forge(self, own: torch.Tensor, honest: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def forge(
+        self,
+        own: torch.Tensor,
+        honest: torch.Tensor,
+        generator: torch.Generator,
+        context: AttackContext | None = None,
+    ) -> torch.Tensor:
         return (torch.rand(own.shape, generator=generator, dtype=own.dtype) * 2 - 1) * self.scale
 
 
@@ -145,28 +206,14 @@ class NonFinite(ParticipantAttack):
 
     name = "nan"
 
-    def forge(self, own: torch.Tensor, honest: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def forge(
+        self,
+        own: torch.Tensor,
+        honest: torch.Tensor,
+        generator: torch.Generator,
+        context: AttackContext | None = None,
+    ) -> torch.Tensor:
         forged = own.clone()
         forged[0::2, 0] = float("nan")
         forged[1::2, 0] = float("inf")
         return forged
-
-
-PARTICIPANT_ATTACKS: dict[str, Callable[[int, int], ParticipantAttack]] = {
-    "none": lambda n, f: ParticipantAttack(),
-    "lf": lambda n, f: LabelFlip(),
-    "sf": lambda n, f: SignFlip(),
-    "gaussian": lambda n, f: GaussianNoise(),
-    "scaling": lambda n, f: Scaling(),
-    "alie": LittleIsEnough,
-    "ipm": lambda n, f: InnerProductManipulation(),
-    "minmax": lambda n, f: MinMax(),
-    "garbage": lambda n, f: Garbage(),
-    "nan": lambda n, f: NonFinite(),
-}
-
-
-def make_participant_attack(name: str, num_updates: int, num_byzantine: int) -> ParticipantAttack:
-    if name not in PARTICIPANT_ATTACKS:
-        raise ValueError(f"unknown attack {name!r}; choose from {', '.join(PARTICIPANT_ATTACKS)}")
-    return PARTICIPANT_ATTACKS[name](num_updates, num_byzantine)

@@ -36,6 +36,7 @@ def _run_one(config: SimConfig) -> dict:
         "seed": config.seed,
         "test_accuracy": result.test_accuracy,
         "validation_accuracy": result.validation_accuracy,
+        "attack_success_rate": result.attack_success_rate,
         "final_accuracy": result.final_accuracy,
         "accuracy_per_round": _rounded(result.accuracy),
         "validation_accuracy_per_round": _rounded(result.validation),

@@ -68,7 +68,8 @@ def cell_means(records: list[dict], metric: str) -> CellMeans:
 
 def write_grid(grid: GridConfig, records: list[dict], out: Path) -> str:
     """runs.json/runs.csv (every run), cells.csv and cells_validation.csv (mean over seeds), worst_case.csv
-    (min over the attacks where the rule applies), not_applicable.csv, selection.csv, heatmap."""
+    (min over the attacks where the rule applies), not_applicable.csv, selection.csv, heatmap, and for
+    backdoor runs attack_success.csv (mean attack success rate over seeds)."""
     (out / "runs.json").write_text(
         json.dumps({"base": dataclasses.asdict(grid.base), "runs": records}, indent=1) + "\n"
     )
@@ -92,19 +93,11 @@ def write_grid(grid: GridConfig, records: list[dict], out: Path) -> str:
         ),
     )
     test, validation = cell_means(records, "test_accuracy"), cell_means(records, "validation_accuracy")
-    for means, name in ((test, "cells.csv"), (validation, "cells_validation.csv")):
-        cells = sorted(means.values, key=lambda c: (c[0], -c[1], c[2]))
-        _write_csv(
-            out / name,
-            ["f", "alpha", "attack", *aggregators],
-            (
-                [
-                    *cell,
-                    *(_cell(means.get(cell, a), (*cell, a) in means.missing) for a in aggregators),
-                ]
-                for cell in cells
-            ),
-        )
+    _write_cells(out / "cells.csv", test, aggregators)
+    _write_cells(out / "cells_validation.csv", validation, aggregators)
+    backdoored = [r for r in records if r.get("attack_success_rate")]
+    if backdoored:
+        _write_cells(out / "attack_success.csv", cell_means(backdoored, "attack_success_rate"), aggregators)
     columns = test.columns()
     labels = [f"f={f} a={alpha:g}" for f, alpha in columns]
     worst = np.full((len(aggregators), len(columns)), np.nan)
@@ -168,6 +161,15 @@ def format_worst_case(aggregators: list[str], labels: list[str], worst: np.ndarr
         for name, row in zip(aggregators, worst, strict=True)
     ]
     return "\n".join(lines)
+
+
+def _write_cells(path: Path, means: CellMeans, aggregators: list[str]) -> None:
+    cells = sorted(means.values, key=lambda c: (c[0], -c[1], c[2]))
+    rows = (
+        [*cell, *(_cell(means.get(cell, a), (*cell, a) in means.missing) for a in aggregators)]
+        for cell in cells
+    )
+    _write_csv(path, ["f", "alpha", "attack", *aggregators], rows)
 
 
 def _write_csv(path: Path, header: list[str], rows) -> None:

@@ -16,8 +16,11 @@ import torch
 from tqdm import tqdm
 
 from sabfl.aggregators import Aggregator, AggregatorError, RoundInputs, aggregator_names, make_aggregator
-from sabfl.aggregators.softmax import SOFTMAX_RULES, SoftmaxAggregator, SoftmaxRule
-from sabfl.attacks.participants import attack_generator, make_participant_attack
+from sabfl.aggregators.softmax import DEFAULT_SOFTMAX_RULE, SOFTMAX_RULES, SoftmaxAggregator, SoftmaxRule
+from sabfl.attacks.backdoor import Backdoor, apply_trigger
+from sabfl.attacks.context import AttackContext
+from sabfl.attacks.participants import attack_generator
+from sabfl.attacks.registry import make_participant_attack
 from sabfl.attacks.validators import make_validator_attack, validator_attack_rng
 from sabfl.ml.data import Dataset, load_dataset
 from sabfl.ml.evaluate import evaluate_many
@@ -39,6 +42,8 @@ class SimResult:
     accuracy: dict[str, list[float]]
     skipped: dict[str, str]
     validation: dict[str, list[float]] = dataclasses.field(default_factory=dict)
+    # Per round, for a backdoor attack: the share of triggered test images classified as its target.
+    attack_success: dict[str, list[float]] = dataclasses.field(default_factory=dict)
 
     @property
     def final_accuracy(self) -> dict[str, float]:
@@ -54,6 +59,11 @@ class SimResult:
         """What rules and hyperparameters are chosen on: the same mean, on the validation set."""
         return last_rounds_mean(self.validation, self.config.report_rounds)
 
+    @property
+    def attack_success_rate(self) -> dict[str, float]:
+        """A backdoor's success rate, as the mean over the same last rounds (empty for other attacks)."""
+        return last_rounds_mean(self.attack_success, self.config.report_rounds)
+
     def to_json(self) -> dict:
         return {
             "config": dataclasses.asdict(self.config),
@@ -62,6 +72,8 @@ class SimResult:
             "final_accuracy": self.final_accuracy,
             "accuracy_per_round": self.accuracy,
             "validation_accuracy_per_round": self.validation,
+            "attack_success_rate": self.attack_success_rate,
+            "attack_success_per_round": self.attack_success,
             "skipped": self.skipped,
         }
 
@@ -119,19 +131,25 @@ class Simulation:
         self.validator_attack = make_validator_attack(config.validator_attack)
         self.stakes = np.ones(config.validators)
 
-        # One pool of training rows: the participants' rows (label-poisoned for Byzantine participants of a
+        # One pool of training rows: the participants' rows (poisoned for Byzantine participants of a
         # data-poisoning attack) followed by each validator's held-out rows.
-        labels = data.y_train.copy()
+        images, labels = data.x_train.copy(), data.y_train.copy()
         for i in np.flatnonzero(self.byzantine):
             rows = self.split.participants[i]
-            labels[rows] = self.attack.poison_labels(data.y_train[rows], data.num_classes)
-        self.x = torch.from_numpy(data.x_train)
+            images[rows], labels[rows] = self.attack.poison(images[rows], labels[rows], data.num_classes)
+        self.x = torch.from_numpy(images)
         self.y_train_used = torch.from_numpy(labels)
         self.y_clean = torch.from_numpy(data.y_train)
         self.x_test = torch.from_numpy(data.x_test)
         self.y_test = torch.from_numpy(data.y_test)
         self.heldout = [(self.x[rows], self.y_clean[rows]) for rows in self.split.validators]
-        self.x_validation = self.x[self.split.validation]
+        self.x_validation = torch.from_numpy(data.x_train[self.split.validation])
+        # A backdoor's success: triggered test images of other classes classified as its target.
+        self.backdoor = self.attack if isinstance(self.attack, Backdoor) and self.byzantine.any() else None
+        if self.backdoor is not None:
+            others = data.y_test != self.backdoor.target
+            self.x_triggered = torch.from_numpy(apply_trigger(data.x_test[others]))
+            self.y_triggered = torch.full((int(others.sum()),), self.backdoor.target)
         self.y_validation = self.y_clean[self.split.validation]
         self.num_samples = torch.tensor([len(p) for p in self.split.participants], dtype=torch.float32)
 
@@ -155,6 +173,7 @@ class Simulation:
         self.round = 0
         self.accuracy: dict[str, list[float]] = {name: [] for name in self.aggregators}
         self.validation: dict[str, list[float]] = {name: [] for name in self.aggregators}
+        self.attack_success: dict[str, list[float]] = {name: [] for name in self.aggregators}
 
     def _train_round(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Participant updates [A, n, d], validators' reference updates [A, V, d] (label-clean), and the
@@ -172,6 +191,20 @@ class Simulation:
         updates = updates.reshape(count, n + v + 1, -1)
         return updates[:, :n], updates[:, n : n + v], updates[:, n + v]
 
+    def _attack_context(
+        self, aggregator: Aggregator, index: int, references: torch.Tensor
+    ) -> AttackContext | None:
+        """For attacks told the validators' data: the rule's scoring (the default softmax rule's for a rule
+        without scores), θ_t, the validators' held-out data and their reference updates."""
+        if not self.attack.needs_context:
+            return None
+        scoring = aggregator.scoring
+        if scoring is None:
+            scoring = SOFTMAX_RULES[DEFAULT_SOFTMAX_RULE].scoring
+        return AttackContext(
+            self.model, self.params[index], self.dataset.num_classes, scoring, self.heldout, references
+        )
+
     def _drop_skipped(self) -> None:
         """Rules that failed a precondition mid-run leave the run: no model, no accuracy."""
         keep = [name not in self.skipped for name in self.aggregators]
@@ -182,6 +215,9 @@ class Simulation:
         self.accuracy = {name: values for name, values in self.accuracy.items() if name not in self.skipped}
         self.validation = {
             name: values for name, values in self.validation.items() if name not in self.skipped
+        }
+        self.attack_success = {
+            name: values for name, values in self.attack_success.items() if name not in self.skipped
         }
 
     def step(self) -> dict[str, float]:
@@ -194,7 +230,10 @@ class Simulation:
                 honest = updates[~torch.from_numpy(self.byzantine)]
                 # A fresh generator per rule: a rule's attackers do not depend on which other rules ran.
                 generator = attack_generator(self.config.seed, self.round)
-                forged = self.attack.forge(updates[torch.from_numpy(self.byzantine)], honest, generator)
+                context = self._attack_context(aggregator, a, reference_updates[a])
+                forged = self.attack.forge(
+                    updates[torch.from_numpy(self.byzantine)], honest, generator, context
+                )
                 updates[torch.from_numpy(self.byzantine)] = forged
             # As on chain: decoding rejects non-finite payloads, and a copy of an earlier update is refused.
             accepted = torch.isfinite(updates).all(dim=1) & first_copies(updates)
@@ -248,6 +287,12 @@ class Simulation:
             )
             for name, value in zip(self.aggregators, validation.accuracy.tolist(), strict=True):
                 self.validation[name].append(value)
+        if self.backdoor is not None:
+            success = evaluate_many(
+                self.model, self.params, self.x_triggered, self.y_triggered, data.num_classes
+            )
+            for name, value in zip(self.aggregators, success.accuracy.tolist(), strict=True):
+                self.attack_success[name].append(value)
         log.info(
             "round %d accuracy %s",
             self.round,
@@ -273,4 +318,6 @@ def run_simulation(config: SimConfig, *, progress: bool = True, dataset: Dataset
         if accuracy:
             best = max(accuracy, key=accuracy.get)
             bar.set_postfix_str(f"best {best}={accuracy[best]:.3f}")
-    return SimResult(config, simulation.accuracy, simulation.skipped, simulation.validation)
+    return SimResult(
+        config, simulation.accuracy, simulation.skipped, simulation.validation, simulation.attack_success
+    )
