@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from sabfl.aggregators import DEFAULT_SOFTMAX_RULE
+from sabfl.attacks.registry import make_participant_attack
 from sabfl.ml.data import load_dataset
 from sabfl.ml.train import train_many
 from sabfl.sim.config import GridConfig, SimConfig, load_config, preset_path
@@ -178,3 +179,14 @@ def test_presets_expand_to_grids(name):
     assert attacks == {"lf", "sf", "gaussian", "scaling", "alie", "ipm", "minmax"}
     assert {run.attack for run in grid.runs if run.byzantine == 0} == {"none"}
     assert np.isclose(min(run.alpha for run in grid.runs), 0.1)
+
+
+@pytest.mark.parametrize("name", ["honest", "honest-fmnist"])
+def test_issue_11_presets_cover_every_attack_and_its_leaked_variant(name):
+    grid = load_config(preset_path(name))
+    attacks = {run.attack for run in grid.runs if run.byzantine > 0}
+    old = {"lf", "sf", "gaussian", "scaling", "alie", "ipm", "minmax"}
+    assert attacks == old | {"score_aware", "sybil", "backdoor"} | {f"{a}+leaked" for a in old}
+    assert len(grid.seeds) >= 3 and grid.base.report_rounds == 5 and grid.base.validation_fraction > 0
+    for attack in attacks:
+        assert make_participant_attack(attack, 20, 8).name == attack
