@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from sabfl.sim.plots import plot_accuracy_per_round
-from sabfl.sim.runner import SimResult
+from sabfl.sim.result import SimResult
 
 
 def format_table(result: SimResult) -> str:

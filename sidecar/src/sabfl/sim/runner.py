@@ -7,9 +7,7 @@ rule costs a little more vectorised work, not another Python loop over participa
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -30,56 +28,9 @@ from sabfl.ml.scoring import ScoringRule, TemperatureRule, score_updates
 from sabfl.ml.train import TrainConfig, train_many
 from sabfl.sim.config import SimConfig
 from sabfl.sim.dedup import first_copies
+from sabfl.sim.result import SimResult
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class SimResult:
-    """Per-round test and validation accuracy of every rule that ran, and why the others did not."""
-
-    config: SimConfig
-    accuracy: dict[str, list[float]]
-    skipped: dict[str, str]
-    validation: dict[str, list[float]] = dataclasses.field(default_factory=dict)
-    # Per round, for a backdoor attack: the share of triggered test images classified as its target.
-    attack_success: dict[str, list[float]] = dataclasses.field(default_factory=dict)
-
-    @property
-    def final_accuracy(self) -> dict[str, float]:
-        return {name: values[-1] for name, values in self.accuracy.items()}
-
-    @property
-    def test_accuracy(self) -> dict[str, float]:
-        """The reported accuracy: mean test accuracy over the last ``report_rounds`` rounds."""
-        return last_rounds_mean(self.accuracy, self.config.report_rounds)
-
-    @property
-    def validation_accuracy(self) -> dict[str, float]:
-        """What rules and hyperparameters are chosen on: the same mean, on the validation set."""
-        return last_rounds_mean(self.validation, self.config.report_rounds)
-
-    @property
-    def attack_success_rate(self) -> dict[str, float]:
-        """A backdoor's success rate, as the mean over the same last rounds (empty for other attacks)."""
-        return last_rounds_mean(self.attack_success, self.config.report_rounds)
-
-    def to_json(self) -> dict:
-        return {
-            "config": dataclasses.asdict(self.config),
-            "test_accuracy": self.test_accuracy,
-            "validation_accuracy": self.validation_accuracy,
-            "final_accuracy": self.final_accuracy,
-            "accuracy_per_round": self.accuracy,
-            "validation_accuracy_per_round": self.validation,
-            "attack_success_rate": self.attack_success_rate,
-            "attack_success_per_round": self.attack_success,
-            "skipped": self.skipped,
-        }
-
-
-def last_rounds_mean(per_round: dict[str, list[float]], rounds: int) -> dict[str, float]:
-    return {name: float(np.mean(values[-rounds:])) for name, values in per_round.items() if values}
 
 
 def resolve_aggregators(names: tuple[str, ...], custom: dict[str, SoftmaxRule]) -> list[str]:
@@ -144,13 +95,13 @@ class Simulation:
         self.y_test = torch.from_numpy(data.y_test)
         self.heldout = [(self.x[rows], self.y_clean[rows]) for rows in self.split.validators]
         self.x_validation = torch.from_numpy(data.x_train[self.split.validation])
+        self.y_validation = self.y_clean[self.split.validation]
         # A backdoor's success: triggered test images of other classes classified as its target.
         self.backdoor = self.attack if isinstance(self.attack, Backdoor) and self.byzantine.any() else None
         if self.backdoor is not None:
             others = data.y_test != self.backdoor.target
             self.x_triggered = torch.from_numpy(apply_trigger(data.x_test[others]))
             self.y_triggered = torch.full((int(others.sum()),), self.backdoor.target)
-        self.y_validation = self.y_clean[self.split.validation]
         self.num_samples = torch.tensor([len(p) for p in self.split.participants], dtype=torch.float32)
 
         self.model = build_model(config.model, data.input_shape, data.num_classes, seed=config.seed)
