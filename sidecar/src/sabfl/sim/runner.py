@@ -156,6 +156,14 @@ class Simulation:
             self.model, self.params[index], self.dataset.num_classes, scoring, self.heldout, references
         )
 
+    def _evaluate_into(self, per_round: dict[str, list[float]], x: torch.Tensor, y: torch.Tensor) -> dict:
+        """Every rule's accuracy on (x, y) this round, appended to ``per_round``."""
+        evaluation = evaluate_many(self.model, self.params, x, y, self.dataset.num_classes)
+        values = dict(zip(self.aggregators, evaluation.accuracy.tolist(), strict=True))
+        for name, value in values.items():
+            per_round[name].append(value)
+        return values
+
     def _drop_skipped(self) -> None:
         """Rules that failed a precondition mid-run leave the run: no model, no accuracy."""
         keep = [name not in self.skipped for name in self.aggregators]
@@ -163,13 +171,9 @@ class Simulation:
             return
         self.params = self.params[torch.tensor(keep)]
         self.aggregators = {name: rule for name, rule in self.aggregators.items() if name not in self.skipped}
-        self.accuracy = {name: values for name, values in self.accuracy.items() if name not in self.skipped}
-        self.validation = {
-            name: values for name, values in self.validation.items() if name not in self.skipped
-        }
-        self.attack_success = {
-            name: values for name, values in self.attack_success.items() if name not in self.skipped
-        }
+        for per_round in (self.accuracy, self.validation, self.attack_success):
+            for name in self.skipped:
+                per_round.pop(name, None)
 
     def step(self) -> dict[str, float]:
         participant_updates, reference_updates, root_updates = self._train_round()
@@ -228,22 +232,11 @@ class Simulation:
         self._drop_skipped()
         if not self.aggregators:
             return {}
-        evaluation = evaluate_many(self.model, self.params, self.x_test, self.y_test, data.num_classes)
-        accuracy = dict(zip(self.aggregators, evaluation.accuracy.tolist(), strict=True))
-        for name, value in accuracy.items():
-            self.accuracy[name].append(value)
+        accuracy = self._evaluate_into(self.accuracy, self.x_test, self.y_test)
         if len(self.y_validation):
-            validation = evaluate_many(
-                self.model, self.params, self.x_validation, self.y_validation, data.num_classes
-            )
-            for name, value in zip(self.aggregators, validation.accuracy.tolist(), strict=True):
-                self.validation[name].append(value)
+            self._evaluate_into(self.validation, self.x_validation, self.y_validation)
         if self.backdoor is not None:
-            success = evaluate_many(
-                self.model, self.params, self.x_triggered, self.y_triggered, data.num_classes
-            )
-            for name, value in zip(self.aggregators, success.accuracy.tolist(), strict=True):
-                self.attack_success[name].append(value)
+            self._evaluate_into(self.attack_success, self.x_triggered, self.y_triggered)
         log.info(
             "round %d accuracy %s",
             self.round,
