@@ -82,3 +82,13 @@ def test_backdoor_success_is_reported_per_rule():
     # Boosted model replacement plants the trigger under FedAvg; the median resists it.
     assert success["fedavg"] > 0.5 and success["median"] < success["fedavg"]
     assert result.to_json()["attack_success_rate"] == success
+
+
+def test_backdoor_success_is_measured_for_its_leaked_variant_too():
+    def measures(attack: str, byzantine: float = 0.2) -> bool:
+        return Simulation(
+            SimConfig(byzantine=byzantine, attack=attack, aggregators=("fedavg",)), DIGITS
+        ).measures_backdoor
+
+    assert measures("backdoor") and measures("backdoor+leaked")
+    assert not measures("sf") and not measures("backdoor", byzantine=0.0)

@@ -51,6 +51,7 @@ class Leaked(ParticipantAttack):
         self.base = base
         self.name = f"{base.name}+leaked"
         self.flips_labels = base.flips_labels
+        self.backdoor_target = base.backdoor_target
 
     def poison(self, x: np.ndarray, labels: np.ndarray, num_classes: int) -> tuple[np.ndarray, np.ndarray]:
         return self.base.poison(x, labels, num_classes)

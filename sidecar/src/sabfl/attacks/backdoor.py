@@ -26,12 +26,12 @@ class Backdoor(ParticipantAttack):
 
     def __init__(self, num_updates: int, num_byzantine: int, target: int = 0) -> None:
         self.boost = num_updates / max(num_byzantine, 1)
-        self.target = target
+        self.backdoor_target = target
 
     def poison(self, x: np.ndarray, labels: np.ndarray, num_classes: int) -> tuple[np.ndarray, np.ndarray]:
         x, labels = x.copy(), labels.copy()
         x[::2] = apply_trigger(x[::2])
-        labels[::2] = self.target
+        labels[::2] = self.backdoor_target
         return x, labels
 
     def forge(

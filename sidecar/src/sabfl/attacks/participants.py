@@ -31,6 +31,8 @@ class ParticipantAttack:
     name = "none"
     flips_labels = False
     needs_context = False
+    # The class a backdoor attack's trigger should select (None: not a backdoor).
+    backdoor_target: int | None = None
 
     def poison(self, x: np.ndarray, labels: np.ndarray, num_classes: int) -> tuple[np.ndarray, np.ndarray]:
         """The attacker's training data: label flipping y → C − 1 − y (Tolpegin et al. 2020) when the attack

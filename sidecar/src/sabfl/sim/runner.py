@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from sabfl.aggregators import Aggregator, AggregatorError, RoundInputs, aggregator_names, make_aggregator
 from sabfl.aggregators.softmax import DEFAULT_SOFTMAX_RULE, SOFTMAX_RULES, SoftmaxAggregator, SoftmaxRule
-from sabfl.attacks.backdoor import Backdoor, apply_trigger
+from sabfl.attacks.backdoor import apply_trigger
 from sabfl.attacks.context import AttackContext
 from sabfl.attacks.participants import attack_generator
 from sabfl.attacks.registry import make_participant_attack
@@ -97,11 +97,12 @@ class Simulation:
         self.x_validation = torch.from_numpy(data.x_train[self.split.validation])
         self.y_validation = self.y_clean[self.split.validation]
         # A backdoor's success: triggered test images of other classes classified as its target.
-        self.backdoor = self.attack if isinstance(self.attack, Backdoor) and self.byzantine.any() else None
-        if self.backdoor is not None:
-            others = data.y_test != self.backdoor.target
+        target = self.attack.backdoor_target if self.byzantine.any() else None
+        self.measures_backdoor = target is not None
+        if target is not None:
+            others = data.y_test != target
             self.x_triggered = torch.from_numpy(apply_trigger(data.x_test[others]))
-            self.y_triggered = torch.full((int(others.sum()),), self.backdoor.target)
+            self.y_triggered = torch.full((int(others.sum()),), target)
         self.num_samples = torch.tensor([len(p) for p in self.split.participants], dtype=torch.float32)
 
         self.model = build_model(config.model, data.input_shape, data.num_classes, seed=config.seed)
@@ -235,7 +236,7 @@ class Simulation:
         accuracy = self._evaluate_into(self.accuracy, self.x_test, self.y_test)
         if len(self.y_validation):
             self._evaluate_into(self.validation, self.x_validation, self.y_validation)
-        if self.backdoor is not None:
+        if self.measures_backdoor:
             self._evaluate_into(self.attack_success, self.x_triggered, self.y_triggered)
         log.info(
             "round %d accuracy %s",
