@@ -23,7 +23,8 @@ def round_context(attack: str) -> tuple[Simulation, torch.Tensor, AttackContext]
         SimConfig(byzantine=0.4, attack=attack, aggregators=(DEFAULT_SOFTMAX_RULE,)), DIGITS
     )
     participants, references, _ = simulation._train_round()
-    context = simulation._attack_context(simulation.aggregators[DEFAULT_SOFTMAX_RULE], 0, references[0])
+    rule = simulation.aggregators[DEFAULT_SOFTMAX_RULE]
+    context = simulation._attack_context(rule, 0, references[0], participants[0])
     return simulation, participants[0], context
 
 
@@ -43,6 +44,19 @@ def test_score_aware_updates_score_among_the_honest_ones_and_survive_de_duplicat
     # It moves away from the honest mean, and each attacker's copy is a distinct update on chain.
     assert (forged.mean(0) - honest.mean(0)).norm() > 0.1 * honest.mean(0).norm()
     assert bool(first_copies(forged).all())
+
+
+def test_score_aware_without_the_validators_data_estimates_scores_on_the_attackers_own():
+    simulation, updates, context = round_context("score_aware_own")
+    attackers = np.flatnonzero(simulation.byzantine)[:4]
+    assert len(context.heldout) == 4
+    for (x, _), reference, i in zip(context.heldout, context.references, attackers, strict=True):
+        assert torch.equal(x, simulation.x[simulation.split.participants[i]])
+        assert torch.equal(reference, updates[i])
+    bad = torch.from_numpy(simulation.byzantine)
+    forged = simulation.attack.forge(updates[bad], updates[~bad], torch.Generator().manual_seed(0), context)
+    losses = context.estimated_losses(torch.cat([updates[~bad], forged]))
+    assert losses[-len(forged) :].max() <= np.median(losses[: int((~bad).sum())]) + 1e-3
 
 
 def test_leaked_variant_pulls_a_detectable_attack_back_among_the_honest_scores():

@@ -186,7 +186,9 @@ def test_issue_11_presets_cover_every_attack_and_its_leaked_variant(name):
     grid = load_config(preset_path(name))
     attacks = {run.attack for run in grid.runs if run.byzantine > 0}
     old = {"lf", "sf", "gaussian", "scaling", "alie", "ipm", "minmax"}
-    assert attacks == old | {"score_aware", "sybil", "backdoor"} | {f"{a}+leaked" for a in old}
+    assert attacks == old | {"score_aware", "score_aware_own", "sybil", "backdoor"} | {
+        f"{a}+leaked" for a in old
+    }
     assert len(grid.seeds) >= 3 and grid.base.report_rounds == 5 and grid.base.validation_fraction > 0
     for attack in attacks:
         assert make_participant_attack(attack, 20, 8).name == attack

@@ -15,12 +15,14 @@ class ScoreAware(ParticipantAttack):
     harmful update whose estimated loss L stays at or below the honest updates' median: along the honest
     spread, μ − γ ||μ|| σ/||σ|| (μ, σ the honest mean and coordinate-wise std, as in Min-Max), γ ≤ 10 by
     bisection. Each attacker adds its own jitter of relative size 1e-3, so the chain's de-duplication does
-    not collapse them into one."""
+    not collapse them into one. With ``own_data`` (``score_aware_own``) it does not know the validators'
+    data and estimates their scores with up to V attackers playing validator on their own data."""
 
-    name = "score_aware"
     needs_context = True
 
-    def __init__(self, max_gamma: float = 10.0, jitter: float = 1e-3) -> None:
+    def __init__(self, own_data: bool = False, max_gamma: float = 10.0, jitter: float = 1e-3) -> None:
+        self.name = "score_aware_own" if own_data else "score_aware"
+        self.knows_validators_data = not own_data
         self.max_gamma = max_gamma
         self.jitter = jitter
 

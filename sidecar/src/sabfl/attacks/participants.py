@@ -31,6 +31,8 @@ class ParticipantAttack:
     name = "none"
     flips_labels = False
     needs_context = False
+    # With a context: whether it holds the real validators' data (else the attackers' own, as proxies).
+    knows_validators_data = True
     # The class a backdoor attack's trigger should select (None: not a backdoor).
     backdoor_target: int | None = None
 

@@ -34,6 +34,7 @@ PARTICIPANT_ATTACKS: dict[str, Callable[[int, int], ParticipantAttack]] = {
     "garbage": lambda n, f: Garbage(),
     "nan": lambda n, f: NonFinite(),
     "score_aware": lambda n, f: ScoreAware(),
+    "score_aware_own": lambda n, f: ScoreAware(own_data=True),
     "sybil": lambda n, f: Sybil(),
     "backdoor": Backdoor,
 }

@@ -144,17 +144,26 @@ class Simulation:
         return updates[:, :n], updates[:, n : n + v], updates[:, n + v]
 
     def _attack_context(
-        self, aggregator: Aggregator, index: int, references: torch.Tensor
+        self, aggregator: Aggregator, index: int, references: torch.Tensor, updates: torch.Tensor
     ) -> AttackContext | None:
-        """For attacks told the validators' data: the rule's scoring (the default softmax rule's for a rule
-        without scores), θ_t, the validators' held-out data and their reference updates."""
+        """For attacks that score their forgeries: the rule's scoring (the default softmax rule's for a rule
+        without scores), θ_t and validators' data with reference updates — the real validators' when the
+        attack is told them, else up to V attackers playing validator with their own data and updates."""
         if not self.attack.needs_context:
             return None
         scoring = aggregator.scoring
         if scoring is None:
             scoring = SOFTMAX_RULES[DEFAULT_SOFTMAX_RULE].scoring
+        heldout = self.heldout
+        if not self.attack.knows_validators_data:
+            proxies = np.flatnonzero(self.byzantine)[: self.config.validators]
+            heldout = [
+                (self.x[rows], self.y_train_used[rows])
+                for rows in (self.split.participants[i] for i in proxies)
+            ]
+            references = updates[torch.from_numpy(proxies)]
         return AttackContext(
-            self.model, self.params[index], self.dataset.num_classes, scoring, self.heldout, references
+            self.model, self.params[index], self.dataset.num_classes, scoring, heldout, references
         )
 
     def _evaluate_into(self, per_round: dict[str, list[float]], x: torch.Tensor, y: torch.Tensor) -> dict:
@@ -186,7 +195,7 @@ class Simulation:
                 honest = updates[~torch.from_numpy(self.byzantine)]
                 # A fresh generator per rule: a rule's attackers do not depend on which other rules ran.
                 generator = attack_generator(self.config.seed, self.round)
-                context = self._attack_context(aggregator, a, reference_updates[a])
+                context = self._attack_context(aggregator, a, reference_updates[a], updates)
                 forged = self.attack.forge(
                     updates[torch.from_numpy(self.byzantine)], honest, generator, context
                 )
