@@ -72,10 +72,10 @@ class Sidecars:
         self.processes = Processes()
         self.validators: dict[int, subprocess.Popen] = {}
 
-    def validator_config(self, v: int, misbehave: str) -> Path:
+    def validator_config(self, v: int, misbehave: str, **settings: object) -> Path:
         config = self.workdir / f"validator{v}.yaml"
         ValidatorConfig.for_localnet(
-            self.keys, v, self.workdir / f"validator{v}", misbehave=misbehave, poll_seconds=0.3
+            self.keys, v, self.workdir / f"validator{v}", misbehave=misbehave, poll_seconds=0.3, **settings
         ).save(config)
         return config
 
@@ -88,8 +88,8 @@ class Sidecars:
         lines = (self.workdir / f"validator{v}.log").read_text().splitlines()
         return next((line.split(prefix, 1)[1] for line in lines if prefix in line), "")
 
-    def start_validator(self, v: int, misbehave: str = "none") -> None:
-        config = self.validator_config(v, misbehave)
+    def start_validator(self, v: int, misbehave: str = "none", **settings: object) -> None:
+        config = self.validator_config(v, misbehave, **settings)
         self.validators[v] = self.processes.start(
             f"validator {v}",
             [sys.executable, "-m", "sabfl.cli", "validator", "run", "--config", str(config)],
@@ -101,7 +101,9 @@ class Sidecars:
         process.kill()
         process.wait()
 
-    def start_participants(self, task_id: int, attack: str = "none", byzantine: float = 0.0) -> Path:
+    def start_participants(
+        self, task_id: int, attack: str = "none", byzantine: float = 0.0, **settings: object
+    ) -> Path:
         roster = self.workdir / f"roster{task_id}.json"
         config = self.workdir / f"participants{task_id}.yaml"
         config.write_text(
@@ -113,6 +115,7 @@ class Sidecars:
                     "byzantine": byzantine,
                     "roster": str(roster),
                     "poll_seconds": 0.3,
+                    **settings,
                 }
             )
         )

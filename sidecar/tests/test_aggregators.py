@@ -4,6 +4,7 @@ import torch
 
 from sabfl.aggregators import (
     DEFAULT_SOFTMAX_RULE,
+    PRE_REGISTRY,
     AggregatorError,
     RoundInputs,
     SoftmaxAggregator,
@@ -12,6 +13,7 @@ from sabfl.aggregators import (
     make_aggregator,
 )
 from sabfl.aggregators.geomed import geometric_median
+from sabfl.aggregators.krum import krum_scores
 from sabfl.ml.scoring import ScoringRule, TemperatureRule
 
 HONEST = torch.tensor([[1.0, 0.0], [1.2, 0.1], [0.9, -0.1], [1.1, 0.0], [1.0, 0.05]])
@@ -38,6 +40,19 @@ def test_krum_picks_the_most_central_update():
     result = run("krum")
     assert any(torch.equal(result, h) for h in HONEST)
     torch.testing.assert_close(result, torch.tensor([1.0, 0.0]))
+
+
+def test_krum_scores_sum_the_n_minus_f_minus_2_nearest_squared_distances():
+    # n = 5, f = 1: two neighbours each. Point 0 has squared distances 1, 9, 49, 225 -> 1 + 9.
+    points = torch.tensor([[0.0], [1.0], [3.0], [7.0], [15.0]])
+    torch.testing.assert_close(krum_scores(points, 1), torch.tensor([10.0, 5.0, 13.0, 52.0, 208.0]).double())
+
+
+def test_bulyan_selects_theta_n_minus_2f_and_averages_beta_theta_minus_2f():
+    # n = 7, f = 1. Krum, repeatedly: 12, 11, 13, 10, 0 (θ = 5). Median of those is 11; the β = 3 values
+    # closest to it are 11, 12, 10, mean 11. θ = 6 (adds 14) or β = 4 (adds 13) would give 11.5.
+    points = torch.tensor([[0.0], [10.0], [11.0], [12.0], [13.0], [14.0], [40.0]])
+    torch.testing.assert_close(make_aggregator("bulyan", 7, 1)(inputs(points)), torch.tensor([11.0]))
 
 
 def test_multikrum_averages_the_honest_ones():
@@ -118,3 +133,29 @@ def test_every_registered_rule_runs_on_the_same_inputs():
         )
         assert result.shape == (2,) and torch.isfinite(result).all(), name
     assert DEFAULT_SOFTMAX_RULE in aggregator_names()
+
+
+def test_composed_rules_build_the_rule_for_what_the_steps_hand_on():
+    # Bucketing 11 updates in pairs leaves 6 buckets; Krum needs more than 2f + 2 of them.
+    make_aggregator("bucketing+krum", 11, 1)
+    with pytest.raises(AggregatorError, match="got n=6, f=2"):
+        make_aggregator("bucketing+krum", 11, 2)
+    with pytest.raises(AggregatorError, match="unknown pre-aggregation"):
+        make_aggregator("nope+median", 6, 1)
+    with pytest.raises(AggregatorError, match="score"):
+        make_aggregator(f"nnm+{DEFAULT_SOFTMAX_RULE}", 6, 1)
+    assert {"nnm+krum", "arc+median", "bucketing+median"} <= set(aggregator_names())
+
+
+def test_bucketing_averages_pairs_and_adds_their_sample_counts():
+    updates = torch.arange(5.0)[:, None]
+    means, samples = PRE_REGISTRY["bucketing"](5, 1)(updates, torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0]))
+    assert len(means) == 3 and float(samples.sum()) == 15.0
+    # Every bucket's mean is its members' mean, and the sizes are 2, 2, 1.
+    assert float((means[:, 0] * torch.tensor([2.0, 2.0, 1.0])).sum()) == 10.0
+    assert make_aggregator("bucketing+median", 5, 1)(inputs(updates)).shape == (1,)
+
+
+def test_nnm_then_trimmed_mean_resists_the_outlier():
+    assert (run("nnm+trimmed_mean") - HONEST.mean(0)).norm() < 0.5
+    assert (run("arc+median") - HONEST.mean(0)).norm() < 0.2

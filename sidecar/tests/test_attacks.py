@@ -1,8 +1,11 @@
+from statistics import NormalDist
+
 import numpy as np
 import pytest
 import torch
 
-from sabfl.attacks.participants import LittleIsEnough, make_participant_attack
+from sabfl.attacks.participants import LittleIsEnough
+from sabfl.attacks.registry import make_participant_attack
 from sabfl.attacks.validators import make_validator_attack
 from sabfl.ml.scoring import LOSS_CAP
 
@@ -17,9 +20,14 @@ def forge(name):
 
 def test_label_flip_poisons_labels_only():
     attack = make_participant_attack("lf", 20, 8)
-    np.testing.assert_array_equal(attack.poison_labels(np.array([0, 3, 9]), 10), [9, 6, 0])
+    images = np.zeros((3, 1, 8, 8), dtype=np.float32)
+    poisoned, labels = attack.poison(images, np.array([0, 3, 9]), 10)
+    np.testing.assert_array_equal(labels, [9, 6, 0])
+    assert poisoned is images
     assert torch.equal(attack.forge(OWN, HONEST, GENERATOR), OWN)
-    np.testing.assert_array_equal(make_participant_attack("sf", 20, 8).poison_labels(np.array([1]), 10), [1])
+    np.testing.assert_array_equal(
+        make_participant_attack("sf", 20, 8).poison(images, np.array([1]), 10)[1], [1]
+    )
 
 
 def test_sign_flip_and_scaling():
@@ -35,14 +43,14 @@ def test_gaussian_is_noise_of_given_scale():
 
 def test_alie_shifts_mean_by_z_std():
     attack = LittleIsEnough(20, 8)
-    assert 0.9 < attack.z < 1.2  # Φ⁻¹(17/20)
+    # s = ⌊20/2 + 1⌋ − 8 = 3 supporters, z = Φ⁻¹((20 − 3)/20).
+    assert attack.z == pytest.approx(NormalDist().inv_cdf(17 / 20))
     expected = HONEST.mean(0) - attack.z * HONEST.std(0, correction=0)
     assert torch.allclose(forge("alie"), expected.expand_as(OWN))
 
 
-def test_ipm_opposes_the_honest_mean():
-    forged = forge("ipm")
-    assert float(forged[0] @ HONEST.mean(0)) < 0
+def test_ipm_sends_minus_epsilon_times_the_honest_mean():
+    torch.testing.assert_close(forge("ipm"), (-0.5 * HONEST.mean(0)).expand_as(OWN))
 
 
 def test_minmax_stays_within_honest_spread_but_moves_away():
@@ -60,7 +68,7 @@ def test_garbage_and_non_finite():
 
 def test_unknown_attack():
     with pytest.raises(ValueError, match="unknown attack"):
-        make_participant_attack("backdoor", 20, 8)
+        make_participant_attack("trojan", 20, 8)
 
 
 SCORES = np.array([[0.2, 0.3, 0.9], [0.25, 0.35, 0.8], [0.1, 0.2, 0.7]])

@@ -57,3 +57,19 @@ def test_bad_inputs():
         split(alpha=0)
     with pytest.raises(ValueError, match="nothing for participants"):
         split(holdout_per_validator=1000)
+
+
+def test_validation_set_is_carved_from_participants_data_only():
+    without, with_validation = split(alpha=0.5), split(alpha=0.5, validation_fraction=0.1)
+    participant_rows = np.concatenate(with_validation.participants)
+    validation = with_validation.validation
+    assert len(validation) == int(0.1 * (len(LABELS) - 3 * 20))
+    assert not set(validation) & set(participant_rows)
+    assert not set(validation) & set(np.concatenate(with_validation.validators))
+    # The validators' held-out sets do not move; the validation rows come out of the participants' pool.
+    assert all(
+        np.array_equal(a, b) for a, b in zip(without.validators, with_validation.validators, strict=True)
+    )
+    assert len(participant_rows) + len(validation) == len(np.concatenate(without.participants))
+    with pytest.raises(ValueError, match="validation_fraction"):
+        split(validation_fraction=1.0)

@@ -1,9 +1,17 @@
+import csv
+import dataclasses
+
 import numpy as np
 import pytest
+import torch
 
 from sabfl.aggregators import DEFAULT_SOFTMAX_RULE
+from sabfl.attacks.registry import make_participant_attack
 from sabfl.ml.data import load_dataset
+from sabfl.ml.train import train_many
 from sabfl.sim.config import GridConfig, SimConfig, load_config, preset_path
+from sabfl.sim.grid import finished_runs, run_grid
+from sabfl.sim.grid_tables import write_grid
 from sabfl.sim.runner import Simulation, run_simulation
 
 DIGITS = load_dataset("digits")
@@ -24,10 +32,123 @@ def test_runs_are_deterministic_under_a_seed():
     assert first.accuracy == second.accuracy
 
 
+def test_a_rules_result_does_not_depend_on_the_other_rules_in_the_run():
+    # Gaussian noise draws from the attackers' generator, random-score validators from theirs.
+    base = SimConfig(byzantine=0.2, attack="gaussian", byzantine_validators=0.25, validator_attack="random")
+    rules = ("fedavg", "softmax_paper")
+    alone = [Simulation(dataclasses.replace(base, aggregators=(name,)), DIGITS) for name in rules]
+    crowded = Simulation(dataclasses.replace(base, aggregators=("median", *rules)), DIGITS)
+    for _ in range(2):
+        for simulation in [*alone, crowded]:
+            simulation.step()
+    for simulation, name in zip(alone, rules, strict=True):
+        assert torch.equal(simulation.params[0], crowded.params[list(crowded.aggregators).index(name)]), name
+
+
+def test_reported_accuracy_is_the_mean_of_the_last_rounds_with_validation_beside_it():
+    config = SimConfig(rounds=3, report_rounds=2, aggregators=("fedavg",))
+    result = run_simulation(config, progress=False, dataset=DIGITS)
+    accuracy, validation = result.accuracy["fedavg"], result.validation["fedavg"]
+    assert result.test_accuracy["fedavg"] == pytest.approx(np.mean(accuracy[-2:]))
+    assert result.validation_accuracy["fedavg"] == pytest.approx(np.mean(validation[-2:]))
+    assert len(validation) == 3 and validation != accuracy
+    split = Simulation(config, DIGITS).split
+    assert len(split.validation) == int(0.1 * (len(DIGITS.y_train) - 4 * 50))
+
+
+def test_fltrusts_root_update_is_trained_on_every_validators_held_out_data():
+    simulation = Simulation(SimConfig(aggregators=("fltrust",)), DIGITS)
+    _, references, roots = simulation._train_round()
+    trusted = np.concatenate(simulation.split.validators)
+    expected = train_many(
+        simulation.model,
+        simulation.params,
+        simulation.x,
+        simulation.y_clean,
+        [trusted],
+        simulation.train_config,
+        [(0, 0, 20 + 4)],
+    )
+    assert len(trusted) == 4 * 50 and torch.equal(roots[0], expected[0])
+    assert not any(torch.equal(roots[0], reference) for reference in references[0])
+
+
 def test_non_finite_updates_never_reach_a_rule():
     config = SimConfig(byzantine=0.2, attack="nan", rounds=2, aggregators=("fedavg",))
     final = run_simulation(config, progress=False, dataset=DIGITS).final_accuracy
     assert final["fedavg"] > 0.3
+
+
+def test_a_rule_whose_precondition_fails_after_non_finite_updates_are_dropped_is_not_applicable():
+    # 8 of 20 send NaN/Inf: Krum built for n = 20, f = 8 is left 12 updates, fewer than 2f + 3.
+    config = SimConfig(byzantine=0.4, attack="nan", rounds=2, aggregators=("krum", "bulyan", "median"))
+    result = run_simulation(config, progress=False, dataset=DIGITS)
+    assert set(result.skipped) == {"krum", "bulyan"} and "round 1" in result.skipped["krum"]
+    assert list(result.accuracy) == ["median"] and len(result.accuracy["median"]) == 2
+
+
+def record(attack, test, validation, skipped=None, seed=0):
+    return {
+        "f": 0.4,
+        "alpha": 1.0,
+        "attack": attack,
+        "seed": seed,
+        "test_accuracy": test,
+        "validation_accuracy": validation,
+        "skipped": skipped or {},
+    }
+
+
+def test_grid_marks_rules_that_could_not_run_as_not_applicable(tmp_path):
+    grid = GridConfig(SimConfig(), attacks=("nan",), byzantine=(0.4,), alphas=(1.0,), seeds=(0,))
+    skipped = {"krum": "round 1: krum: needs n > 2f + 2"}
+    write_grid(grid, [record("nan", {"median": 0.8}, {"median": 0.7}, skipped)], tmp_path)
+    cells = list(csv.DictReader((tmp_path / "cells.csv").open()))
+    assert cells[0]["krum"] == "n/a" and cells[0]["median"] == "0.8000"
+    not_applicable = list(csv.DictReader((tmp_path / "not_applicable.csv").open()))
+    assert [(r["aggregator"], r["attack"]) for r in not_applicable] == [("krum", "nan")]
+    worst = {row[0]: row[1] for row in csv.reader((tmp_path / "worst_case.csv").open())}
+    assert worst["krum"] == "n/a" and worst["median"] == "0.8000 (nan)"
+
+
+def test_grid_selects_rules_on_validation_accuracy_not_test(tmp_path):
+    grid = GridConfig(SimConfig(), attacks=("sf", "lf"), byzantine=(0.4,), alphas=(1.0,), seeds=(0,))
+    # softmax_paper wins on test, softmax_step on validation; fedavg's validation is best but it is not a
+    # rule the chain runs, and median is not applicable under one attack.
+    records = [
+        record(
+            "sf",
+            {"softmax_paper": 0.9, "softmax_step": 0.8, "fedavg": 0.5, "median": 0.95},
+            {"softmax_paper": 0.6, "softmax_step": 0.7, "fedavg": 0.75, "median": 0.99},
+        ),
+        record(
+            "lf",
+            {"softmax_paper": 0.85, "softmax_step": 0.8, "fedavg": 0.5},
+            {"softmax_paper": 0.65, "softmax_step": 0.72, "fedavg": 0.8},
+            {"median": "bulyan-like precondition"},
+        ),
+    ]
+    write_grid(grid, records, tmp_path)
+    rows = {(r["scope"], r["candidates"]): r for r in csv.DictReader((tmp_path / "selection.csv").open())}
+    chosen = rows[("all cells", "on-chain rules")]
+    assert (chosen["selected"], chosen["validation_worst_case"], chosen["test_worst_case"]) == (
+        "softmax_step",
+        "0.7000",
+        "0.8000",
+    )
+    assert rows[("f=0.4 a=1", "all rules")]["selected"] == "fedavg"
+
+
+def test_a_grid_resumes_without_rerunning_finished_cells(tmp_path):
+    base = SimConfig(rounds=1, aggregators=("fedavg",))
+    grid = GridConfig(base, attacks=("sf",), byzantine=(0.0,), alphas=(1.0,), seeds=(0,))
+    finished = {**record("none", {"fedavg": 0.5}, {"fedavg": 0.4}), "f": 0.0}
+    write_grid(grid, [finished], tmp_path)
+    # Every cell is in runs.json: nothing runs (a run would not give exactly 0.5), the tables are rebuilt.
+    assert "0.5000" in run_grid(grid, tmp_path)
+    assert finished_runs(grid, tmp_path) == [finished]
+    with pytest.raises(ValueError, match="other base settings"):
+        run_grid(dataclasses.replace(grid, base=dataclasses.replace(base, rounds=2)), tmp_path)
 
 
 def test_byzantine_validators_are_outvoted():
@@ -58,3 +179,16 @@ def test_presets_expand_to_grids(name):
     assert attacks == {"lf", "sf", "gaussian", "scaling", "alie", "ipm", "minmax"}
     assert {run.attack for run in grid.runs if run.byzantine == 0} == {"none"}
     assert np.isclose(min(run.alpha for run in grid.runs), 0.1)
+
+
+@pytest.mark.parametrize("name", ["honest", "honest-fmnist"])
+def test_issue_11_presets_cover_every_attack_and_its_leaked_variant(name):
+    grid = load_config(preset_path(name))
+    attacks = {run.attack for run in grid.runs if run.byzantine > 0}
+    old = {"lf", "sf", "gaussian", "scaling", "alie", "ipm", "minmax"}
+    assert attacks == old | {"score_aware", "score_aware_own", "sybil", "backdoor"} | {
+        f"{a}+leaked" for a in old
+    }
+    assert len(grid.seeds) >= 3 and grid.base.report_rounds == 5 and grid.base.validation_fraction > 0
+    for attack in attacks:
+        assert make_participant_attack(attack, 20, 8).name == attack

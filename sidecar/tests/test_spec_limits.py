@@ -41,6 +41,7 @@ def test_the_demo_task_is_within_the_default_limits() -> None:
 
 def test_every_simconfig_field_is_shared_or_sim_only() -> None:
     sim_only = {"byzantine", "attack", "byzantine_validators", "validator_attack", "rounds", "aggregators"}
+    sim_only |= {"validation_fraction", "report_rounds"}
     assert set(SPEC_FIELDS) | sim_only | {"softmax_rules"} == {f.name for f in dataclasses.fields(SimConfig)}
     assert set(json.loads(DEMO.model_spec())["experiment"]) == set(SPEC_FIELDS)
 

@@ -35,7 +35,7 @@ class Aggregator:
     """Base class. Subclasses set ``name`` and implement ``aggregate``.
 
     ``scoring`` is the validators' :class:`ScoringRule` a rule needs (None for rules that do not use
-    scores); ``needs_trusted_update`` asks for a root update trained on validator 0's held-out data.
+    scores); ``needs_trusted_update`` asks for a root update trained on the validators' held-out data.
     """
 
     name = "aggregator"
@@ -64,6 +64,32 @@ def register(name: str) -> Callable[[Callable[..., Aggregator]], Callable[..., A
 
     def decorate(factory: Callable[..., Aggregator]) -> Callable[..., Aggregator]:
         REGISTRY[name] = factory
+        return factory
+
+    return decorate
+
+
+class PreAggregation:
+    """A step before a rule (``pre+rule``): maps the round's n updates and sample counts to new ones.
+    ``output_size(n, f)`` is the (count, Byzantine bound) the following rule is built for."""
+
+    name = "pre"
+
+    def output_size(self, num_updates: int, num_byzantine: int) -> tuple[int, int]:
+        return num_updates, num_byzantine
+
+    def __call__(self, updates: torch.Tensor, num_samples: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        raise NotImplementedError
+
+
+PRE_REGISTRY: dict[str, Callable[[int, int], PreAggregation]] = {}
+
+
+def register_pre(name: str) -> Callable[[Callable[..., PreAggregation]], Callable[..., PreAggregation]]:
+    """Register a factory ``(num_updates, num_byzantine) -> PreAggregation`` under ``name``."""
+
+    def decorate(factory: Callable[..., PreAggregation]) -> Callable[..., PreAggregation]:
+        PRE_REGISTRY[name] = factory
         return factory
 
     return decorate

@@ -2,7 +2,7 @@
 
 With a root update g_0 trained on trusted data: TS_i = ReLU(cos(Δ_i, g_0)), each update rescaled to
 ||g_0||, aggregate = Σ_i TS_i · (||g_0|| / ||Δ_i||) Δ_i / Σ_i TS_i (zero if every TS_i is 0).
-Here the trusted data is validator 0's held-out set, the same trust assumption SABFL makes.
+Here the trusted data is all validators' held-out sets together: the data the softmax rules' validators hold.
 """
 
 from __future__ import annotations

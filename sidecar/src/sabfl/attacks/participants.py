@@ -6,24 +6,55 @@ updates of the round. All Byzantine participants of a round are forged together 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
+if TYPE_CHECKING:
+    from sabfl.attacks.context import AttackContext
+
+
+def attack_generator(seed: int, round_number: int) -> torch.Generator:
+    """The attackers' randomness in round ``round_number`` of a run seeded ``seed``. Each rule of a run gets
+    its own generator from this, so every rule faces the same forgeries whichever other rules run."""
+    return torch.Generator().manual_seed(
+        int(np.random.SeedSequence([seed, round_number, 0xA77]).generate_state(1)[0])
+    )
+
 
 class ParticipantAttack:
-    """Honest behaviour; subclasses override ``flips_labels`` and/or ``forge``."""
+    """Honest behaviour; subclasses override ``flips_labels``/``poison`` and/or ``forge``. An attack that
+    sets ``needs_context`` forges from an :class:`AttackContext` too and refuses to run without one."""
 
     name = "none"
     flips_labels = False
+    needs_context = False
+    # With a context: whether it holds the real validators' data (else the attackers' own, as proxies).
+    knows_validators_data = True
+    # The class a backdoor attack's trigger should select (None: not a backdoor).
+    backdoor_target: int | None = None
 
-    def poison_labels(self, labels: np.ndarray, num_classes: int) -> np.ndarray:
-        """Label flipping y → C − 1 − y (Tolpegin et al. 2020) when the attack trains on poisoned data."""
-        return num_classes - 1 - labels if self.flips_labels else labels
+    def poison(self, x: np.ndarray, labels: np.ndarray, num_classes: int) -> tuple[np.ndarray, np.ndarray]:
+        """The attacker's training data: label flipping y → C − 1 − y (Tolpegin et al. 2020) when the attack
+        trains on poisoned labels, else unchanged."""
+        return x, (num_classes - 1 - labels if self.flips_labels else labels)
 
-    def forge(self, own: torch.Tensor, honest: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def require_context(self, context: AttackContext | None) -> AttackContext:
+        if context is None:
+            raise ValueError(
+                f"attack {self.name!r} needs an AttackContext (the task setup and validators' data) to forge"
+            )
+        return context
+
+    def forge(
+        self,
+        own: torch.Tensor,
+        honest: torch.Tensor,
+        generator: torch.Generator,
+        context: AttackContext | None = None,
+    ) -> torch.Tensor:
         """Byzantine updates [f, d] from their own trained updates [f, d] and the honest ones [h, d]."""
         return own
 
@@ -38,7 +69,13 @@ class SignFlip(ParticipantAttack):
 
     name = "sf"
 
-    def forge(self, own: torch.Tensor, honest: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def forge(
+        self,
+        own: torch.Tensor,
+        honest: torch.Tensor,
+        generator: torch.Generator,
+        context: AttackContext | None = None,
+    ) -> torch.Tensor:
         return -own
 
 
@@ -50,7 +87,13 @@ class GaussianNoise(ParticipantAttack):
     def __init__(self, sigma: float = 1.0) -> None:
         self.sigma = sigma
 
-    def forge(self, own: torch.Tensor, honest: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def forge(
+        self,
+        own: torch.Tensor,
+        honest: torch.Tensor,
+        generator: torch.Generator,
+        context: AttackContext | None = None,
+    ) -> torch.Tensor:
         return torch.randn(own.shape, generator=generator, dtype=own.dtype) * self.sigma
 
 
@@ -63,7 +106,13 @@ class Scaling(ParticipantAttack):
     def __init__(self, factor: float = 10.0) -> None:
         self.factor = factor
 
-    def forge(self, own: torch.Tensor, honest: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def forge(
+        self,
+        own: torch.Tensor,
+        honest: torch.Tensor,
+        generator: torch.Generator,
+        context: AttackContext | None = None,
+    ) -> torch.Tensor:
         return own * self.factor
 
 
@@ -78,7 +127,13 @@ class LittleIsEnough(ParticipantAttack):
         quantile = (num_updates - supporters) / num_updates
         self.z = NormalDist().inv_cdf(min(max(quantile, 0.5), 0.999)) if num_byzantine else 0.0
 
-    def forge(self, own: torch.Tensor, honest: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def forge(
+        self,
+        own: torch.Tensor,
+        honest: torch.Tensor,
+        generator: torch.Generator,
+        context: AttackContext | None = None,
+    ) -> torch.Tensor:
         forged = honest.mean(0) - self.z * honest.std(0, correction=0)
         return forged.expand_as(own).clone()
 
@@ -91,7 +146,13 @@ class InnerProductManipulation(ParticipantAttack):
     def __init__(self, epsilon: float = 0.5) -> None:
         self.epsilon = epsilon
 
-    def forge(self, own: torch.Tensor, honest: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def forge(
+        self,
+        own: torch.Tensor,
+        honest: torch.Tensor,
+        generator: torch.Generator,
+        context: AttackContext | None = None,
+    ) -> torch.Tensor:
         return (-self.epsilon * honest.mean(0)).expand_as(own).clone()
 
 
@@ -105,7 +166,13 @@ class MinMax(ParticipantAttack):
     def __init__(self, iterations: int = 30) -> None:
         self.iterations = iterations
 
-    def forge(self, own: torch.Tensor, honest: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def forge(
+        self,
+        own: torch.Tensor,
+        honest: torch.Tensor,
+        generator: torch.Generator,
+        context: AttackContext | None = None,
+    ) -> torch.Tensor:
         mean = honest.mean(0)
         direction = honest.std(0, correction=0)
         direction = direction / direction.norm().clamp(min=1e-12)
@@ -128,7 +195,13 @@ class Garbage(ParticipantAttack):
     def __init__(self, scale: float = 10.0) -> None:
         self.scale = scale
 
-    def forge(self, own: torch.Tensor, honest: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def forge(
+        self,
+        own: torch.Tensor,
+        honest: torch.Tensor,
+        generator: torch.Generator,
+        context: AttackContext | None = None,
+    ) -> torch.Tensor:
         return (torch.rand(own.shape, generator=generator, dtype=own.dtype) * 2 - 1) * self.scale
 
 
@@ -137,28 +210,14 @@ class NonFinite(ParticipantAttack):
 
     name = "nan"
 
-    def forge(self, own: torch.Tensor, honest: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def forge(
+        self,
+        own: torch.Tensor,
+        honest: torch.Tensor,
+        generator: torch.Generator,
+        context: AttackContext | None = None,
+    ) -> torch.Tensor:
         forged = own.clone()
         forged[0::2, 0] = float("nan")
         forged[1::2, 0] = float("inf")
         return forged
-
-
-PARTICIPANT_ATTACKS: dict[str, Callable[[int, int], ParticipantAttack]] = {
-    "none": lambda n, f: ParticipantAttack(),
-    "lf": lambda n, f: LabelFlip(),
-    "sf": lambda n, f: SignFlip(),
-    "gaussian": lambda n, f: GaussianNoise(),
-    "scaling": lambda n, f: Scaling(),
-    "alie": LittleIsEnough,
-    "ipm": lambda n, f: InnerProductManipulation(),
-    "minmax": lambda n, f: MinMax(),
-    "garbage": lambda n, f: Garbage(),
-    "nan": lambda n, f: NonFinite(),
-}
-
-
-def make_participant_attack(name: str, num_updates: int, num_byzantine: int) -> ParticipantAttack:
-    if name not in PARTICIPANT_ATTACKS:
-        raise ValueError(f"unknown attack {name!r}; choose from {', '.join(PARTICIPANT_ATTACKS)}")
-    return PARTICIPANT_ATTACKS[name](num_updates, num_byzantine)

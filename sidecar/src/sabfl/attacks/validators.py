@@ -15,6 +15,11 @@ from sabfl.ml.scoring import LOSS_CAP
 ValidatorAttack = Callable[[np.ndarray, np.ndarray, np.ndarray, np.random.Generator], np.ndarray]
 
 
+def validator_attack_rng(seed: int, round_number: int) -> np.random.Generator:
+    """Lying validators' randomness in round ``round_number``, fresh for each rule as for participants."""
+    return np.random.default_rng([seed, round_number, 0xA78])
+
+
 def honest(
     scores: np.ndarray,
     byzantine_validators: np.ndarray,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -11,13 +11,14 @@ SCHEMES = ("iid", "dirichlet", "shards")
 
 @dataclass(frozen=True)
 class FederatedSplit:
-    """Index lists into ``Dataset.x_train``; validator sets are disjoint from participants' data.
-
-    The test set is the dataset's own test split, so it is disjoint from both by construction.
+    """Index lists into ``Dataset.x_train``; validator sets, the validation set and participants' data are
+    pairwise disjoint. The validation set (for choosing rules and hyperparameters) is carved from the data
+    the participants would otherwise hold; the test set is the dataset's own test split, disjoint from all.
     """
 
     participants: list[np.ndarray]
     validators: list[np.ndarray]
+    validation: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def split_federated(
@@ -30,8 +31,10 @@ def split_federated(
     alpha: float = 1.0,
     shards_per_participant: int = 2,
     seed: int = 0,
+    validation_fraction: float = 0.0,
 ) -> FederatedSplit:
-    """Carve stratified held-out sets for the validators, then partition the rest among participants."""
+    """Carve stratified held-out sets for the validators, then a random ``validation_fraction`` of the rest
+    as the validation set, then partition what remains among participants."""
     if num_participants < 1:
         raise ValueError("need at least one participant")
     rng = np.random.default_rng([seed, 0xDA7A])
@@ -43,7 +46,12 @@ def split_federated(
     holdout = order[:holdout_total]
     holdout = holdout[np.argsort(labels[holdout], kind="stable")]
     validators = [np.sort(holdout[v::num_validators]) for v in range(num_validators)]
-    pool = np.sort(order[holdout_total:])
+    if not 0.0 <= validation_fraction < 1.0:
+        raise ValueError(f"validation_fraction must be in [0, 1), got {validation_fraction}")
+    rest = order[holdout_total:]
+    num_validation = int(validation_fraction * len(rest))
+    validation = np.sort(rest[:num_validation])
+    pool = np.sort(rest[num_validation:])
     if scheme == "iid":
         parts = partition_iid(len(pool), num_participants, rng)
     elif scheme == "dirichlet":
@@ -52,7 +60,7 @@ def split_federated(
         parts = partition_shards(labels[pool], num_participants, shards_per_participant, rng)
     else:
         raise ValueError(f"unknown partition scheme {scheme!r}; use one of {SCHEMES}")
-    return FederatedSplit([np.sort(pool[p]) for p in parts], validators)
+    return FederatedSplit([np.sort(pool[p]) for p in parts], validators, validation)
 
 
 def partition_iid(n: int, num_parts: int, rng: np.random.Generator) -> list[np.ndarray]:

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 import yaml
 
+from sabfl.attacks.participants import attack_generator
 from sabfl.blobs import BlobError, stores_from_config
 from sabfl.chain import ChainClient, TxError, load_keys, messages
 from sabfl.fedlearn.v1 import round_pb2, task_pb2
@@ -142,7 +143,8 @@ class ParticipantRunner:
         )
         mask = torch.from_numpy(sim.byzantine)
         if mask.any():
-            updates[mask] = sim.attack.forge(updates[mask], updates[~mask], sim.generator)
+            generator = attack_generator(rt.config.seed, round_number)
+            updates[mask] = sim.attack.forge(updates[mask], updates[~mask], generator)
         return updates
 
     def tick(self) -> None:

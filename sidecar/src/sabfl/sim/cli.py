@@ -10,12 +10,19 @@ from pathlib import Path
 import torch
 
 from sabfl.aggregators import aggregator_names
-from sabfl.attacks.participants import PARTICIPANT_ATTACKS
+from sabfl.attacks.registry import LEAKED, PARTICIPANT_ATTACKS, is_attack
 from sabfl.attacks.validators import VALIDATOR_ATTACKS
 from sabfl.ml.models import MODEL_NAMES
 from sabfl.ml.partition import SCHEMES
 from sabfl.sim.config import GridConfig, SimConfig, load_config, preset_path
 from sabfl.sim.report import format_table, write_run
+
+
+def attack_name(value: str) -> str:
+    if not is_attack(value):
+        raise argparse.ArgumentTypeError(f"unknown attack {value!r}")
+    return value
+
 
 # Flags map one-to-one onto SimConfig fields; None means "keep the config file's (or default) value".
 FLAGS: list[tuple[str, dict]] = [
@@ -25,7 +32,10 @@ FLAGS: list[tuple[str, dict]] = [
     ("model", {"choices": MODEL_NAMES}),
     ("participants", {"type": int}),
     ("byzantine", {"type": float, "help": "fraction f of Byzantine participants"}),
-    ("attack", {"choices": list(PARTICIPANT_ATTACKS)}),
+    (
+        "attack",
+        {"type": attack_name, "help": f"{' | '.join(PARTICIPANT_ATTACKS)}, or any of them with {LEAKED}"},
+    ),
     ("partition", {"choices": SCHEMES}),
     ("alpha", {"type": float, "help": "Dirichlet concentration (smaller = more non-IID)"}),
     ("shards_per_participant", {"type": int}),
@@ -38,6 +48,8 @@ FLAGS: list[tuple[str, dict]] = [
     ("batch_size", {"type": int}),
     ("lr", {"type": float}),
     ("seed", {"type": int}),
+    ("validation_fraction", {"type": float, "help": "share of participants' data set aside for validation"}),
+    ("report_rounds", {"type": int, "help": "report the mean accuracy of this many last rounds"}),
     ("aggregators", {"help": f"comma-separated, or 'all': {','.join(aggregator_names())}"}),
 ]
 

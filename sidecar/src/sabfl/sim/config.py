@@ -33,6 +33,10 @@ class SimConfig:
     batch_size: int = 16
     lr: float = 0.5
     seed: int = 0
+    # Carved from the participants' data; every choice of rule or hyperparameter is made on it, never on test.
+    validation_fraction: float = 0.1
+    # Reported accuracy: the mean over the last this many rounds (one round's accuracy swings when non-IID).
+    report_rounds: int = 5
     aggregators: tuple[str, ...] = ("all",)
     # Extra named softmax rules: {name: {"scoring": ScoringRule kwargs, "temperature": TemperatureRule kw}}
     softmax_rules: dict = field(default_factory=dict)

@@ -1,21 +1,30 @@
-"""Run a grid of simulations (in parallel processes), then write tables and worst-case heatmaps."""
+"""Run a grid of simulations (in parallel processes), resumably, then write its tables and heatmaps."""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
 import multiprocessing
-from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
 import torch
 from tqdm import tqdm
 
 from sabfl.sim.config import GridConfig, SimConfig
-from sabfl.sim.plots import plot_heatmap
+from sabfl.sim.grid_tables import write_grid
 from sabfl.sim.runner import run_simulation
+
+
+def run_key(run: SimConfig | dict) -> tuple:
+    """A grid cell's identity: (f, α, attack, seed)."""
+    if isinstance(run, SimConfig):
+        return (run.byzantine, run.alpha, run.attack, run.seed)
+    return (run["f"], run["alpha"], run["attack"], run["seed"])
+
+
+def _rounded(per_round: dict[str, list[float]]) -> dict[str, list[float]]:
+    # Four decimals keep a large grid's JSON small (test sets have <= 2,000 images).
+    return {name: [round(v, 4) for v in values] for name, values in per_round.items()}
 
 
 def _run_one(config: SimConfig) -> dict:
@@ -25,11 +34,12 @@ def _run_one(config: SimConfig) -> dict:
         "alpha": config.alpha,
         "attack": config.attack,
         "seed": config.seed,
+        "test_accuracy": result.test_accuracy,
+        "validation_accuracy": result.validation_accuracy,
+        "attack_success_rate": result.attack_success_rate,
         "final_accuracy": result.final_accuracy,
-        # Four decimals keep a 135-run grid's JSON well under a megabyte (test sets have <= 2,000 images).
-        "accuracy_per_round": {
-            name: [round(v, 4) for v in values] for name, values in result.accuracy.items()
-        },
+        "accuracy_per_round": _rounded(result.accuracy),
+        "validation_accuracy_per_round": _rounded(result.validation),
         "skipped": result.skipped,
     }
 
@@ -38,97 +48,33 @@ def _init_worker(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
+def finished_runs(grid: GridConfig, out: Path) -> list[dict]:
+    """The runs of this grid an earlier, interrupted invocation left in ``out/runs.json``; ValueError if
+    that file holds a grid with other base settings."""
+    path = out / "runs.json"
+    if not path.is_file():
+        return []
+    stored = json.loads(path.read_text())
+    base = json.loads(json.dumps(dataclasses.asdict(grid.base)))
+    if stored.get("base") != base:
+        raise ValueError(f"{path} holds a grid with other base settings; choose another output directory")
+    wanted = {run_key(run) for run in grid.runs}
+    return [record for record in stored["runs"] if run_key(record) in wanted]
+
+
 def run_grid(grid: GridConfig, out: Path, *, workers: int = 1, threads: int = 1) -> str:
+    """Run every cell of ``grid`` whose results are not in ``out`` yet; results are rewritten after each
+    run, so an interrupted grid resumes where it stopped."""
     out.mkdir(parents=True, exist_ok=True)
-    records = []
+    records = finished_runs(grid, out)
+    done = {run_key(record) for record in records}
+    todo = [run for run in grid.runs if run_key(run) not in done]
+    summary = write_grid(grid, records, out) if records else ""
+    if not todo:
+        return summary
     with multiprocessing.get_context("spawn").Pool(workers, _init_worker, (threads,)) as pool:
-        for record in tqdm(pool.imap_unordered(_run_one, grid.runs), total=len(grid.runs), desc=grid.name):
+        for record in tqdm(pool.imap_unordered(_run_one, todo), total=len(todo), desc=grid.name):
             records.append(record)
-            # Rewritten after every run, so an interrupted grid still leaves the finished cells behind.
             records.sort(key=lambda r: (r["f"], -r["alpha"], r["attack"], r["seed"]))
             summary = write_grid(grid, records, out)
     return summary
-
-
-def write_grid(grid: GridConfig, records: list[dict], out: Path) -> str:
-    """runs.csv (every run), cells.csv (mean over seeds), worst_case.csv (min over attacks), heatmap."""
-    (out / "runs.json").write_text(
-        json.dumps({"base": dataclasses.asdict(grid.base), "runs": records}, indent=1) + "\n"
-    )
-    aggregators = list(dict.fromkeys(name for r in records for name in r["final_accuracy"]))
-    with (out / "runs.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["f", "alpha", "attack", "seed", *aggregators])
-        for r in records:
-            writer.writerow(
-                [
-                    r["f"],
-                    r["alpha"],
-                    r["attack"],
-                    r["seed"],
-                    *(_fmt(r["final_accuracy"].get(a)) for a in aggregators),
-                ]
-            )
-    per_cell: dict[tuple, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for r in records:
-        for name, value in r["final_accuracy"].items():
-            per_cell[(r["f"], r["alpha"], r["attack"])][name].append(value)
-    means = {
-        cell: {name: float(np.mean(v)) for name, v in values.items()} for cell, values in per_cell.items()
-    }
-    with (out / "cells.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["f", "alpha", "attack", *aggregators])
-        for (f, alpha, attack), values in sorted(
-            means.items(), key=lambda kv: (kv[0][0], -kv[0][1], kv[0][2])
-        ):
-            writer.writerow([f, alpha, attack, *(_fmt(values.get(a)) for a in aggregators)])
-    columns = sorted({(f, alpha) for f, alpha, _ in means}, key=lambda c: (c[0], -c[1]))
-    worst = np.full((len(aggregators), len(columns)), np.nan)
-    worst_attack = [["" for _ in columns] for _ in aggregators]
-    for c, (f, alpha) in enumerate(columns):
-        cells = {attack: values for (cf, ca, attack), values in means.items() if (cf, ca) == (f, alpha)}
-        for r, name in enumerate(aggregators):
-            scored = {attack: values[name] for attack, values in cells.items() if name in values}
-            if scored:
-                attack = min(scored, key=scored.get)
-                worst[r, c], worst_attack[r][c] = scored[attack], attack
-    labels = [f"f={f} a={alpha:g}" for f, alpha in columns]
-    with (out / "worst_case.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["aggregator", *labels])
-        for r, name in enumerate(aggregators):
-            writer.writerow(
-                [
-                    name,
-                    *(
-                        f"{_fmt(worst[r, c])} ({worst_attack[r][c]})" if worst_attack[r][c] else ""
-                        for c in range(len(columns))
-                    ),
-                ]
-            )
-    plot_heatmap(
-        worst,
-        aggregators,
-        labels,
-        out / "worst_case_heatmap.png",
-        title=f"{grid.name}: worst-case accuracy over attacks (mean of {len(grid.seeds)} seeds)",
-    )
-    return format_worst_case(aggregators, labels, worst)
-
-
-def format_worst_case(aggregators: list[str], labels: list[str], worst: np.ndarray) -> str:
-    width = max(len(label) for label in labels) + 2
-    lines = [
-        "worst-case final accuracy over attacks (mean over seeds)",
-        f"{'aggregator':<20}" + "".join(f"{label:>{width}}" for label in labels),
-    ]
-    lines += [
-        f"{name:<20}" + "".join(f"{_fmt(v):>{width}}" for v in row)
-        for name, row in zip(aggregators, worst, strict=True)
-    ]
-    return "\n".join(lines)
-
-
-def _fmt(value: float | None) -> str:
-    return "" if value is None or not np.isfinite(value) else f"{value:.4f}"

@@ -7,18 +7,19 @@ rule costs a little more vectorised work, not another Python loop over participa
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 from tqdm import tqdm
 
 from sabfl.aggregators import Aggregator, AggregatorError, RoundInputs, aggregator_names, make_aggregator
-from sabfl.aggregators.softmax import SOFTMAX_RULES, SoftmaxAggregator, SoftmaxRule
-from sabfl.attacks.participants import make_participant_attack
-from sabfl.attacks.validators import make_validator_attack
+from sabfl.aggregators.softmax import DEFAULT_SOFTMAX_RULE, SOFTMAX_RULES, SoftmaxAggregator, SoftmaxRule
+from sabfl.attacks.backdoor import apply_trigger
+from sabfl.attacks.context import AttackContext
+from sabfl.attacks.participants import attack_generator
+from sabfl.attacks.registry import make_participant_attack
+from sabfl.attacks.validators import make_validator_attack, validator_attack_rng
 from sabfl.ml.data import Dataset, load_dataset
 from sabfl.ml.evaluate import evaluate_many
 from sabfl.ml.models import build_model, flatten_params
@@ -26,27 +27,10 @@ from sabfl.ml.partition import FederatedSplit, split_federated
 from sabfl.ml.scoring import ScoringRule, TemperatureRule, score_updates
 from sabfl.ml.train import TrainConfig, train_many
 from sabfl.sim.config import SimConfig
+from sabfl.sim.dedup import first_copies
+from sabfl.sim.result import SimResult
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class SimResult:
-    config: SimConfig
-    accuracy: dict[str, list[float]]
-    skipped: dict[str, str]
-
-    @property
-    def final_accuracy(self) -> dict[str, float]:
-        return {name: values[-1] for name, values in self.accuracy.items()}
-
-    def to_json(self) -> dict:
-        return {
-            "config": dataclasses.asdict(self.config),
-            "final_accuracy": self.final_accuracy,
-            "accuracy_per_round": self.accuracy,
-            "skipped": self.skipped,
-        }
 
 
 def resolve_aggregators(names: tuple[str, ...], custom: dict[str, SoftmaxRule]) -> list[str]:
@@ -84,6 +68,7 @@ class Simulation:
             alpha=config.alpha,
             shards_per_participant=config.shards_per_participant,
             seed=config.seed,
+            validation_fraction=config.validation_fraction,
         )
         rng = np.random.default_rng([config.seed, 0xB12])
         n, f = config.participants, config.num_byzantine
@@ -97,18 +82,27 @@ class Simulation:
         self.validator_attack = make_validator_attack(config.validator_attack)
         self.stakes = np.ones(config.validators)
 
-        # One pool of training rows: the participants' rows (label-poisoned for Byzantine participants of a
+        # One pool of training rows: the participants' rows (poisoned for Byzantine participants of a
         # data-poisoning attack) followed by each validator's held-out rows.
-        labels = data.y_train.copy()
+        images, labels = data.x_train.copy(), data.y_train.copy()
         for i in np.flatnonzero(self.byzantine):
             rows = self.split.participants[i]
-            labels[rows] = self.attack.poison_labels(data.y_train[rows], data.num_classes)
-        self.x = torch.from_numpy(data.x_train)
+            images[rows], labels[rows] = self.attack.poison(images[rows], labels[rows], data.num_classes)
+        self.x = torch.from_numpy(images)
         self.y_train_used = torch.from_numpy(labels)
         self.y_clean = torch.from_numpy(data.y_train)
         self.x_test = torch.from_numpy(data.x_test)
         self.y_test = torch.from_numpy(data.y_test)
         self.heldout = [(self.x[rows], self.y_clean[rows]) for rows in self.split.validators]
+        self.x_validation = torch.from_numpy(data.x_train[self.split.validation])
+        self.y_validation = self.y_clean[self.split.validation]
+        # A backdoor's success: triggered test images of other classes classified as its target.
+        target = self.attack.backdoor_target if self.byzantine.any() else None
+        self.measures_backdoor = target is not None
+        if target is not None:
+            others = data.y_test != target
+            self.x_triggered = torch.from_numpy(apply_trigger(data.x_test[others]))
+            self.y_triggered = torch.full((int(others.sum()),), target)
         self.num_samples = torch.tensor([len(p) for p in self.split.participants], dtype=torch.float32)
 
         self.model = build_model(config.model, data.input_shape, data.num_classes, seed=config.seed)
@@ -130,41 +124,88 @@ class Simulation:
         self.params = init.expand(len(self.aggregators), -1).clone()
         self.round = 0
         self.accuracy: dict[str, list[float]] = {name: [] for name in self.aggregators}
-        self.generator = torch.Generator().manual_seed(config.seed)
+        self.validation: dict[str, list[float]] = {name: [] for name in self.aggregators}
+        self.attack_success: dict[str, list[float]] = {name: [] for name in self.aggregators}
 
     def _train_round(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Participant updates [A, n, d], validators' reference updates [A, V, d] (label-clean)."""
+        """Participant updates [A, n, d], validators' reference updates [A, V, d] (label-clean), and the
+        root update [A, d] trained on all validators' held-out data together (FLTrust's trusted data)."""
         cfg, n, v = self.config, self.config.participants, self.config.validators
         count = len(self.aggregators)
-        participant_sets = self.split.participants
-        validator_sets = self.split.validators
-        index_sets = (participant_sets + validator_sets) * count
-        seeds = [(cfg.seed, self.round, i) for i in range(n + v)] * count
-        starts = self.params.repeat_interleave(n + v, dim=0)
+        trusted = np.concatenate(self.split.validators)
+        index_sets = (self.split.participants + self.split.validators + [trusted]) * count
+        seeds = [(cfg.seed, self.round, i) for i in range(n + v + 1)] * count
+        starts = self.params.repeat_interleave(n + v + 1, dim=0)
         # Validators' rows carry clean labels even under label flipping (their rows are never poisoned).
         updates = train_many(
             self.model, starts, self.x, self.y_train_used, index_sets, self.train_config, seeds
         )
-        updates = updates.reshape(count, n + v, -1)
-        return updates[:, :n], updates[:, n:]
+        updates = updates.reshape(count, n + v + 1, -1)
+        return updates[:, :n], updates[:, n : n + v], updates[:, n + v]
+
+    def _attack_context(
+        self, aggregator: Aggregator, index: int, references: torch.Tensor, updates: torch.Tensor
+    ) -> AttackContext | None:
+        """For attacks that score their forgeries: the rule's scoring (the default softmax rule's for a rule
+        without scores), θ_t and validators' data with reference updates — the real validators' when the
+        attack is told them, else up to V attackers playing validator with their own data and updates."""
+        if not self.attack.needs_context:
+            return None
+        scoring = aggregator.scoring
+        if scoring is None:
+            scoring = SOFTMAX_RULES[DEFAULT_SOFTMAX_RULE].scoring
+        heldout = self.heldout
+        if not self.attack.knows_validators_data:
+            proxies = np.flatnonzero(self.byzantine)[: self.config.validators]
+            heldout = [
+                (self.x[rows], self.y_train_used[rows])
+                for rows in (self.split.participants[i] for i in proxies)
+            ]
+            references = updates[torch.from_numpy(proxies)]
+        return AttackContext(
+            self.model, self.params[index], self.dataset.num_classes, scoring, heldout, references
+        )
+
+    def _evaluate_into(self, per_round: dict[str, list[float]], x: torch.Tensor, y: torch.Tensor) -> dict:
+        """Every rule's accuracy on (x, y) this round, appended to ``per_round``."""
+        evaluation = evaluate_many(self.model, self.params, x, y, self.dataset.num_classes)
+        values = dict(zip(self.aggregators, evaluation.accuracy.tolist(), strict=True))
+        for name, value in values.items():
+            per_round[name].append(value)
+        return values
+
+    def _drop_skipped(self) -> None:
+        """Rules that failed a precondition mid-run leave the run: no model, no accuracy."""
+        keep = [name not in self.skipped for name in self.aggregators]
+        if all(keep):
+            return
+        self.params = self.params[torch.tensor(keep)]
+        self.aggregators = {name: rule for name, rule in self.aggregators.items() if name not in self.skipped}
+        for per_round in (self.accuracy, self.validation, self.attack_success):
+            for name in self.skipped:
+                per_round.pop(name, None)
 
     def step(self) -> dict[str, float]:
-        participant_updates, reference_updates = self._train_round()
+        participant_updates, reference_updates, root_updates = self._train_round()
         data = self.dataset
-        rng = np.random.default_rng([self.config.seed, self.round, 0xA77])
         new_params = []
-        for a, aggregator in enumerate(self.aggregators.values()):
+        for a, (name, aggregator) in enumerate(self.aggregators.items()):
             updates = participant_updates[a].clone()
             if self.byzantine.any():
                 honest = updates[~torch.from_numpy(self.byzantine)]
-                forged = self.attack.forge(updates[torch.from_numpy(self.byzantine)], honest, self.generator)
+                # A fresh generator per rule: a rule's attackers do not depend on which other rules ran.
+                generator = attack_generator(self.config.seed, self.round)
+                context = self._attack_context(aggregator, a, reference_updates[a], updates)
+                forged = self.attack.forge(
+                    updates[torch.from_numpy(self.byzantine)], honest, generator, context
+                )
                 updates[torch.from_numpy(self.byzantine)] = forged
-            # Decoding rejects non-finite payloads, so they never reach any rule.
-            finite = torch.isfinite(updates).all(dim=1)
-            if not finite.any():
+            # As on chain: decoding rejects non-finite payloads, and a copy of an earlier update is refused.
+            accepted = torch.isfinite(updates).all(dim=1) & first_copies(updates)
+            if not accepted.any():
                 new_params.append(self.params[a])
                 continue
-            inputs = RoundInputs(updates[finite], self.num_samples[finite])
+            inputs = RoundInputs(updates[accepted], self.num_samples[accepted])
             if aggregator.scoring is not None:
                 scores = np.stack(
                     [
@@ -182,18 +223,30 @@ class Simulation:
                     ]
                 )
                 inputs.scores = self.validator_attack(
-                    scores, self.byzantine_validators, self.byzantine[finite.numpy()], rng
+                    scores,
+                    self.byzantine_validators,
+                    self.byzantine[accepted.numpy()],
+                    validator_attack_rng(self.config.seed, self.round),
                 )
                 inputs.stakes = self.stakes
             if aggregator.needs_trusted_update:
-                inputs.trusted_update = reference_updates[a, 0]
-            new_params.append(self.params[a] + aggregator(inputs))
+                inputs.trusted_update = root_updates[a]
+            try:
+                new_params.append(self.params[a] + aggregator(inputs))
+            except AggregatorError as error:
+                # E.g. Krum once rejected non-finite updates leave too few for its f: not applicable.
+                self.skipped[name] = f"round {self.round + 1}: {error}"
+                new_params.append(self.params[a])
         self.params = torch.stack(new_params)
         self.round += 1
-        evaluation = evaluate_many(self.model, self.params, self.x_test, self.y_test, data.num_classes)
-        accuracy = dict(zip(self.aggregators, evaluation.accuracy.tolist(), strict=True))
-        for name, value in accuracy.items():
-            self.accuracy[name].append(value)
+        self._drop_skipped()
+        if not self.aggregators:
+            return {}
+        accuracy = self._evaluate_into(self.accuracy, self.x_test, self.y_test)
+        if len(self.y_validation):
+            self._evaluate_into(self.validation, self.x_validation, self.y_validation)
+        if self.measures_backdoor:
+            self._evaluate_into(self.attack_success, self.x_triggered, self.y_triggered)
         log.info(
             "round %d accuracy %s",
             self.round,
@@ -213,7 +266,12 @@ def run_simulation(config: SimConfig, *, progress: bool = True, dataset: Dataset
         leave=False,
     )
     for _ in bar:
+        if not simulation.aggregators:
+            break
         accuracy = simulation.step()
-        best = max(accuracy, key=accuracy.get)
-        bar.set_postfix_str(f"best {best}={accuracy[best]:.3f}")
-    return SimResult(config, simulation.accuracy, simulation.skipped)
+        if accuracy:
+            best = max(accuracy, key=accuracy.get)
+            bar.set_postfix_str(f"best {best}={accuracy[best]:.3f}")
+    return SimResult(
+        config, simulation.accuracy, simulation.skipped, simulation.validation, simulation.attack_success
+    )

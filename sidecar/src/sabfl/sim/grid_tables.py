@@ -1,0 +1,188 @@
+"""A grid's files: every run, means over seeds per cell (test and validation), worst cases over attacks,
+which rule could not run where, and the rule selected on validation accuracy."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from sabfl.aggregators import SOFTMAX_RULES
+from sabfl.sim.config import GridConfig
+from sabfl.sim.plots import plot_heatmap
+
+# A rule whose precondition failed (e.g. Bulyan at f = 0.4n, Krum after non-finite updates were dropped).
+NOT_APPLICABLE = "n/a"
+
+Cell = tuple[float, float, str]  # (f, α, attack)
+Column = tuple[float, float]  # (f, α)
+
+
+@dataclasses.dataclass
+class CellMeans:
+    """Mean over seeds of one metric per cell and rule; ``missing`` holds (f, α, attack, rule) where the
+    rule was not applicable in some seed's run (such a cell is "n/a", never a partial mean)."""
+
+    values: dict[Cell, dict[str, float]]
+    missing: set[tuple]
+
+    def get(self, cell: Cell, name: str) -> float | None:
+        return None if (*cell, name) in self.missing else self.values.get(cell, {}).get(name)
+
+    def columns(self) -> list[Column]:
+        return sorted({(f, alpha) for f, alpha, _ in self.values}, key=lambda c: (c[0], -c[1]))
+
+    def worst(self, column: Column, name: str) -> tuple[float, str] | None:
+        """Minimum over the column's attacks where the rule applies, with that attack."""
+        scored = {
+            cell[2]: value
+            for cell in self.values
+            if cell[:2] == column and (value := self.get(cell, name)) is not None
+        }
+        if not scored:
+            return None
+        attack = min(scored, key=scored.get)
+        return scored[attack], attack
+
+    def applies_everywhere(self, column: Column, name: str) -> bool:
+        return all(self.get(cell, name) is not None for cell in self.values if cell[:2] == column)
+
+
+def cell_means(records: list[dict], metric: str) -> CellMeans:
+    per_cell: dict[Cell, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    missing: set[tuple] = set()
+    for r in records:
+        cell = (r["f"], r["alpha"], r["attack"])
+        for name, value in r[metric].items():
+            per_cell[cell][name].append(value)
+        missing.update((*cell, name) for name in r["skipped"])
+    values = {
+        cell: {name: float(np.mean(v)) for name, v in rules.items()} for cell, rules in per_cell.items()
+    }
+    return CellMeans(values, missing)
+
+
+def write_grid(grid: GridConfig, records: list[dict], out: Path) -> str:
+    """runs.json/runs.csv (every run), cells.csv and cells_validation.csv (mean over seeds), worst_case.csv
+    (min over the attacks where the rule applies), not_applicable.csv, selection.csv, heatmap, and for
+    backdoor runs attack_success.csv (mean attack success rate over seeds)."""
+    (out / "runs.json").write_text(
+        json.dumps({"base": dataclasses.asdict(grid.base), "runs": records}, indent=1) + "\n"
+    )
+    aggregators = list(dict.fromkeys(name for r in records for name in [*r["test_accuracy"], *r["skipped"]]))
+    _write_csv(
+        out / "runs.csv",
+        ["f", "alpha", "attack", "seed", *aggregators],
+        (
+            [r["f"], r["alpha"], r["attack"], r["seed"]]
+            + [_cell(r["test_accuracy"].get(a), a in r["skipped"]) for a in aggregators]
+            for r in records
+        ),
+    )
+    _write_csv(
+        out / "not_applicable.csv",
+        ["f", "alpha", "attack", "seed", "aggregator", "reason"],
+        (
+            [r["f"], r["alpha"], r["attack"], r["seed"], name, why]
+            for r in records
+            for name, why in r["skipped"].items()
+        ),
+    )
+    test, validation = cell_means(records, "test_accuracy"), cell_means(records, "validation_accuracy")
+    _write_cells(out / "cells.csv", test, aggregators)
+    _write_cells(out / "cells_validation.csv", validation, aggregators)
+    backdoored = [r for r in records if r.get("attack_success_rate")]
+    if backdoored:
+        _write_cells(out / "attack_success.csv", cell_means(backdoored, "attack_success_rate"), aggregators)
+    columns = test.columns()
+    labels = [f"f={f} a={alpha:g}" for f, alpha in columns]
+    worst = np.full((len(aggregators), len(columns)), np.nan)
+    rows = []
+    for r, name in enumerate(aggregators):
+        row = [name]
+        for c, column in enumerate(columns):
+            found = test.worst(column, name)
+            if found is not None:
+                worst[r, c] = found[0]
+            row.append(f"{_fmt(found[0])} ({found[1]})" if found else NOT_APPLICABLE)
+        rows.append(row)
+    _write_csv(out / "worst_case.csv", ["aggregator", *labels], rows)
+    write_selection(grid, aggregators, test, validation, out / "selection.csv")
+    plot_heatmap(
+        worst,
+        aggregators,
+        labels,
+        out / "worst_case_heatmap.png",
+        title=f"{grid.name}: worst-case test accuracy over attacks (mean of {len(grid.seeds)} seeds)",
+    )
+    return format_worst_case(aggregators, labels, worst)
+
+
+def write_selection(
+    grid: GridConfig, aggregators: list[str], test: CellMeans, validation: CellMeans, path: Path
+) -> None:
+    """Per (f, α) column and over all columns: the rule with the best worst case over attacks of its
+    *validation* accuracy, among the rules the chain can run (softmax rules) and among all rules; with its
+    test worst case beside it. A rule not applicable under some attack of the scope is not eligible."""
+    on_chain = [a for a in aggregators if a in SOFTMAX_RULES or a in grid.base.softmax_rules]
+    columns = test.columns()
+    scopes = [([column], f"f={column[0]} a={column[1]:g}") for column in columns] + [(columns, "all cells")]
+    rows = []
+    for scope, label in scopes:
+        for candidates, kind in ((on_chain, "on-chain rules"), (aggregators, "all rules")):
+            scored = {}
+            for name in candidates:
+                if not all(validation.applies_everywhere(column, name) for column in scope):
+                    continue
+                worst = [validation.worst(column, name) for column in scope]
+                if all(w is not None for w in worst):
+                    scored[name] = min(w[0] for w in worst)
+            if not scored:
+                continue
+            chosen = max(scored, key=scored.get)
+            tested = [test.worst(column, chosen) for column in scope]
+            test_worst = min(w[0] for w in tested if w is not None)
+            rows.append([label, kind, chosen, _fmt(scored[chosen]), _fmt(test_worst)])
+    _write_csv(path, ["scope", "candidates", "selected", "validation_worst_case", "test_worst_case"], rows)
+
+
+def format_worst_case(aggregators: list[str], labels: list[str], worst: np.ndarray) -> str:
+    width = max((len(label) for label in labels), default=8) + 2
+    lines = [
+        "worst-case test accuracy over attacks (mean over seeds of the last rounds' mean)",
+        f"{'aggregator':<24}" + "".join(f"{label:>{width}}" for label in labels),
+    ]
+    lines += [
+        f"{name:<24}" + "".join(f"{_fmt(v) or NOT_APPLICABLE:>{width}}" for v in row)
+        for name, row in zip(aggregators, worst, strict=True)
+    ]
+    return "\n".join(lines)
+
+
+def _write_cells(path: Path, means: CellMeans, aggregators: list[str]) -> None:
+    cells = sorted(means.values, key=lambda c: (c[0], -c[1], c[2]))
+    rows = (
+        [*cell, *(_cell(means.get(cell, a), (*cell, a) in means.missing) for a in aggregators)]
+        for cell in cells
+    )
+    _write_csv(path, ["f", "alpha", "attack", *aggregators], rows)
+
+
+def _write_csv(path: Path, header: list[str], rows) -> None:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _cell(value: float | None, skipped: bool) -> str:
+    """A CSV cell: the accuracy, or "n/a" where the rule's precondition failed."""
+    return NOT_APPLICABLE if skipped else _fmt(value)
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None or not np.isfinite(value) else f"{value:.4f}"
