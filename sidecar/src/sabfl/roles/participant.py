@@ -29,6 +29,9 @@ from sabfl.roles.settings import settings_from
 from sabfl.roles.spec import SpecLimits, SpecRefused
 
 log = logging.getLogger("sabfl.participant")
+# KV write gas of one update's entry in the round record: 30 gas per byte (the SDK's default) × 256 bytes
+# (an UpdateInfo with a 64-character participant and a locator of up to ~100 characters).
+ROUND_ENTRY_GAS = 30 * 256
 
 
 @dataclass(frozen=True)
@@ -160,7 +163,11 @@ class ParticipantRunner:
             return
         allowed = set(task.allowed_participants)
         global_params = rt.decode(model_bytes(self.clients[0].global_model(task.id), self.fetch_blobs))
-        max_inline = self.clients[0].params().max_inline_bytes
+        params = self.clients[0].params()
+        max_inline = params.max_inline_bytes
+        # Each update rewrites the round's record, which holds every earlier update's entry: an update
+        # executed after the others pays up to the cap's entries more than it simulated alone.
+        round_entry_gas = (task.max_updates_per_round or params.max_updates_per_round) * ROUND_ENTRY_GAS
         updates = self.updates(rt, global_params, round_.round)
         sent = []
         for i, (client, update) in enumerate(zip(self.clients, updates, strict=True)):
@@ -181,7 +188,7 @@ class ParticipantRunner:
                 client.address, task.id, round_.round, payload, num_samples=samples, locator=locator
             )
             try:
-                sent.append((client, client.broadcast(msg)))
+                sent.append((client, client.broadcast(msg, extra_gas=round_entry_gas)))
             except TxError as error:
                 log.warning("participant %d: update rejected: %s", i, error.log)
         for client, txhash in sent:
