@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from sabfl.chain import ChainClient, load_keys
+from sabfl.dashboard import cli as dashboard
 from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.spec import TaskSpec
@@ -113,11 +114,17 @@ def run_demo(args: argparse.Namespace) -> int:
                 [*sabfl, "validator", "run", "--config", str(config)],
                 out / "logs" / f"validator{v}.log",
             )
+        roster = out / "roster.json"
+        metrics = [f"127.0.0.1:{METRICS_BASE_PORT + v}" for v in range(len(keys.nodes))]
+        dashboard_args = dashboard.arguments(
+            keys.nodes[0].grpc, keys.nodes[0].rpc, metrics, [roster], dashboard.DEFAULT_PORT
+        )
+        processes.start("dashboard", [*sabfl, *dashboard_args], out / "logs" / "dashboard.log")
+        print(f"dashboard: http://127.0.0.1:{dashboard.DEFAULT_PORT}", flush=True)
         with creator_client(keys_file) as creator:
             task_id = create_task(creator, spec, keys)
             log.info("task %d created: %s", task_id, spec.model_spec())
             participants = out / "participants.yaml"
-            roster = out / "roster.json"
             participants.write_text(
                 yaml.safe_dump(
                     {

@@ -73,6 +73,9 @@ TXS = Counter("sabfl_validator_txs_total", "Messages sent", ["kind"])
 ERRORS = Counter("sabfl_validator_errors_total", "Failed steps", ["kind"])
 SCORING = Histogram("sabfl_validator_scoring_seconds", "Time to score a round's updates")
 CURRENT_ROUND = Gauge("sabfl_validator_round", "Latest round seen", ["task"])
+TEST_ACCURACY = Gauge(
+    "sabfl_validator_test_accuracy", "Test accuracy of a task's global model after a round", ["task", "round"]
+)
 HOT_BALANCE = Gauge("sabfl_validator_hot_balance", "Hot account balance in base units of the fee denom")
 
 
@@ -166,6 +169,8 @@ class ValidatorSidecar:
         self.scheduler = TaskScheduler(
             config.max_parallel_tasks, config.step_seconds, log, on_chain_error=ERRORS.labels("chain").inc
         )
+        # Per task, the round of the latest global model whose test accuracy was published.
+        self.measured: dict[int, int] = {}
         self.funds_checked_at = -1  # client.txs_sent when the hot account's balance was last read
         # Live tasks whose spec and on-chain rule were checked: their SimConfig and decoded rule, or None
         # when declined.
@@ -264,6 +269,16 @@ class ValidatorSidecar:
             round_ = self.client.round(task.id)
             CURRENT_ROUND.labels(str(task.id)).set(round_.round)
             self.act(task, round_)
+            if self.measured.get(task.id) != task.rounds_finalized:
+                self.measure(task)
+
+    def measure(self, task: task_pb2.Task) -> None:
+        """Publish the test accuracy of the task's current global model (round 0: the initial model)."""
+        rt = self.runtime(task)
+        model = self.client.fedlearn.GlobalModel(query_pb2.QueryGlobalModelRequest(task_id=task.id)).model
+        accuracy = rt.test_accuracy(rt.decode(model.payload))
+        TEST_ACCURACY.labels(str(task.id), str(model.round)).set(accuracy)
+        self.measured[task.id] = task.rounds_finalized
 
     def opt_in(self, task: task_pb2.Task) -> None:
         """Opt in to a task this validator serves; a task beyond its limits raises SpecRefused first."""
