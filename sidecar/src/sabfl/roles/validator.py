@@ -209,10 +209,14 @@ class ValidatorSidecar:
         """Dispatch a step of every pending or active task to its own thread; the work happens there."""
         if self.funds_checked_at != self.client.txs_sent:
             self.watch_funds()
-        live = {t.id: t for t in self.client.tasks() if t.status in LIVE}
+        tasks = {t.id: t for t in self.client.tasks()}
+        live = {task_id: t for task_id, t in tasks.items() if t.status in LIVE}
         for task_id in list(self.runtimes):
             if task_id not in live:
-                self.runtimes.pop(task_id, None)
+                rt = self.runtimes.pop(task_id)
+                ended = tasks.get(task_id)
+                if ended is not None and self.measured.get(task_id) != ended.rounds_finalized:
+                    self.measure(rt, ended)  # the last global model, finalized as the task ended
         self.screened = {task_id: s for task_id, s in self.screened.items() if task_id in live}
         for task in live.values():
             if task.id not in self.screened:
@@ -270,11 +274,10 @@ class ValidatorSidecar:
             CURRENT_ROUND.labels(str(task.id)).set(round_.round)
             self.act(task, round_)
             if self.measured.get(task.id) != task.rounds_finalized:
-                self.measure(task)
+                self.measure(self.runtime(task), task)
 
-    def measure(self, task: task_pb2.Task) -> None:
+    def measure(self, rt: TaskRuntime, task: task_pb2.Task) -> None:
         """Publish the test accuracy of the task's current global model (round 0: the initial model)."""
-        rt = self.runtime(task)
         model = self.client.fedlearn.GlobalModel(query_pb2.QueryGlobalModelRequest(task_id=task.id)).model
         accuracy = rt.test_accuracy(rt.decode(model.payload))
         TEST_ACCURACY.labels(str(task.id), str(model.round)).set(accuracy)
