@@ -58,7 +58,11 @@ def test_events_of_a_block_make_a_round_timeline_with_rewards_and_penalties() ->
     reward["attributes"].append({"key": "msg_index", "value": "0"})
     penalty = typed_event(
         events_pb2.EventValidatorPenalized(
-            task_id=1, round=2, validator=MEMBERS[1], reason="miner", slash_fraction="0.001",
+            task_id=1,
+            round=2,
+            validator=MEMBERS[1],
+            reason="miner",
+            slash_fraction="0.001",
             jailed_until_unix=1234,
         )
     )
@@ -137,7 +141,10 @@ def test_operator_account_has_the_operator_address_bytes() -> None:
 
 def chain_state() -> ChainState:
     validator = staking_pb2.Validator(
-        operator_address=VALOPER, tokens="1000", jailed=True, status=staking_pb2.BOND_STATUS_BONDED,
+        operator_address=VALOPER,
+        tokens="1000",
+        jailed=True,
+        status=staking_pb2.BOND_STATUS_BONDED,
         description=staking_pb2.Description(moniker="node0"),
     )
     stats = round_pb2.ValidatorStats(address=OPERATOR, rounds_served=4, times_penalized=1)
@@ -162,8 +169,15 @@ def test_collector_joins_chain_events_metrics_and_rosters(tmp_path: Path) -> Non
     assert view["height"] == 50 and view["polls"] == 1
     assert view["validators"] == [
         {
-            "moniker": "node0", "operator": OPERATOR, "stake": 1000, "status": "BONDED", "jailed": True,
-            "rounds_served": 4, "aggregates_finalized": 0, "times_penalized": 1, "rewards": "",
+            "moniker": "node0",
+            "operator": OPERATOR,
+            "stake": 1000,
+            "status": "BONDED",
+            "jailed": True,
+            "rounds_served": 4,
+            "aggregates_finalized": 0,
+            "times_penalized": 1,
+            "rewards": "",
         }
     ]
     assert view["metrics"] == {"127.0.0.1:1": True, "127.0.0.1:2": False}
@@ -202,6 +216,10 @@ def test_cli_arguments_parse_back_to_the_same_sources() -> None:
         dashboard_cli.arguments("h:9090", "http://h:26657", ["h:1", "h:2"], [Path("r.json")], 8799)
     )
     assert (args.grpc, args.rpc, args.metrics, args.roster, args.port) == (
-        "h:9090", "http://h:26657", ["h:1", "h:2"], [Path("r.json")], 8799
+        "h:9090",
+        "http://h:26657",
+        ["h:1", "h:2"],
+        [Path("r.json")],
+        8799,
     )
     assert args.handler is dashboard_cli.run_dashboard
