@@ -108,16 +108,15 @@ class EventLog:
 
 
 class EventReader:
-    """Follows a node's CometBFT RPC (e.g. http://127.0.0.1:26657): each `poll` reads the blocks it has
-    not read yet, at most `max_blocks` of them, from `first_height` on."""
+    """Follows a node's CometBFT RPC (e.g. http://127.0.0.1:26657) from block 1: each `poll` reads the
+    blocks it has not read yet, at most `max_blocks` of them (a long chain is caught up over several polls,
+    so the page stays responsive)."""
 
-    def __init__(
-        self, rpc_url: str, first_height: int = 1, max_blocks: int = 200, timeout: float = 5.0
-    ) -> None:
+    def __init__(self, rpc_url: str, max_blocks: int = 200, timeout: float = 5.0) -> None:
         if max_blocks < 1:
             raise ValueError(f"max_blocks must be at least 1, got {max_blocks}")
         self.rpc_url = rpc_url.rstrip("/")
-        self.next_height = max(first_height, 1)
+        self.next_height = 1
         self.max_blocks = max_blocks
         self.timeout = timeout
 
