@@ -8,6 +8,12 @@ VENV   := $(ROOT)/.venv
 PY     := $(VENV)/bin/python
 BIN    := $(ROOT)/build/bin
 SABFLD := $(BIN)/sabfld
+# kubo (IPFS), the localnet's blob store. v0.38.2 is the newest that builds from the module proxy (later
+# ones replace go-libp2p with a fork the proxy refuses); it needs Go 1.25 (with 1.26 cockroachdb/swiss fails
+# to link runtime internals), which the go command fetches as a toolchain.
+IPFS          := $(BIN)/ipfs
+KUBO_VERSION  := v0.38.2
+KUBO_TOOLCHAIN := go1.25.5
 N            ?= 4
 PARTICIPANTS ?= 10
 LOCALNET := python3 $(ROOT)/localnet/localnet.py
@@ -22,15 +28,15 @@ FUZZ_TARGETS := x/fedlearn/consensus:FuzzSoftmaxWeights x/fedlearn/consensus:Fuz
 GO_SOURCES := $(shell find chain -name '*.go' -not -path '*/testdata/*') chain/go.mod chain/go.sum
 gomod_version = $(shell cd chain && go list -m -f '{{.Version}}' $(1))
 
-.PHONY: bench demo build install system-deps python-deps proto proto-tools localnet localnet-stop localnet-status \
-        localnet-reset test test-go test-python lint clean
+.PHONY: bench bench-blobs demo build install system-deps python-deps proto proto-tools blob-tools localnet \
+        localnet-stop localnet-status localnet-reset test test-go test-python lint clean
 
 build: $(SABFLD)
 
 $(SABFLD): $(GO_SOURCES)
 	cd chain && go build -o $(SABFLD) ./cmd/sabfld
 
-install: system-deps python-deps build proto-tools
+install: system-deps python-deps build proto-tools blob-tools
 
 system-deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -57,10 +63,15 @@ $(BIN)/protoc-gen-gocosmos: chain/go.mod
 $(BIN)/protoc-gen-grpc-gateway: chain/go.mod
 	GOBIN=$(BIN) go install github.com/grpc-ecosystem/grpc-gateway/protoc-gen-grpc-gateway@$(call gomod_version,github.com/grpc-ecosystem/grpc-gateway)
 
+blob-tools: $(IPFS)
+
+$(IPFS):
+	GOTOOLCHAIN=$(KUBO_TOOLCHAIN) GOBIN=$(BIN) go install github.com/ipfs/kubo/cmd/ipfs@$(KUBO_VERSION)
+
 proto: proto-tools python-deps
 	bash proto/protocgen.sh
 
-localnet: build
+localnet: build blob-tools
 	@[ -f localnet/run/keys.json ] || $(LOCALNET) init --validators $(N) --participants $(PARTICIPANTS)
 	$(LOCALNET) start
 
@@ -84,6 +95,12 @@ bench: install
 	cd chain && go test -run '^$$' -bench BenchmarkEndBlocker -benchmem ./x/fedlearn/keeper/
 	$(PY) -m sabfl.cli demo --out $(ROOT)/out/bench-demo | tail -n 3
 
+# One round's blob traffic through kubo: 20 updates of 1, 10 and 100 MB uploaded and fetched-and-verified by
+# 4 validators' daemons, against the inline path's sidecar cost; writes its section of BENCHMARKS.md. Needs
+# ≈ 8 GB of free disk for the 100 MB round (each daemon keeps a copy until the round is released).
+bench-blobs: install
+	$(PY) $(ROOT)/localnet/bench_blobs.py
+
 test: install
 	$(MAKE) test-go test-python
 
@@ -95,7 +112,7 @@ test-go:
 	done
 
 # Unit tests of the sidecar package, then the end-to-end tests over a real localnet.
-test-python: python-deps build proto-tools
+test-python: python-deps build proto-tools blob-tools
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q sidecar/tests
 	$(PY) -m pytest -q tests

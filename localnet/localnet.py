@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """Generate, start, stop and inspect an N-validator sabfl chain.
 
+Beside each validator node runs a kubo (IPFS) daemon, the localnet's blob store: its repo in
+`<node>/ipfs`, its ports derived from the node's, peered with every other node's daemon; its RPC API
+(`ipfs_api` in keys.json) listens on 127.0.0.1 only, for the node's sidecar.
+
 One generator serves both layouts: a single-host localnet (every node on 127.0.0.1 with its own port
 block) and a multi-host network (`--hosts a,b,c,d`: node i listens on host i; copy `DIR/node<i>` to that
 host and run `sabfld start --home <that dir>` there). Standard library only, so it runs before any
@@ -8,15 +12,18 @@ virtualenv exists.
 
 Usage:
   localnet.py init   [--validators N] [--participants P] [--hosts H1,H2,...] [--port-offset K] [--dir DIR]
-  localnet.py start  [--dir DIR]      start every node of DIR whose host is local, wait for blocks
-  localnet.py stop   [--dir DIR]
-  localnet.py status [--dir DIR]      height, peers, app hash per node; app hashes compared at one height
+  localnet.py start  [--dir DIR]      start every node of DIR whose host is local (kubo daemon first), wait
+                                      for blocks
+  localnet.py stop   [--dir DIR]      stop the nodes and their kubo daemons
+  localnet.py status [--dir DIR]      height, peers, kubo peers, app hash per node; app hashes compared at one
+                                      height
   localnet.py reset  [--dir DIR]      stop and delete DIR
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -26,12 +33,15 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = ROOT / "localnet" / "run"
 SABFLD = os.environ.get("SABFLD", str(ROOT / "build" / "bin" / "sabfld"))
+IPFS = os.environ.get("IPFS", str(ROOT / "build" / "bin" / "ipfs"))
 CHAIN_ID = "sabfl-localnet"
 DENOM = "stake"
 VALIDATOR_BALANCE = 10**13
@@ -54,7 +64,8 @@ HOT_GRANT_DAYS = 365
 GAS_PRICE = "0.01"
 # Block gas limit. The largest tx a block must admit is a 16 MiB one (MAX_TX_BYTES, also x/fedlearn's
 # hard bound on a payload): 16 MiB × 10 gas/byte of tx size = 168 M gas, plus its payload written to
-# the store once at 30 gas/byte (4 MiB by default = 126 M; 16 MiB, the most params may allow = 503 M),
+# the store once at 30 gas/byte (max_inline_bytes, 256 KiB by default = 8 M; 16 MiB, the most params may
+# allow inline = 503 M; larger payloads travel by reference),
 # plus signature, reads and bookkeeping (< 1 M): at most ≈ 672 M. Measured: a MsgCreateTask with a
 # 4 MiB model simulates at 167.9 M gas (40 gas per byte). 10^9 admits the largest tx with room to spare
 # and still bounds a block's work.
@@ -64,7 +75,17 @@ GOV_VOTING_PERIOD = "15s"
 GOV_EXPEDITED_VOTING_PERIOD = "10s"  # gov requires it shorter than the voting period
 GOV_MIN_DEPOSIT = 1000
 PORT_STRIDE = 10  # node i uses base port + PORT_STRIDE * i
-BASE_PORTS = {"p2p": 26656, "rpc": 26657, "abci": 26658, "grpc": 9090, "api": 1317, "pprof": 6060}
+BASE_PORTS = {
+    "p2p": 26656,
+    "rpc": 26657,
+    "abci": 26658,
+    "grpc": 9090,
+    "api": 1317,
+    "pprof": 6060,
+    "ipfs_swarm": 4001,
+    "ipfs_api": 5001,
+    "ipfs_gateway": 8080,
+}
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "0.0.0.0"}
 
 # Block timing: fast blocks for interactive rounds, but a propose timeout long enough for a loaded
@@ -116,6 +137,7 @@ def init(args: argparse.Namespace) -> None:
     hosts = args.hosts.split(",") if args.hosts else ["127.0.0.1"] * args.validators
     if len(hosts) != args.validators:
         sys.exit(f"localnet: {len(hosts)} hosts given for {args.validators} validators")
+    require_ipfs()
     out.mkdir(parents=True)
     homes = [out / f"node{i}" for i in range(args.validators)]
     accounts = out / "accounts"
@@ -129,15 +151,17 @@ def init(args: argparse.Namespace) -> None:
         ).strip()
         hot = add_key(f"hot{i}", home)
         node_id = sabfld("comet", "show-node-id", home=home).strip()
+        node_ports = ports(i, args.port_offset)
         nodes.append(
             {
                 "name": f"node{i}",
                 "host": hosts[i],
                 "node_id": node_id,
-                "ports": ports(i, args.port_offset),
+                "ports": node_ports,
                 "home": str(home),
                 "validator": validator,
                 "hot": hot,
+                "ipfs_peer_id": kubo_init(home / "ipfs", node_ports, hosts[i]),
             }
         )
     creator = add_key("creator", accounts)
@@ -202,6 +226,7 @@ def init(args: argparse.Namespace) -> None:
     for node, home in zip(nodes, homes, strict=True):
         peers = ",".join(f"{p['node_id']}@{p['host']}:{p['ports']['p2p']}" for p in nodes if p is not node)
         configure_node(home, node, peers)
+        kubo_peer(home / "ipfs", [kubo_address(p) for p in nodes if p is not node])
 
     (out / "keys.json").write_text(
         json.dumps(
@@ -216,6 +241,7 @@ def init(args: argparse.Namespace) -> None:
                         "rpc": f"http://{node['host']}:{node['ports']['rpc']}",
                         "grpc": f"{node['host']}:{node['ports']['grpc']}",
                         "api": f"http://{node['host']}:{node['ports']['api']}",
+                        "ipfs_api": f"http://127.0.0.1:{node['ports']['ipfs_api']}",
                     }
                     for node in nodes
                 ],
@@ -318,6 +344,150 @@ def configure_node(home: Path, node: dict, peers: str) -> None:
     set_toml(client, "", "node", f'"tcp://{host}:{p["rpc"]}"')
 
 
+def require_ipfs() -> None:
+    if not os.access(IPFS, os.X_OK):
+        sys.exit(f"localnet: no kubo binary at {IPFS}; run `make install` (or `make build/bin/ipfs`)")
+
+
+def kubo_init(repo: Path, node_ports: dict[str, int], host: str) -> str:
+    """Create a kubo repo for a node (`ipfs init --profile=test`: no public bootstrap, no mDNS) listening on
+    the node's ipfs ports, with no routing beyond its peers; return its peer id."""
+    env = {**os.environ, "IPFS_PATH": str(repo)}
+    result = subprocess.run([IPFS, "init", "--profile=test"], env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"localnet: `ipfs init` in {repo} failed:\n{result.stderr or result.stdout}")
+    listen = host if host in LOCAL_HOSTS else "0.0.0.0"
+    path = repo / "config"
+    config = json.loads(path.read_text())
+    config["Addresses"].update(
+        {
+            "API": f"/ip4/127.0.0.1/tcp/{node_ports['ipfs_api']}",
+            "Gateway": f"/ip4/127.0.0.1/tcp/{node_ports['ipfs_gateway']}",
+            "Swarm": [f"/ip4/{listen}/tcp/{node_ports['ipfs_swarm']}"],
+            "Announce": [f"/ip4/{host}/tcp/{node_ports['ipfs_swarm']}"],
+        }
+    )
+    config["Bootstrap"] = []
+    # Blocks come from the peered daemons over bitswap; no DHT, no delegated routers (no internet here).
+    config["Routing"] = {**config.get("Routing", {}), "Type": "none"}
+    config.setdefault("AutoConf", {})["Enabled"] = False
+    path.write_text(json.dumps(config, indent=2) + "\n")
+    return config["Identity"]["PeerID"]
+
+
+def kubo_address(node: dict) -> dict:
+    """How another daemon reaches this node's kubo: its peer id and swarm address."""
+    return {"ID": node["ipfs_peer_id"], "Addrs": [f"/ip4/{node['host']}/tcp/{node['ports']['ipfs_swarm']}"]}
+
+
+def kubo_peer(repo: Path, peers: list[dict]) -> None:
+    """Keep the daemon connected to `peers` (kubo's Peering: reconnects after either side restarts)."""
+    path = repo / "config"
+    config = json.loads(path.read_text())
+    config.setdefault("Peering", {})["Peers"] = peers
+    path.write_text(json.dumps(config, indent=2) + "\n")
+
+
+def kubo_connect(repo: Path) -> None:
+    """Connect the running daemon to its Peering peers now (Peering alone takes seconds to dial); a peer that
+    is not up yet is left to Peering."""
+    api = kubo_api(repo)
+    for peer in json.loads((repo / "config").read_text())["Peering"]["Peers"]:
+        for address in peer["Addrs"]:
+            target = urllib.parse.quote(f"{address}/p2p/{peer['ID']}", safe="")
+            with contextlib.suppress(OSError):
+                kubo_call(api, f"swarm/connect?arg={target}", timeout=5.0)
+
+
+def kubo_pid(repo: Path) -> int | None:
+    return live_pid(repo / "daemon.pid")
+
+
+def kubo_start(repo: Path) -> None:
+    """Start the repo's daemon (log in `<repo>/daemon.log`) unless it runs already."""
+    if kubo_pid(repo):
+        return
+    log = open(repo / "daemon.log", "ab")
+    process = subprocess.Popen(
+        [IPFS, "daemon", "--migrate=false"],
+        env={**os.environ, "IPFS_PATH": str(repo)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    (repo / "daemon.pid").write_text(str(process.pid))
+
+
+def kubo_api(repo: Path) -> str:
+    """The RPC API URL of the repo's daemon."""
+    address = json.loads((repo / "config").read_text())["Addresses"]["API"]
+    _, _, ip, _, port = address.split("/")
+    return f"http://{ip}:{port}"
+
+
+def kubo_call(api: str, command: str, timeout: float = 2.0) -> dict:
+    request = urllib.request.Request(f"{api}/api/v0/{command}", method="POST")
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read() or b"{}")
+
+
+def kubo_wait(repo: Path, timeout: float) -> None:
+    """Wait until the repo's daemon answers on its API; exit if it dies or stays silent."""
+    deadline = time.time() + timeout
+    api = kubo_api(repo)
+    while time.time() < deadline:
+        try:
+            kubo_call(api, "id")
+            return
+        except OSError:
+            if not kubo_pid(repo):
+                sys.exit(f"localnet: kubo daemon of {repo} exited; see {repo}/daemon.log")
+            time.sleep(0.2)
+    sys.exit(f"localnet: kubo daemon of {repo} did not answer within {timeout}s; see {repo}/daemon.log")
+
+
+def kubo_stop(repo: Path) -> None:
+    pid = kubo_pid(repo)
+    if pid is not None:
+        terminate(pid, repo / "daemon.pid")
+
+
+def kubo_peers(api: str) -> int:
+    return len(kubo_call(api, "swarm/peers").get("Peers") or [])
+
+
+@contextlib.contextmanager
+def kubo_daemons(directory: Path, count: int, port_base: int) -> Iterator[list[str]]:
+    """`count` peered kubo daemons outside any localnet (tests, benchmarks): repos in `directory/kubo<i>`,
+    ports from `port_base` (swarm, API, gateway; the next daemon 10 above). Yields their RPC API URLs and
+    stops them afterwards."""
+    repos = [directory / f"kubo{i}" for i in range(count)]
+    nodes = []
+    for i, repo in enumerate(repos):
+        start = port_base + PORT_STRIDE * i
+        node_ports = {"ipfs_swarm": start, "ipfs_api": start + 1, "ipfs_gateway": start + 2}
+        nodes.append(
+            {
+                "ipfs_peer_id": kubo_init(repo, node_ports, "127.0.0.1"),
+                "host": "127.0.0.1",
+                "ports": node_ports,
+            }
+        )
+    for repo, node in zip(repos, nodes, strict=True):
+        kubo_peer(repo, [kubo_address(p) for p in nodes if p is not node])
+    try:
+        for repo in repos:
+            kubo_start(repo)
+        for repo in repos:
+            kubo_wait(repo, 60.0)
+        for repo in repos:
+            kubo_connect(repo)
+        yield [kubo_api(repo) for repo in repos]
+    finally:
+        for repo in repos:
+            kubo_stop(repo)
+
+
 def load_keys(out: Path) -> dict:
     path = out / "keys.json"
     if not path.exists():
@@ -326,7 +496,11 @@ def load_keys(out: Path) -> dict:
 
 
 def pid_of(home: Path) -> int | None:
-    pid_file = home / "sabfld.pid"
+    return live_pid(home / "sabfld.pid")
+
+
+def live_pid(pid_file: Path) -> int | None:
+    """The process id in pid_file, if that process still runs."""
     if not pid_file.exists():
         return None
     pid = int(pid_file.read_text())
@@ -345,6 +519,13 @@ def rpc_get(node: dict, path: str, timeout: float = 2.0) -> dict:
 def start(args: argparse.Namespace) -> None:
     keys = load_keys(args.dir)
     local = [n for n in keys["nodes"] if n["host"] in LOCAL_HOSTS]
+    require_ipfs()
+    for node in local:
+        kubo_start(Path(node["home"]) / "ipfs")
+    for node in local:
+        kubo_wait(Path(node["home"]) / "ipfs", args.timeout)
+    for node in local:
+        kubo_connect(Path(node["home"]) / "ipfs")
     for node in local:
         home = Path(node["home"])
         if pid_of(home):
@@ -385,17 +566,24 @@ def stop(args: argparse.Namespace) -> None:
     for node in load_keys(args.dir)["nodes"]:
         home = Path(node["home"])
         pid = pid_of(home)
-        if pid is None:
-            continue
-        os.killpg(pid, signal.SIGTERM)
-        for _ in range(100):
-            if pid_of(home) is None:
-                break
-            time.sleep(0.1)
-        else:
-            os.killpg(pid, signal.SIGKILL)
-        (home / "sabfld.pid").unlink(missing_ok=True)
+        if pid is not None:
+            terminate(pid, home / "sabfld.pid")
+        kubo_stop(home / "ipfs")
     print("localnet: stopped")
+
+
+def terminate(pid: int, pid_file: Path) -> None:
+    """SIGTERM the process group of pid, SIGKILL it after 10 s, and remove its pid file."""
+    os.killpg(pid, signal.SIGTERM)
+    for _ in range(100):
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reap it if this process started it (tests, benchmarks)
+        if live_pid(pid_file) is None:
+            break
+        time.sleep(0.1)
+    else:
+        os.killpg(pid, signal.SIGKILL)
+    pid_file.unlink(missing_ok=True)
 
 
 def status(args: argparse.Namespace) -> None:
@@ -410,9 +598,13 @@ def status(args: argparse.Namespace) -> None:
             rows.append((node["name"], str(height), str(peers), info["sync_info"]["latest_app_hash"][:16]))
         except OSError as error:
             rows.append((node["name"], "down", "-", str(error)[:40]))
-    print(f"{'node':8} {'height':>8} {'peers':>5}  app hash (latest)")
+        try:
+            rows[-1] += (str(kubo_peers(node["ipfs_api"])),)
+        except (OSError, KeyError):
+            rows[-1] += ("down",)
+    print(f"{'node':8} {'height':>8} {'peers':>5} {'ipfs':>5}  app hash (latest)")
     for row in rows:
-        print(f"{row[0]:8} {row[1]:>8} {row[2]:>5}  {row[3]}")
+        print(f"{row[0]:8} {row[1]:>8} {row[2]:>5} {row[4]:>5}  {row[3]}")
     if not heights:
         sys.exit("localnet: no node answers")
     common = min(heights)

@@ -73,6 +73,9 @@ CODES = {
     "validator not bonded or jailed": 37,
     "participant not on the task's allowlist": 38,
     "invalid admission rules": 39,
+    "invalid blob reference": 40,
+    "inline payload above max_inline_bytes": 41,
+    "payload small enough to travel inline": 42,
 }
 # Phase lengths in blocks (submit, commit, reveal, aggregate, attest). Every phase but COMMIT ends
 # early once everything arrived; COMMIT runs to its deadline (one member stays silent), so it is the
@@ -184,7 +187,7 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
         max_updates_per_round=3,
     )
     good_task.allowed_participants.extend(c.address for c in (garbage_owner, second, third))
-    oversize = b"\x01" * (params.max_model_bytes + 1)
+    over_inline = b"\x01" * (params.max_inline_bytes + 1)
 
     def task_with(change: Callable[[tx_pb2.MsgCreateTask], None]) -> tx_pb2.MsgCreateTask:
         return mutated(good_task, change)
@@ -192,6 +195,13 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
     def set_initial(payload: bytes) -> Callable[[tx_pb2.MsgCreateTask], None]:
         def change(m: tx_pb2.MsgCreateTask) -> None:
             m.initial_model, m.initial_model_sha256 = payload, hashlib.sha256(payload).digest()
+
+        return change
+
+    def set_reference(size: int) -> Callable[[tx_pb2.MsgCreateTask], None]:
+        def change(m: tx_pb2.MsgCreateTask) -> None:
+            m.initial_model = b""
+            m.initial_model_size, m.initial_model_locator = size, "ipfs://bafkreiexample"
 
         return change
 
@@ -218,7 +228,21 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
             "sha256 does not match payload",
         ),
         ("create: empty initial model", set_initial(b""), "empty payload"),
-        ("create: initial model > max_model_bytes", set_initial(oversize), "payload too large"),
+        (
+            "create: inline initial model > max_inline_bytes",
+            set_initial(over_inline),
+            "inline payload above max_inline_bytes",
+        ),
+        (
+            "create: initial model by reference > max_model_bytes",
+            set_reference(params.max_model_bytes + 1),
+            "payload too large",
+        ),
+        (
+            "create: initial model by reference of an inline size",
+            set_reference(params.max_inline_bytes),
+            "payload small enough to travel inline",
+        ),
         ("create: zero rounds", lambda m: setattr(m, "num_rounds", 0), "invalid number of rounds"),
         (
             "create: rounds > max_rounds",
@@ -366,10 +390,30 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
                 "invalid number of samples",
             ),
             Case(
-                "update: payload > max_update_bytes",
+                "update: inline payload > max_inline_bytes",
                 outsider,
-                update(outsider, b"\x02" * (params.max_update_bytes + 1)),
+                update(outsider, b"\x02" * (params.max_inline_bytes + 1)),
+                "inline payload above max_inline_bytes",
+            ),
+            Case(
+                "update: reference > max_update_bytes",
+                outsider,
+                update(
+                    outsider, b"", size_bytes=params.max_update_bytes + 1, locator="ipfs://bafkreiexample"
+                ),
                 "payload too large",
+            ),
+            Case(
+                "update: reference to an inline-sized payload",
+                outsider,
+                update(outsider, b"", size_bytes=params.max_inline_bytes, locator="ipfs://bafkreiexample"),
+                "payload small enough to travel inline",
+            ),
+            Case(
+                "update: locator that is not scheme://location",
+                outsider,
+                update(outsider, b"", size_bytes=params.max_inline_bytes + 1, locator="/etc/passwd"),
+                "invalid blob reference",
             ),
             Case(
                 "commit: in SUBMIT",
@@ -613,10 +657,10 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
                 "empty payload",
             ),
             Case(
-                "aggregate: payload > max_model_bytes",
+                "aggregate: inline payload > max_inline_bytes",
                 validators[miner],
-                messages.submit_aggregate(miner, task_id, 1, weights, oversize),
-                "payload too large",
+                messages.submit_aggregate(miner, task_id, 1, weights, over_inline),
+                "inline payload above max_inline_bytes",
             ),
             Case(
                 "attest: in AGGREGATE",

@@ -146,9 +146,7 @@ def serve_past_the_first_page(creator: ChainClient, sidecars: Sidecars) -> None:
     first_page = creator.fedlearn.Tasks(
         query_pb2.QueryTasksRequest(pagination=pagination_pb2.PageRequest(limit=100))
     ).tasks
-    assert len(first_page) == 100, (
-        "fewer than a page of tasks: run after the spam test"
-    )
+    assert len(first_page) == 100, "fewer than a page of tasks: run after the spam test"
     task_id = create_task(creator, spec(rounds=1))
     assert task_id > 100 and task_id not in {t.id for t in first_page}
     for v in range(4):

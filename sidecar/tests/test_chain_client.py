@@ -3,6 +3,7 @@ the keys file and a shared client's sequence under threads (gRPC stubs replaced 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import stat
 import threading
@@ -206,3 +207,19 @@ def test_account_file_is_private_and_round_trips(tmp_path: Path) -> None:
     write_account(ACCOUNT, path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert load_account(path) == ACCOUNT
+
+
+def test_payloads_travel_inline_or_by_reference() -> None:
+    payload = b"canonical bytes"
+    digest = hashlib.sha256(payload).digest()
+    inline = messages.submit_update("p", 1, 2, payload, num_samples=3)
+    assert (inline.sha256, inline.payload, inline.size_bytes, inline.locator) == (digest, payload, 0, "")
+    ref = messages.submit_update("p", 1, 2, payload, num_samples=3, locator="ipfs://cid")
+    assert (ref.sha256, ref.payload, ref.size_bytes, ref.locator) == (digest, b"", len(payload), "ipfs://cid")
+    aggregate = messages.submit_aggregate("m", 1, 2, [1], payload, locator="s3://b/k")
+    assert (aggregate.model_sha256, aggregate.payload, aggregate.size_bytes, aggregate.locator) == (
+        digest,
+        b"",
+        len(payload),
+        "s3://b/k",
+    )

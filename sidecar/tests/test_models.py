@@ -4,11 +4,17 @@ import torch
 from sabfl.ml.models import ParamLayout, build_model, flatten_params, load_flat_params, unflatten_params
 
 
-@pytest.mark.parametrize("name", ["logreg", "mlp", "cnn"])
+@pytest.mark.parametrize("name", ["logreg", "mlp", "cnn", "cnn-large"])
 @pytest.mark.parametrize("shape", [(1, 8, 8), (1, 28, 28)])
 def test_models_output_logits(name, shape):
     model = build_model(name, shape, 10)
     assert model(torch.zeros(3, *shape)).shape == (3, 10)
+
+
+def test_the_large_cnn_has_over_100k_parameters_whose_bytes_go_by_reference():
+    """Issue 9's model: its canonical bytes exceed the chain's default max_inline_bytes (256 KiB)."""
+    numel = ParamLayout.of(build_model("cnn-large", (1, 28, 28), 10)).numel
+    assert numel >= 100_000 and 4 * numel > 256 << 10
 
 
 def test_init_is_seeded():

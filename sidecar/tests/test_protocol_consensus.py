@@ -11,6 +11,7 @@ import pytest
 from sabfl.protocol import (
     DEFAULT_WEIGHT_TOLERANCE,
     U64_MAX,
+    UNAVAILABLE,
     WEIGHT_SCALE,
     InvalidInput,
     InvalidRule,
@@ -68,7 +69,8 @@ def test_median_and_consensus() -> None:
         (mad(1_500_000, 1), [40, 10, 30, 20], 15),
         (mad(1_500_001, 1), [7, 10, 13], 4),  # floor(4.500003)
         (mad(1_000_000, 42), [9, 9, 9], 42),
-        (mad(U64_MAX, 1), [0, U64_MAX, U64_MAX // 2], U64_MAX),
+        (mad(U64_MAX, 1), [0, U64_MAX - 1, U64_MAX // 2], U64_MAX),
+        (mad(2_000_000, 1), [1, UNAVAILABLE, 2, 3, 4, UNAVAILABLE], 2),  # unavailable takes no part
     ],
 )
 def test_temperature(rule: TemperatureRule, losses: list[int], want: int) -> None:
@@ -125,6 +127,7 @@ def test_softmax_accuracy() -> None:
         ([5, 5, 5], fixed(1), [333_333_333_333_333_334, 333_333_333_333_333_333, 333_333_333_333_333_333]),
         ([500_000, 10**12], fixed(100_000), [WEIGHT_SCALE, 0]),
         ([U64_MAX, 0], fixed(1), [0, WEIGHT_SCALE]),
+        ([UNAVAILABLE, 1_000_000, 1_000_000], fixed(1), [0, WEIGHT_SCALE // 2, WEIGHT_SCALE // 2]),
         # the missing unit goes to the largest remainder (index 2), not to index 0
         (
             [7, 7, 10_000_007],
@@ -138,7 +141,7 @@ def test_softmax_extremes(losses: list[int], rule: TemperatureRule, want: list[i
 
 
 def test_softmax_rejects_bad_losses() -> None:
-    for losses in ([], [-1], [2**64]):
+    for losses in ([], [-1], [2**64], [UNAVAILABLE, UNAVAILABLE]):
         with pytest.raises(InvalidInput):
             softmax_weights(losses, fixed(1))
 

@@ -115,7 +115,8 @@ def test_runtime_aggregate_counts_a_broken_update_as_zero(runtime: TaskRuntime) 
     base = torch.zeros(runtime.layout.numel)
     good = torch.ones(runtime.layout.numel)
     weights = [WEIGHT_SCALE // 2, WEIGHT_SCALE // 2]
-    payload = runtime.aggregate(base, [runtime.encode(good), b"not a model"], weights)
+    updates, decoded = runtime.decode_updates([runtime.encode(good), b"not a model"])
+    payload = runtime.aggregate(base, updates, decoded, weights)
     expected = build_aggregate(
         base.numpy(),
         [good.numpy(), np.zeros(runtime.layout.numel, np.float32)],
@@ -124,3 +125,14 @@ def test_runtime_aggregate_counts_a_broken_update_as_zero(runtime: TaskRuntime) 
     )
     assert payload == expected.payload
     assert torch.allclose(runtime.decode(payload), torch.full((runtime.layout.numel,), 0.5))
+
+
+def test_runtime_aggregate_skips_updates_of_weight_zero(runtime: TaskRuntime) -> None:
+    """An update of weight 0 may be unavailable (its row NaN): the aggregate equals the one without it."""
+    base = torch.randn(runtime.layout.numel)
+    good = torch.randn(runtime.layout.numel)
+    unavailable = torch.full((runtime.layout.numel,), float("nan"))
+    with_gap = runtime.aggregate(base, torch.stack([good, unavailable]), [True, False], [WEIGHT_SCALE, 0])
+    alone = runtime.aggregate(base, good[None], [True], [WEIGHT_SCALE])
+    assert with_gap == alone
+    assert not torch.isnan(runtime.decode(with_gap)).any()

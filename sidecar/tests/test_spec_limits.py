@@ -147,3 +147,17 @@ def test_a_simulation_cannot_redefine_a_builtin_rule() -> None:
     with pytest.raises(ValueError, match="built-in rule"):
         Simulation(SimConfig(participants=4, validators=2, holdout=10, softmax_rules=redefined), DIGITS)
     assert SOFTMAX_RULES[DEFAULT_SOFTMAX_RULE].scoring.eta == 0.2
+
+
+def test_participants_bound_a_task_by_their_own_limits(tmp_path) -> None:
+    from sabfl.roles.participant import ParticipantConfig
+
+    path = tmp_path / "participants.yaml"
+    path.write_text("keys_file: keys.json\nlimits: {max_epochs: 1, models: [logreg]}\n")
+    config = ParticipantConfig.from_yaml(path)
+    assert config.limits.max_epochs == 1 and config.limits.models == ("logreg",)
+    with pytest.raises(SpecRefused, match="epochs=2"):
+        TaskRuntime.from_model_spec(1, spec_with({"epochs": 2}), config.limits)
+    path.write_text("keys_file: keys.json\nlimts: {}\n")
+    with pytest.raises(ValueError, match="unknown settings"):
+        ParticipantConfig.from_yaml(path)

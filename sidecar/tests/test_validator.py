@@ -9,7 +9,6 @@ import dataclasses
 import json
 import logging
 import threading
-import types
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from sabfl.aggregators import DEFAULT_SOFTMAX_RULE, SOFTMAX_RULES
 from sabfl.chain import Account, ChainClient, KeysFile, TxError, messages
 from sabfl.chain.keys import Node
 from sabfl.cli import main
-from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2, tx_pb2
+from sabfl.fedlearn.v1 import round_pb2, task_pb2, tx_pb2
 from sabfl.roles.rule import rule_to_chain
 from sabfl.roles.spec import SpecRefused, TaskSpec
 from sabfl.roles.tasks import DEFAULT_SPEC
@@ -294,14 +293,12 @@ def test_the_test_accuracy_of_each_new_global_model_is_published(config: Validat
     models = {r: rt.encode(torch.full((rt.layout.numel,), 0.01 * r)) for r in range(3)}
     reads = []
 
-    def global_model(request: query_pb2.QueryGlobalModelRequest) -> query_pb2.QueryGlobalModelResponse:
-        reads.append(task.rounds_finalized)
-        model = task_pb2.GlobalModel(
-            task_id=4, round=task.rounds_finalized, payload=models[task.rounds_finalized]
-        )
-        return query_pb2.QueryGlobalModelResponse(model=model)
+    def global_model(task_id: int) -> task_pb2.GlobalModel:
+        number = task.rounds_finalized
+        reads.append(number)
+        return task_pb2.GlobalModel(task_id=task_id, round=number, payload=models[number])
 
-    sidecar.client.fedlearn = types.SimpleNamespace(GlobalModel=global_model)
+    sidecar.client.global_model = global_model
     sidecar.client.submit = lambda *msgs: abci_pb2.TxResponse(txhash="F00")
     sidecar.client.round = lambda task_id, number=0: round_pb2.Round(task_id=4, round=task.current_round)
     sidecar.client.tasks = lambda: [task]

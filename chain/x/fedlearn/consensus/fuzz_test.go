@@ -19,8 +19,8 @@ func uint64sOf(data []byte, limit int) []uint64 {
 	return out
 }
 
-// FuzzSoftmaxWeights: never panics; for a valid rule and non-empty losses the weights sum to exactly
-// WeightScale and never increase with the loss.
+// FuzzSoftmaxWeights: never panics; for a valid rule and at least one available loss the weights sum to
+// exactly WeightScale, never increase with the loss, and are 0 for unavailable updates.
 func FuzzSoftmaxWeights(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2}, true, uint64(1), uint64(0), uint64(0))
 	f.Add(bytes.Repeat([]byte{0xff}, 64), false, uint64(0), uint64(1_500_000), uint64(1))
@@ -32,7 +32,7 @@ func FuzzSoftmaxWeights(f *testing.F) {
 			rule.Mode = TemperatureFixed
 		}
 		weights, err := SoftmaxWeights(losses, rule)
-		if rule.Validate() != nil || len(losses) == 0 {
+		if rule.Validate() != nil || len(available(losses)) == 0 {
 			if err == nil {
 				t.Fatalf("accepted rule %+v with %d losses", rule, len(losses))
 			}
@@ -47,6 +47,11 @@ func FuzzSoftmaxWeights(f *testing.F) {
 		}
 		if len(weights) != len(losses) || sum != WeightScale {
 			t.Fatalf("%d weights summing to %d for %d losses", len(weights), sum, len(losses))
+		}
+		for i, loss := range losses {
+			if loss == Unavailable && weights[i] != 0 {
+				t.Fatalf("unavailable update %d gets weight %d", i, weights[i])
+			}
 		}
 		order := make([]int, len(losses))
 		for i := range order {

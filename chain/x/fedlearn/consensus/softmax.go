@@ -47,7 +47,8 @@ func (r TemperatureRule) Validate() error {
 	return nil
 }
 
-// Temperature returns τ in micro-units for the round's consensus losses (micro-units, non-empty).
+// Temperature returns τ in micro-units for the round's consensus losses (micro-units), over the losses
+// other than Unavailable (at least one).
 //
 //	fixed: τ = Tau
 //	mad:   med = lower median of L, MAD = lower median of |L_i − med|  (lower median = sorted[(n−1)/2])
@@ -59,8 +60,9 @@ func (r TemperatureRule) Temperature(losses []uint64) (uint64, error) {
 	if err := r.Validate(); err != nil {
 		return 0, err
 	}
+	losses = available(losses)
 	if len(losses) == 0 {
-		return 0, fmt.Errorf("%w: temperature of no losses", ErrInvalidInput)
+		return 0, fmt.Errorf("%w: temperature of no available losses", ErrInvalidInput)
 	}
 	if r.Mode == TemperatureFixed {
 		return r.Tau, nil
@@ -78,10 +80,22 @@ func (r TemperatureRule) Temperature(losses []uint64) (uint64, error) {
 	return max(scaled, r.TauMin), nil
 }
 
+// Unavailable is the loss a committee member reveals for an update whose bytes it could not fetch. It
+// ranks above every real loss, so an update's consensus loss is Unavailable exactly when members holding
+// more than half of the revealed stake could not fetch it.
+const Unavailable = math.MaxUint64
+
+// available returns the losses other than Unavailable.
+func available(losses []uint64) []uint64 {
+	return slices.DeleteFunc(slices.Clone(losses), func(l uint64) bool { return l == Unavailable })
+}
+
 // SoftmaxWeights returns w_i = e^(−(L_i − min L)/τ) / Σ_k e^(−(L_k − min L)/τ) at WeightScale, with τ
-// from rule and losses L in micro-units. The weights sum to exactly WeightScale:
+// from rule and losses L in micro-units, over the available updates: an update whose loss is Unavailable
+// gets weight 0 and takes no part in τ, min L or the sums. The weights sum to exactly WeightScale:
 //
-//  1. E_i = e^(−(L_i − min L)/τ) at the internal scale 1e36 (expNegRatio; E_i = 1e36 for the minimum);
+//  1. E_i = e^(−(L_i − min L)/τ) at the internal scale 1e36 (expNegRatio; E_i = 1e36 for the minimum;
+//     E_i = 0 for an unavailable update);
 //  2. w_i = floor(E_i·WeightScale / ΣE), with fractional remainder rem_i = E_i·WeightScale mod ΣE;
 //  3. the R = WeightScale − Σ w_i < n missing units go one each to the R indices with the largest
 //     rem_i, ties to the lowest index (largest-remainder rounding).
@@ -92,12 +106,15 @@ func SoftmaxWeights(losses []uint64, rule TemperatureRule) ([]uint64, error) {
 	if err != nil {
 		return nil, err
 	}
-	lowest := slices.Min(losses)
+	lowest := slices.Min(available(losses))
 	tauBig := new(big.Int).SetUint64(tau)
 	exps := make([]*big.Int, len(losses))
 	total := new(big.Int)
 	for i, loss := range losses {
-		exps[i] = expNegRatio(new(big.Int).SetUint64(loss-lowest), tauBig)
+		exps[i] = new(big.Int)
+		if loss != Unavailable {
+			exps[i] = expNegRatio(new(big.Int).SetUint64(loss-lowest), tauBig)
+		}
 		total.Add(total, exps[i])
 	}
 

@@ -33,7 +33,9 @@ func TestTemperature(t *testing.T) {
 		{"mad of equal losses is tau_min", mad(1_000_000, 42), []uint64{9, 9, 9}, 42},
 		{"mad of one loss is tau_min", mad(1_000_000, 42), []uint64{1_000_000_000_000}, 42},
 		// med = MaxUint64/2 = MAD: c·MAD/1e6 does not fit in 64 bits
-		{"mad saturates", mad(math.MaxUint64, 1), []uint64{0, math.MaxUint64, math.MaxUint64 / 2}, math.MaxUint64},
+		{"mad saturates", mad(math.MaxUint64, 1), []uint64{0, math.MaxUint64 - 1, math.MaxUint64 / 2}, math.MaxUint64},
+		// Unavailable takes no part: med of [1 2 3 4] = 2, deviations [1 0 1 2] → MAD 1; 2.0·1 = 2
+		{"mad skips unavailable updates", mad(2_000_000, 1), []uint64{1, Unavailable, 2, 3, 4, Unavailable}, 2},
 	} {
 		got, err := tc.rule.Temperature(tc.losses)
 		if err != nil || got != tc.want {

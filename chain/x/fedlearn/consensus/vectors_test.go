@@ -250,6 +250,8 @@ func buildVectors() vectorFile {
 		{[]uint64{2_302_585, 2_290_000, 1_000_000_000_000, 2_310_000, 2_295_500}, mad(2_000_000, 1_000)},
 		{[]uint64{1}, fixed(0)},
 		{[]uint64{}, fixed(1)},
+		{[]uint64{Unavailable, 3_000_000, Unavailable, 1_000_000, 2_000_000}, mad(2_000_000, 1_000)},
+		{[]uint64{Unavailable, Unavailable}, fixed(1)},
 	}
 	for _, c := range softmaxCases {
 		v.Softmax = append(v.Softmax, softmaxVector{Rule: ruleVectorOf(c.rule), Losses: c.losses})

@@ -81,7 +81,10 @@ func (s msgServer) CreateTask(ctx context.Context, msg *types.MsgCreateTask) (*t
 	if err := s.k.Tasks.Set(ctx, id, task); err != nil {
 		return nil, err
 	}
-	model := types.GlobalModel{TaskId: id, Round: 0, Sha256: msg.InitialModelSha256, Payload: msg.InitialModel}
+	initial := msg.Blob()
+	model := types.GlobalModel{
+		TaskId: id, Round: 0, Sha256: initial.Sha256, Payload: initial.Payload, SizeBytes: initial.Bytes(), Locator: initial.Locator,
+	}
 	if err := s.k.GlobalModels.Set(ctx, id, model); err != nil {
 		return nil, err
 	}

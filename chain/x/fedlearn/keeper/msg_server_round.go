@@ -93,8 +93,9 @@ func (s msgServer) SubmitUpdate(ctx context.Context, msg *types.MsgSubmitUpdate)
 	if err != nil {
 		return nil, err
 	}
-	if uint64(len(msg.Payload)) > params.MaxUpdateBytes {
-		return nil, errorsmod.Wrapf(types.ErrPayloadTooLarge, "update has %d bytes, max_update_bytes is %d", len(msg.Payload), params.MaxUpdateBytes)
+	blob := msg.Blob()
+	if err := blob.ValidateAgainst(params, "max_update_bytes", params.MaxUpdateBytes); err != nil {
+		return nil, err
 	}
 	if len(task.AllowedParticipants) > 0 && !slices.Contains(task.AllowedParticipants, participant) {
 		return nil, errorsmod.Wrapf(types.ErrNotAllowed, "%s may not submit to task %d", participant, task.Id)
@@ -127,7 +128,7 @@ func (s msgServer) SubmitUpdate(ctx context.Context, msg *types.MsgSubmitUpdate)
 	}
 	info := types.UpdateInfo{
 		Sha256: msg.Sha256, Participant: participant, NumSamples: msg.NumSamples,
-		Height: sdk.UnwrapSDKContext(ctx).BlockHeight(),
+		Height: sdk.UnwrapSDKContext(ctx).BlockHeight(), SizeBytes: blob.Bytes(), Locator: blob.Locator,
 	}
 	at, _ := slices.BinarySearchFunc(round.Updates, msg.Sha256, func(u types.UpdateInfo, h []byte) int { return bytes.Compare(u.Sha256, h) })
 	round.Updates = slices.Insert(round.Updates, at, info)
@@ -148,7 +149,7 @@ func (s msgServer) SubmitUpdate(ctx context.Context, msg *types.MsgSubmitUpdate)
 		}
 	}
 	return &types.MsgSubmitUpdateResponse{}, emit(ctx, &types.EventUpdateAccepted{
-		TaskId: task.Id, Round: round.Round, Participant: participant, Sha256: msg.Sha256,
+		TaskId: task.Id, Round: round.Round, Participant: participant, Sha256: msg.Sha256, SizeBytes: info.SizeBytes, Locator: info.Locator,
 	})
 }
 
@@ -206,7 +207,7 @@ func (s msgServer) RevealLosses(ctx context.Context, msg *types.MsgRevealLosses)
 		return nil, err
 	}
 	for j, loss := range msg.Losses {
-		if loss > params.LossCap {
+		if loss > params.LossCap && loss != consensus.Unavailable {
 			return nil, errorsmod.Wrapf(types.ErrLossAboveCap, "loss %d of update %d exceeds loss_cap %d", loss, j, params.LossCap)
 		}
 	}
@@ -264,8 +265,9 @@ func (s msgServer) SubmitAggregate(ctx context.Context, msg *types.MsgSubmitAggr
 	if err != nil {
 		return nil, err
 	}
-	if uint64(len(msg.Payload)) > params.MaxModelBytes {
-		return nil, errorsmod.Wrapf(types.ErrPayloadTooLarge, "aggregate has %d bytes, max_model_bytes is %d", len(msg.Payload), params.MaxModelBytes)
+	blob := msg.Blob()
+	if err := blob.ValidateAgainst(params, "max_model_bytes", params.MaxModelBytes); err != nil {
+		return nil, err
 	}
 	if err := consensus.CheckWeights(msg.Weights, round.Weights, params.WeightTolerance); err != nil {
 		return nil, errorsmod.Wrap(types.ErrWeightMismatch, err.Error())
@@ -277,6 +279,7 @@ func (s msgServer) SubmitAggregate(ctx context.Context, msg *types.MsgSubmitAggr
 	}
 	aggregate := types.Aggregate{
 		TaskId: msg.TaskId, Round: round.Round, Miner: miner, Weights: msg.Weights, Sha256: msg.ModelSha256, Payload: msg.Payload,
+		SizeBytes: blob.Bytes(), Locator: blob.Locator,
 	}
 	if err := s.k.Aggregates.Set(ctx, key, aggregate); err != nil {
 		return nil, err

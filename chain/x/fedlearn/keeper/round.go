@@ -111,6 +111,9 @@ func (k Keeper) advanceRound(ctx context.Context, task *types.Task, round *types
 		if err := k.computeWeights(ctx, *task, round); err != nil {
 			return err
 		}
+		if round.Weights == nil {
+			return k.failRound(ctx, task, round, "no update's bytes were available to committee members holding half of the revealed power")
+		}
 		round.MinerAttempt = 0
 		if !nextRevealedMiner(round) {
 			return k.failRound(ctx, task, round, "no miner revealed")
@@ -331,7 +334,8 @@ func (k Keeper) startRound(ctx context.Context, task *types.Task, params types.P
 }
 
 // computeWeights takes the stake-weighted median of the revealed losses per update and the chain's
-// fixed-point softmax of them; the miner's weights are checked against these.
+// fixed-point softmax of them; the miner's weights are checked against these. An update whose consensus
+// loss is consensus.Unavailable gets weight 0; when every update is unavailable the round gets no weights.
 func (k Keeper) computeWeights(ctx context.Context, task types.Task, round *types.Round) error {
 	key := collections.Join(round.TaskId, round.Round)
 	var reveals [][]uint64
@@ -351,6 +355,11 @@ func (k Keeper) computeWeights(ctx context.Context, task types.Task, round *type
 	if err != nil {
 		return err
 	}
+	round.ConsensusLosses = losses
+	if !slices.ContainsFunc(losses, func(l uint64) bool { return l != consensus.Unavailable }) {
+		// No update's bytes reached members holding half of the revealed power: nothing to weigh.
+		return nil
+	}
 	rule, err := task.Rule.TemperatureRule()
 	if err != nil {
 		return err
@@ -363,7 +372,7 @@ func (k Keeper) computeWeights(ctx context.Context, task types.Task, round *type
 	if err != nil {
 		return err
 	}
-	round.ConsensusLosses, round.Temperature, round.Weights = losses, tau, weights
+	round.Temperature, round.Weights = tau, weights
 	return nil
 }
 
@@ -422,7 +431,9 @@ func (k Keeper) finalizeRound(ctx context.Context, task *types.Task, round *type
 	if err != nil {
 		return err
 	}
-	model := types.GlobalModel{TaskId: task.Id, Round: round.Round, Sha256: aggregate.Sha256, Payload: aggregate.Payload}
+	model := types.GlobalModel{
+		TaskId: task.Id, Round: round.Round, Sha256: aggregate.Sha256, Payload: aggregate.Payload, SizeBytes: aggregate.SizeBytes, Locator: aggregate.Locator,
+	}
 	if err := k.GlobalModels.Set(ctx, task.Id, model); err != nil {
 		return err
 	}

@@ -35,7 +35,10 @@ func TestRoundMessagesStoreTheirRecords(t *testing.T) {
 		msg := d.updateMsg(t, p)
 		stored, err := f.keeper.Updates.Get(f.ctx, collections.Join(key, msg.Sha256))
 		require.NoError(t, err)
-		info := types.UpdateInfo{Sha256: msg.Sha256, Participant: msg.Participant, NumSamples: msg.NumSamples, Height: f.ctx.BlockHeight()}
+		info := types.UpdateInfo{
+			Sha256: msg.Sha256, Participant: msg.Participant, NumSamples: msg.NumSamples, Height: f.ctx.BlockHeight(),
+			SizeBytes: uint64(len(msg.Payload)),
+		}
 		require.Equal(t, types.Update{TaskId: d.taskID, Round: 1, Info: info, Payload: msg.Payload}, stored)
 		require.Contains(t, round.Updates, info)
 		seen, err := f.keeper.Participants.Has(f.ctx, collections.Join(key, f.account(p)))
@@ -76,6 +79,7 @@ func TestRoundMessagesStoreTheirRecords(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, types.Aggregate{
 		TaskId: d.taskID, Round: 1, Miner: aggregate.Miner, Weights: aggregate.Weights, Sha256: aggregate.ModelSha256, Payload: aggregate.Payload,
+		SizeBytes: uint64(len(aggregate.Payload)),
 	}, storedAggregate)
 	require.Equal(t, aggregate.ModelSha256, d.round(t).AggregateSha256)
 	require.Equal(t, []*types.EventAggregateAccepted{{TaskId: d.taskID, Round: 1, Miner: aggregate.Miner, Sha256: aggregate.ModelSha256}},

@@ -221,7 +221,9 @@ func TestFullRoundsFinalizePayAndCompleteTheTask(t *testing.T) {
 		require.Equal(t, aggregate.Sha256, round.FinalizedSha256)
 		model, err := f.keeper.GlobalModels.Get(f.ctx, d.taskID)
 		require.NoError(t, err)
-		require.Equal(t, types.GlobalModel{TaskId: d.taskID, Round: number, Sha256: aggregate.Sha256, Payload: aggregate.Payload}, model)
+		require.Equal(t, types.GlobalModel{
+			TaskId: d.taskID, Round: number, Sha256: aggregate.Sha256, Payload: aggregate.Payload, SizeBytes: uint64(len(aggregate.Payload)),
+		}, model)
 		require.Equal(t, []*types.EventRoundFinalized{{TaskId: d.taskID, Round: number, Sha256: aggregate.Sha256, Miner: miner}},
 			eventsOf[*types.EventRoundFinalized](t, events))
 		require.Empty(t, d.perRoundRecords(t, collections.Join(d.taskID, number)), "state stays flat")

@@ -17,7 +17,7 @@ const (
 	MaxModelSpecBytes = 64 << 10
 	// MaxDecimalLength bounds a decimal string of the rule or params: parsing is superlinear in its length.
 	MaxDecimalLength = 32
-	// MaxPayloadBytes bounds any inline payload; max_model_bytes and max_update_bytes may only be lower.
+	// MaxPayloadBytes bounds any inline payload; max_inline_bytes may only be lower.
 	MaxPayloadBytes = 16 << 20
 	// MaxUpdatesPerRound bounds max_updates_per_round, and so the losses of a reveal and the weights of an aggregate.
 	MaxUpdatesPerRound = 4096

@@ -47,3 +47,10 @@ var (
 	ErrNotAllowed         = errorsmod.Register(ModuleName, 38, "participant not on the task's allowlist")
 	ErrInvalidAdmission   = errorsmod.Register(ModuleName, 39, "invalid admission rules")
 )
+
+// Errors added with blob references (docs/protocol.md, "Blobs").
+var (
+	ErrInvalidBlob    = errorsmod.Register(ModuleName, 40, "invalid blob reference")
+	ErrInlineTooLarge = errorsmod.Register(ModuleName, 41, "inline payload above max_inline_bytes")
+	ErrInlineRequired = errorsmod.Register(ModuleName, 42, "payload small enough to travel inline")
+)

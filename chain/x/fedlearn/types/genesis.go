@@ -12,7 +12,8 @@ func DefaultGenesis() *GenesisState {
 }
 
 // Validate checks params, unique task ids below next_task_id, and that every global model belongs to a
-// task and hashes to its stated sha256.
+// task and is a valid blob (inline bytes hashing to its sha256, or a well-formed reference), as are the
+// updates and aggregates of open rounds.
 func (gs GenesisState) Validate() error {
 	if err := gs.Params.Validate(); err != nil {
 		return err
@@ -42,8 +43,8 @@ func (gs GenesisState) Validate() error {
 			return fmt.Errorf("duplicate global model of task %d", model.TaskId)
 		}
 		models[model.TaskId] = true
-		if got := sha256.Sum256(model.Payload); !bytes.Equal(got[:], model.Sha256) {
-			return fmt.Errorf("global model of task %d: sha256 mismatch", model.TaskId)
+		if err := model.Blob().ValidateBasic(); err != nil {
+			return fmt.Errorf("global model of task %d: %w", model.TaskId, err)
 		}
 	}
 	type roundID struct{ task, round uint64 }
@@ -78,13 +79,16 @@ func (gs GenesisState) Validate() error {
 		if !rounds[roundID{update.TaskId, update.Round}] {
 			return fmt.Errorf("update of unknown round %d/%d", update.TaskId, update.Round)
 		}
-		if got := sha256.Sum256(update.Payload); !bytes.Equal(got[:], update.Info.Sha256) {
-			return fmt.Errorf("update of round %d/%d: sha256 mismatch", update.TaskId, update.Round)
+		if err := update.Blob().ValidateBasic(); err != nil {
+			return fmt.Errorf("update of round %d/%d: %w", update.TaskId, update.Round, err)
 		}
 	}
 	for _, aggregate := range gs.Aggregates {
 		if !rounds[roundID{aggregate.TaskId, aggregate.Round}] {
 			return fmt.Errorf("aggregate of unknown round %d/%d", aggregate.TaskId, aggregate.Round)
+		}
+		if err := aggregate.Blob().ValidateBasic(); err != nil {
+			return fmt.Errorf("aggregate of round %d/%d: %w", aggregate.TaskId, aggregate.Round, err)
 		}
 	}
 	for _, c := range append(append([]GenesisCommitment{}, gs.Commitments...), gs.Attestations...) {

@@ -34,7 +34,7 @@ func (m *MsgCreateTask) ValidateBasic() error {
 	if err := checkLength("model_spec", len(m.ModelSpec), MaxModelSpecBytes); err != nil {
 		return err
 	}
-	if err := checkPayload("initial_model", m.InitialModelSha256, m.InitialModel); err != nil {
+	if err := m.Blob().ValidateBasic(); err != nil {
 		return err
 	}
 	if m.NumRounds == 0 {
@@ -93,8 +93,8 @@ func Charges(fee sdk.Coin) bool {
 
 // ValidateAgainst checks a MsgCreateTask against the module parameters.
 func (m *MsgCreateTask) ValidateAgainst(p Params) error {
-	if uint64(len(m.InitialModel)) > p.MaxModelBytes {
-		return errorsmod.Wrapf(ErrPayloadTooLarge, "initial_model has %d bytes, max_model_bytes is %d", len(m.InitialModel), p.MaxModelBytes)
+	if err := m.Blob().ValidateAgainst(p, "max_model_bytes", p.MaxModelBytes); err != nil {
+		return err
 	}
 	if m.NumRounds > p.MaxRounds {
 		return errorsmod.Wrapf(ErrInvalidRounds, "num_rounds %d > max_rounds %d", m.NumRounds, p.MaxRounds)
@@ -162,7 +162,7 @@ func checkPayload(field string, digest, payload []byte) error {
 	return checkSha256(field+" sha256", digest, payload)
 }
 
-// ValidateBasic checks the update's signer, hash, payload and sample count.
+// ValidateBasic checks the update's signer, sample count and payload (inline or by reference).
 func (m *MsgSubmitUpdate) ValidateBasic() error {
 	if err := checkAddress("participant", m.Participant); err != nil {
 		return err
@@ -170,7 +170,7 @@ func (m *MsgSubmitUpdate) ValidateBasic() error {
 	if m.NumSamples == 0 {
 		return errorsmod.Wrap(ErrInvalidSamples, "num_samples must be positive")
 	}
-	return checkPayload("payload", m.Sha256, m.Payload)
+	return m.Blob().ValidateBasic()
 }
 
 // ValidateBasic checks the signer and the commitment's length.
@@ -195,7 +195,7 @@ func (m *MsgRevealLosses) ValidateBasic() error {
 	return nil
 }
 
-// ValidateBasic checks the miner, the number of weights, the aggregate's hash and payload.
+// ValidateBasic checks the miner, the number of weights and the aggregate's payload (inline or by reference).
 func (m *MsgSubmitAggregate) ValidateBasic() error {
 	if err := checkAddress("miner", m.Miner); err != nil {
 		return err
@@ -203,7 +203,7 @@ func (m *MsgSubmitAggregate) ValidateBasic() error {
 	if len(m.Weights) > MaxUpdatesPerRound {
 		return errorsmod.Wrapf(ErrWeightMismatch, "%d weights, at most %d updates per round", len(m.Weights), MaxUpdatesPerRound)
 	}
-	return checkPayload("payload", m.ModelSha256, m.Payload)
+	return m.Blob().ValidateBasic()
 }
 
 // ValidateBasic checks the signer and the attested hash's length.

@@ -27,12 +27,13 @@ const (
 	defaultMinRoundRewards = 1_000
 )
 
-// DefaultParams suit a localnet with small inline models.
+// DefaultParams suit a localnet: small models inline, models up to 256 MiB by reference.
 func DefaultParams() Params {
 	minPhase := uint64(defaultMinPhaseBlocks)
 	return Params{
-		MaxModelBytes:            4 << 20,
-		MaxUpdateBytes:           4 << 20,
+		MaxModelBytes:            256 << 20,
+		MaxUpdateBytes:           256 << 20,
+		MaxInlineBytes:           256 << 10,
 		MaxCommitteeSize:         64,
 		MaxRounds:                10_000,
 		MaxPhaseBlocks:           10_000,
@@ -70,8 +71,9 @@ type bounded struct {
 // Validate checks that every param lies within its bounds.
 func (p Params) Validate() error {
 	for _, b := range []bounded{
-		{"max_model_bytes", p.MaxModelBytes, 1, MaxPayloadBytes},
-		{"max_update_bytes", p.MaxUpdateBytes, 1, MaxPayloadBytes},
+		{"max_model_bytes", p.MaxModelBytes, 1, MaxBlobBytes},
+		{"max_update_bytes", p.MaxUpdateBytes, 1, MaxBlobBytes},
+		{"max_inline_bytes", p.MaxInlineBytes, 1, MaxPayloadBytes},
 		{"max_committee_size", uint64(p.MaxCommitteeSize), 1, MaxCommitteeSize},
 		{"max_rounds", p.MaxRounds, 1, maxRoundsBound},
 		{"max_phase_blocks", p.MaxPhaseBlocks, 1, maxPhaseBlocksBound},

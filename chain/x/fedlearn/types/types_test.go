@@ -27,7 +27,7 @@ func TestParamsValidate(t *testing.T) {
 			p.ParticipantRewardBps, p.CommitteeRewardBps, p.MinerRewardBps = 1<<31, 1<<31, 10_000
 		},
 		"reward share above 10000":          func(p *types.Params) { p.ParticipantRewardBps, p.CommitteeRewardBps = 10_001, 0 },
-		"payload bound above the hard cap":  func(p *types.Params) { p.MaxUpdateBytes = types.MaxPayloadBytes + 1 },
+		"payload bound above the hard cap":  func(p *types.Params) { p.MaxUpdateBytes = types.MaxBlobBytes + 1 },
 		"committee above the hard cap":      func(p *types.Params) { p.MaxCommitteeSize = types.MaxCommitteeSize + 1 },
 		"updates above the hard cap":        func(p *types.Params) { p.MaxUpdatesPerRound = types.MaxUpdatesPerRound + 1 },
 		"weight tolerance above 1":          func(p *types.Params) { p.WeightTolerance = 1_000_000_000_000_000_001 },
@@ -70,10 +70,13 @@ func TestGenesisValidate(t *testing.T) {
 	digest := sha256.Sum256(payload)
 	valid := func() types.GenesisState {
 		return types.GenesisState{
-			Params:       types.DefaultParams(),
-			Tasks:        []types.Task{validTask(1, types.TASK_STATUS_ACTIVE, 2), validTask(2, types.TASK_STATUS_PENDING, 0)},
-			GlobalModels: []types.GlobalModel{{TaskId: 1, Sha256: digest[:], Payload: payload}},
-			NextTaskId:   3,
+			Params: types.DefaultParams(),
+			Tasks:  []types.Task{validTask(1, types.TASK_STATUS_ACTIVE, 2), validTask(2, types.TASK_STATUS_PENDING, 0)},
+			GlobalModels: []types.GlobalModel{
+				{TaskId: 1, Sha256: digest[:], Payload: payload},
+				{TaskId: 2, Sha256: digest[:], SizeBytes: 1 << 30, Locator: "ipfs://bafkreia"},
+			},
+			NextTaskId: 3,
 			Rounds: []types.Round{{
 				TaskId: 1, Round: 2, Phase: types.ROUND_PHASE_COMMIT, Committee: []types.CommitteeMember{{Address: member, Power: 1}},
 				Updates: []types.UpdateInfo{{Sha256: digest[:], Participant: member}}, Weights: []uint64{1},
@@ -84,21 +87,23 @@ func TestGenesisValidate(t *testing.T) {
 	gs := valid()
 	require.NoError(t, gs.Validate())
 	cases := map[string]func(*types.GenesisState){
-		"bad params":              func(g *types.GenesisState) { g.Params.MaxRounds = 0 },
-		"zero next id":            func(g *types.GenesisState) { g.NextTaskId = 0 },
-		"task id at next id":      func(g *types.GenesisState) { g.NextTaskId = 2 },
-		"duplicate task":          func(g *types.GenesisState) { g.Tasks[1].Id = 1 },
-		"model of unknown task":   func(g *types.GenesisState) { g.GlobalModels[0].TaskId = 9 },
-		"model hash mismatch":     func(g *types.GenesisState) { g.GlobalModels[0].Payload = []byte("other") },
-		"duplicate global model":  func(g *types.GenesisState) { g.GlobalModels = append(g.GlobalModels, g.GlobalModels[0]) },
-		"task without status":     func(g *types.GenesisState) { g.Tasks[0].Status = types.TASK_STATUS_UNSPECIFIED },
-		"upper-case creator":      func(g *types.GenesisState) { g.Tasks[0].Creator = strings.ToUpper(g.Tasks[0].Creator) },
-		"escrow above budget":     func(g *types.GenesisState) { g.Tasks[0].Escrow = g.Tasks[0].Budget.AddAmount(g.Tasks[0].Budget.Amount) },
-		"invalid rule":            func(g *types.GenesisState) { g.Tasks[0].Rule.Temperature = "0" },
-		"round past the current":  func(g *types.GenesisState) { g.Rounds[0].Round = 3 },
-		"round without committee": func(g *types.GenesisState) { g.Rounds[0].Committee = nil },
-		"miner outside committee": func(g *types.GenesisState) { g.Rounds[0].MinerAttempt = 1 },
-		"weights not aligned":     func(g *types.GenesisState) { g.Rounds[0].Weights = []uint64{1, 2} },
+		"bad params":                         func(g *types.GenesisState) { g.Params.MaxRounds = 0 },
+		"zero next id":                       func(g *types.GenesisState) { g.NextTaskId = 0 },
+		"task id at next id":                 func(g *types.GenesisState) { g.NextTaskId = 2 },
+		"duplicate task":                     func(g *types.GenesisState) { g.Tasks[1].Id = 1 },
+		"model of unknown task":              func(g *types.GenesisState) { g.GlobalModels[0].TaskId = 9 },
+		"model hash mismatch":                func(g *types.GenesisState) { g.GlobalModels[0].Payload = []byte("other") },
+		"duplicate global model":             func(g *types.GenesisState) { g.GlobalModels = append(g.GlobalModels, g.GlobalModels[0]) },
+		"model both inline and by reference": func(g *types.GenesisState) { g.GlobalModels[1].Payload = payload },
+		"model reference without a scheme":   func(g *types.GenesisState) { g.GlobalModels[1].Locator = "bafkreia" },
+		"task without status":                func(g *types.GenesisState) { g.Tasks[0].Status = types.TASK_STATUS_UNSPECIFIED },
+		"upper-case creator":                 func(g *types.GenesisState) { g.Tasks[0].Creator = strings.ToUpper(g.Tasks[0].Creator) },
+		"escrow above budget":                func(g *types.GenesisState) { g.Tasks[0].Escrow = g.Tasks[0].Budget.AddAmount(g.Tasks[0].Budget.Amount) },
+		"invalid rule":                       func(g *types.GenesisState) { g.Tasks[0].Rule.Temperature = "0" },
+		"round past the current":             func(g *types.GenesisState) { g.Rounds[0].Round = 3 },
+		"round without committee":            func(g *types.GenesisState) { g.Rounds[0].Committee = nil },
+		"miner outside committee":            func(g *types.GenesisState) { g.Rounds[0].MinerAttempt = 1 },
+		"weights not aligned":                func(g *types.GenesisState) { g.Rounds[0].Weights = []uint64{1, 2} },
 		"updates out of order": func(g *types.GenesisState) {
 			g.Rounds[0].Updates = append(g.Rounds[0].Updates, g.Rounds[0].Updates[0])
 		},

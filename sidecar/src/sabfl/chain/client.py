@@ -291,6 +291,15 @@ class ChainClient:
         """A round of a task (0 = the current round)."""
         return self.fedlearn.Round(query_pb2.QueryRoundRequest(task_id=task_id, round=round_number)).round
 
+    def global_model(self, task_id: int) -> task_pb2.GlobalModel:
+        """A task's current global model: its inline payload, or its size and locator."""
+        return self.fedlearn.GlobalModel(query_pb2.QueryGlobalModelRequest(task_id=task_id)).model
+
+    def update_payload(self, task_id: int, round_number: int, sha256: bytes) -> bytes:
+        """The inline payload of an update of a round (empty for an update by reference)."""
+        request = query_pb2.QueryUpdateRequest(task_id=task_id, round=round_number, sha256=sha256)
+        return self.fedlearn.Update(request).update.payload
+
     def wait_for_phase(
         self, task_id: int, round_number: int, phases: set[int], timeout_s: float = 60.0
     ) -> round_pb2.Round:

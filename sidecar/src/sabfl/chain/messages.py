@@ -76,16 +76,30 @@ def create_task(
     return msg
 
 
+def _blob(payload: bytes, locator: str) -> dict[str, bytes | int | str]:
+    """A payload's message fields: its bytes inline, or — with the locator of a store that holds them — its
+    size and locator (docs/protocol.md, "Blobs"); the sha256 either way."""
+    digest = hashlib.sha256(payload).digest()
+    if locator:
+        return {"sha256": digest, "size_bytes": len(payload), "locator": locator}
+    return {"sha256": digest, "payload": payload}
+
+
 def submit_update(
-    participant: str, task_id: int, round_number: int, payload: bytes, num_samples: int
+    participant: str,
+    task_id: int,
+    round_number: int,
+    payload: bytes,
+    num_samples: int,
+    locator: str = "",
 ) -> tx_pb2.MsgSubmitUpdate:
+    """An update of `payload`'s bytes, inline or (with `locator`) by reference."""
     return tx_pb2.MsgSubmitUpdate(
         participant=participant,
         task_id=task_id,
         round=round_number,
-        sha256=hashlib.sha256(payload).digest(),
         num_samples=num_samples,
-        payload=payload,
+        **_blob(payload, locator),
     )
 
 
@@ -106,15 +120,22 @@ def reveal_losses(
 
 
 def submit_aggregate(
-    miner: str, task_id: int, round_number: int, weights: Sequence[int], payload: bytes
+    miner: str,
+    task_id: int,
+    round_number: int,
+    weights: Sequence[int],
+    payload: bytes,
+    locator: str = "",
 ) -> tx_pb2.MsgSubmitAggregate:
+    """An aggregate of `payload`'s bytes, inline or (with `locator`) by reference."""
+    blob = _blob(payload, locator)
     return tx_pb2.MsgSubmitAggregate(
         miner=miner,
         task_id=task_id,
         round=round_number,
         weights=list(weights),
-        model_sha256=hashlib.sha256(payload).digest(),
-        payload=payload,
+        model_sha256=blob.pop("sha256"),
+        **blob,
     )
 
 

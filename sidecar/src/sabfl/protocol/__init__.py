@@ -10,6 +10,7 @@ from sabfl.protocol.commitment import COMMITMENT_DOMAIN, commitment
 from sabfl.protocol.consensus import (
     TEMPERATURE_FIXED,
     TEMPERATURE_MAD,
+    UNAVAILABLE,
     TemperatureRule,
     check_weights,
     consensus_losses,
@@ -39,6 +40,7 @@ __all__ = [
     "TEMPERATURE_FIXED",
     "TEMPERATURE_MAD",
     "U64_MAX",
+    "UNAVAILABLE",
     "WEIGHT_SCALE",
     "Candidate",
     "InvalidInput",

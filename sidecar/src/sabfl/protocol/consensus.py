@@ -17,6 +17,14 @@ from sabfl.protocol.fixedpoint import (
 
 TEMPERATURE_FIXED = "fixed"
 TEMPERATURE_MAD = "mad"
+# The loss a committee member reveals for an update whose bytes it could not fetch. It ranks above every
+# real loss, so an update's consensus loss is UNAVAILABLE exactly when members holding more than half of the
+# revealed stake could not fetch it; such an update gets weight 0 and takes no part in τ.
+UNAVAILABLE = U64_MAX
+
+
+def _available(losses: Sequence[int]) -> list[int]:
+    return [loss for loss in losses if loss != UNAVAILABLE]
 
 
 def stake_weighted_median(values: Sequence[int], stakes: Sequence[int]) -> int:
@@ -96,11 +104,12 @@ class TemperatureRule:
             raise InvalidRule(f"unknown mode {self.mode!r}")
 
     def temperature(self, losses: Sequence[int]) -> int:
-        """τ in micro-units for the round's consensus losses (micro-units, non-empty)."""
+        """τ in micro-units for the round's consensus losses (micro-units), over those other than UNAVAILABLE
+        (at least one)."""
         self.validate()
+        losses = _available(require_u64s("losses", losses))
         if len(losses) == 0:
-            raise InvalidInput("temperature of no losses")
-        losses = require_u64s("losses", losses)
+            raise InvalidInput("temperature of no available losses")
         if self.mode == TEMPERATURE_FIXED:
             return self.tau
         median = _lower_median(losses)
@@ -109,14 +118,16 @@ class TemperatureRule:
 
 
 def softmax_weights(losses: Sequence[int], rule: TemperatureRule) -> list[int]:
-    """w_i = e^(−(L_i − min L)/τ) / Σ_k e^(−(L_k − min L)/τ) at WEIGHT_SCALE, summing to exactly WEIGHT_SCALE.
+    """w_i = e^(−(L_i − min L)/τ) / Σ_k e^(−(L_k − min L)/τ) at WEIGHT_SCALE, summing to exactly WEIGHT_SCALE,
+    over the available updates: a loss of UNAVAILABLE gets weight 0 and takes no part in τ, min L or the sums.
 
-    E_i = e^(−(L_i − min L)/τ) at 1e36; w_i = floor(E_i·1e18 / ΣE) with remainder rem_i = E_i·1e18 mod ΣE;
-    the R = 1e18 − Σ w_i missing units go one each to the R largest rem_i, ties to the lowest index.
+    E_i = e^(−(L_i − min L)/τ) at 1e36 (0 if unavailable); w_i = floor(E_i·1e18 / ΣE) with remainder
+    rem_i = E_i·1e18 mod ΣE; the R = 1e18 − Σ w_i missing units go one each to the R largest rem_i, ties to
+    the lowest index.
     """
     tau = rule.temperature(losses)
-    lowest = min(losses)
-    exps = [_exp_neg_ratio(loss - lowest, tau) for loss in losses]
+    lowest = min(_available(losses))
+    exps = [0 if loss == UNAVAILABLE else _exp_neg_ratio(loss - lowest, tau) for loss in losses]
     total = sum(exps)
     weights, remainders = [], []
     for e in exps:

@@ -8,7 +8,7 @@ import argparse
 import json
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +16,13 @@ import torch
 import yaml
 
 from sabfl.chain import ChainClient, TxError, load_keys, messages
-from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2
+from sabfl.fedlearn.v1 import round_pb2, task_pb2
 from sabfl.ml.serialize import SerializationError
 from sabfl.ml.train import train_many
 from sabfl.roles.loop import add_run_command, poll, serve
 from sabfl.roles.runtime import TaskRuntime
-from sabfl.roles.spec import SpecRefused
+from sabfl.roles.settings import settings_from
+from sabfl.roles.spec import SpecLimits, SpecRefused
 
 log = logging.getLogger("sabfl.participant")
 
@@ -36,14 +37,18 @@ class ParticipantConfig:
     poll_seconds: float = 0.5
     # Where to write who attacks (for `sabfl status` and the demo).
     roster: Path | None = None
+    # The most these participants do for one task (epochs, data, participants …): a task's spec is
+    # untrusted input, and a task beyond these limits is not joined.
+    limits: SpecLimits = field(default_factory=SpecLimits)
 
     @classmethod
     def from_yaml(cls, path: Path) -> ParticipantConfig:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.safe_load(path.read_text()) or {}
         data["keys_file"] = Path(data["keys_file"])
         if data.get("roster"):
             data["roster"] = Path(data["roster"])
-        return cls(**data)
+        data["limits"] = settings_from(SpecLimits, data.get("limits", {}), "limits")
+        return settings_from(cls, data, str(path))
 
 
 class ParticipantRunner:
@@ -71,7 +76,7 @@ class ParticipantRunner:
         if self.runtime is None or self.runtime.task_id != task.id:
             try:
                 self.runtime = TaskRuntime.from_task(
-                    task, byzantine=self.config.byzantine, attack=self.config.attack
+                    task, self.config.limits, byzantine=self.config.byzantine, attack=self.config.attack
                 )
             except SpecRefused as error:
                 self.refused.add(task.id)
@@ -140,7 +145,13 @@ class ParticipantRunner:
         if rt is None:
             return
         allowed = set(task.allowed_participants)
-        model = self.clients[0].fedlearn.GlobalModel(query_pb2.QueryGlobalModelRequest(task_id=task.id)).model
+        model = self.clients[0].global_model(task.id)
+        if model.locator:
+            log.warning(
+                "task %d: its global model is stored by reference; this participant has no blob store",
+                task.id,
+            )
+            return
         global_params = rt.decode(model.payload)
         updates = self.updates(rt, global_params, round_.round)
         sent = []

@@ -90,19 +90,20 @@ class TaskRuntime:
             except SerializationError:
                 rows.append(torch.full((self.layout.numel,), float("nan")))
                 ok.append(False)
-        return torch.stack(rows), ok
+        return (torch.stack(rows) if rows else torch.empty(0, self.layout.numel)), ok
 
-    def aggregate(self, global_params: torch.Tensor, payloads: list[bytes], weights: list[int]) -> bytes:
-        """θ_{t+1} from updates in ascending hash order and the on-chain weights (scale 1e18), with an
-        undecodable update counted as zero (docs/protocol.md: "Model bytes and the aggregate")."""
-        updates, ok = self.decode_updates(payloads)
-        deltas = [
-            u.numpy() if good else np.zeros(self.layout.numel, np.float32)
-            for u, good in zip(updates, ok, strict=True)
-        ]
-        return build_aggregate(
-            global_params.numpy(), deltas, weights_to_floats(weights), self.layout.shapes
-        ).payload
+    def aggregate(
+        self, global_params: torch.Tensor, updates: torch.Tensor, decoded: list[bool], weights: list[int]
+    ) -> bytes:
+        """θ_{t+1} from decoded updates [n, d] in ascending hash order and the on-chain weights (scale
+        1e18): an update of weight 0 is skipped (its bytes may be unavailable; adding 0·Δ changes nothing),
+        an undecodable one counts as zero (docs/protocol.md: "Model bytes and the aggregate")."""
+        deltas, floats = [], []
+        for row, good, weight, w in zip(updates, decoded, weights, weights_to_floats(weights), strict=True):
+            if weight:
+                deltas.append(row.numpy() if good else np.zeros(self.layout.numel, np.float32))
+                floats.append(w)
+        return build_aggregate(global_params.numpy(), deltas, floats, self.layout.shapes).payload
 
     def test_accuracy(self, params: torch.Tensor) -> float:
         evaluation = evaluate_many(

@@ -23,7 +23,6 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -44,13 +43,15 @@ from sabfl.chain import (
     messages,
     write_account,
 )
-from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2, tx_pb2
+from sabfl.fedlearn.v1 import round_pb2, task_pb2, tx_pb2
 from sabfl.ml.scoring import LOSS_CAP, validator_scores
-from sabfl.protocol import commitment, loss_to_micro
+from sabfl.protocol import UNAVAILABLE, commitment, loss_to_micro
+from sabfl.roles.inputs import FetchBlob, RoundInputs, model_bytes, no_blob_store
 from sabfl.roles.journal import Journal
 from sabfl.roles.loop import add_run_command, poll, serve
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.scheduler import TaskScheduler
+from sabfl.roles.settings import plain, settings_from
 from sabfl.roles.spec import SpecLimits, SpecRefused, parse_task
 from sabfl.sim.config import SimConfig
 
@@ -104,12 +105,12 @@ class ValidatorConfig:
     @classmethod
     def from_yaml(cls, path: Path) -> ValidatorConfig:
         data = yaml.safe_load(path.read_text()) or {}
-        return _settings(
+        return settings_from(
             cls,
             {
                 **data,
-                "chain": _settings(ChainConfig, data.get("chain", {}), "chain"),
-                "limits": _settings(SpecLimits, data.get("limits", {}), "limits"),
+                "chain": settings_from(ChainConfig, data.get("chain", {}), "chain"),
+                "limits": settings_from(SpecLimits, data.get("limits", {}), "limits"),
                 "hot_key_file": Path(data["hot_key_file"]),
                 "journal": Path(data["journal"]),
             },
@@ -118,7 +119,7 @@ class ValidatorConfig:
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(_plain(dataclasses.asdict(self)), sort_keys=False))
+        path.write_text(yaml.safe_dump(plain(dataclasses.asdict(self)), sort_keys=False))
 
     @classmethod
     def for_localnet(cls, keys: KeysFile, index: int, workdir: Path, **settings: Any) -> ValidatorConfig:
@@ -139,23 +140,6 @@ class ValidatorConfig:
         )
 
 
-def _settings(cls: Any, values: dict, where: str) -> Any:
-    """A settings dataclass from a YAML mapping: unknown keys are refused, lists become tuples."""
-    unknown = sorted(set(values) - {f.name for f in dataclasses.fields(cls)})
-    if unknown:
-        raise ValueError(f"{where}: unknown settings {unknown}")
-    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
-
-
-def _plain(value: Any) -> Any:
-    """Settings as YAML-safe values: decimals and paths as strings, tuples as lists."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    return str(value) if isinstance(value, Decimal | Path) else value
-
-
 class ValidatorSidecar:
     def __init__(self, config: ValidatorConfig) -> None:
         self.config = config
@@ -166,6 +150,9 @@ class ValidatorSidecar:
         self.client = ChainClient(config.chain, hot.wallet(config.chain.address_prefix))
         self.journal = Journal(config.journal, f"{self.client.chain_identity()}/{self.address}")
         self.runtimes: dict[int, TaskRuntime] = {}
+        # Per task, the inputs of the round it last worked on: fetched and decoded once per round.
+        self.round_inputs: dict[int, RoundInputs] = {}
+        self.fetch_blob: FetchBlob = no_blob_store
         self.scheduler = TaskScheduler(
             config.max_parallel_tasks, config.step_seconds, log, on_chain_error=ERRORS.labels("chain").inc
         )
@@ -214,6 +201,7 @@ class ValidatorSidecar:
         for task_id in list(self.runtimes):
             if task_id not in live:
                 rt = self.runtimes.pop(task_id)
+                self.round_inputs.pop(task_id, None)
                 ended = tasks.get(task_id)
                 if ended is not None and self.measured.get(task_id) != ended.rounds_finalized:
                     self.measure(rt, ended)  # the last global model, finalized as the task ended
@@ -278,8 +266,8 @@ class ValidatorSidecar:
 
     def measure(self, rt: TaskRuntime, task: task_pb2.Task) -> None:
         """Publish the test accuracy of the task's current global model (round 0: the initial model)."""
-        model = self.client.fedlearn.GlobalModel(query_pb2.QueryGlobalModelRequest(task_id=task.id)).model
-        accuracy = rt.test_accuracy(rt.decode(model.payload))
+        model = self.client.global_model(task.id)
+        accuracy = rt.test_accuracy(rt.decode(model_bytes(model, self.fetch_blob)))
         TEST_ACCURACY.labels(str(task.id), str(model.round)).set(accuracy)
         self.measured[task.id] = task.rounds_finalized
 
@@ -341,33 +329,28 @@ class ValidatorSidecar:
         TXS.labels(kind).inc()
         return str(response.txhash)
 
-    def _round_inputs(self, rt: TaskRuntime, round_: round_pb2.Round) -> tuple[torch.Tensor, list[bytes]]:
+    def inputs(self, rt: TaskRuntime, round_: round_pb2.Round) -> RoundInputs:
+        """The round's base model and updates, fetched and decoded once per round and reused by scoring,
+        mining and attesting; BaseModelPending until the chain's global model is the round's base."""
         self.config.limits.check_updates(len(round_.updates))
-        task_id = rt.task_id
-        model = self.client.fedlearn.GlobalModel(query_pb2.QueryGlobalModelRequest(task_id=task_id)).model
-        if model.sha256 != round_.base_model_sha256:
-            raise TimeoutError(f"global model of task {task_id} is not round {round_.round}'s base yet")
-        payloads = [
-            self.client.fedlearn.Update(
-                query_pb2.QueryUpdateRequest(task_id=task_id, round=round_.round, sha256=u.sha256)
-            ).update.payload
-            for u in round_.updates
-        ]
-        return rt.decode(model.payload), payloads
+        cached = self.round_inputs.get(rt.task_id)
+        if cached is None or not cached.matches(round_):
+            cached = RoundInputs.fetch(self.client, rt, round_, self.fetch_blob)
+            self.round_inputs[rt.task_id] = cached
+        return cached
 
     def score(self, rt: TaskRuntime, round_: round_pb2.Round) -> list[int]:
         """This validator's loss per update (micro-units, ascending hash order)."""
-        global_params, payloads = self._round_inputs(rt, round_)
+        inputs = self.inputs(rt, round_)
         started = time.monotonic()
-        updates, _ = rt.decode_updates(payloads)
         x_v, y_v = rt.sim.heldout[self.config.validator]
         # The simulation's seed for this validator's reference update: (seed, round, participants + v).
         seed = (rt.config.seed, round_.round, rt.config.participants + self.config.validator)
         scores = validator_scores(
             rt.sim.model,
             rt.rule.scoring,
-            global_params,
-            updates,
+            inputs.base,
+            inputs.updates,
             x_v,
             y_v,
             rt.sim.dataset.num_classes,
@@ -379,7 +362,15 @@ class ValidatorSidecar:
             scores = scores.max() + scores.min() - scores
         SCORING.observe(time.monotonic() - started)
         cap = loss_to_micro(LOSS_CAP, cap=2**64 - 1)
-        return [loss_to_micro(float(s), cap=cap) for s in np.asarray(scores)]
+        losses = []
+        for score, fetched, no_op in zip(np.asarray(scores), inputs.available, inputs.no_op(), strict=True):
+            if not fetched:
+                losses.append(UNAVAILABLE)  # docs/protocol.md, "Blobs"
+            elif no_op:
+                losses.append(cap)  # an update that changes nothing earns nothing
+            else:
+                losses.append(loss_to_micro(float(score), cap=cap))
+        return losses
 
     def commit(self, rt: TaskRuntime, round_: round_pb2.Round, entry: dict) -> None:
         if "losses" not in entry:
@@ -426,14 +417,15 @@ class ValidatorSidecar:
         log.info("task %d round %d: revealed", rt.task_id, round_.round)
 
     def aggregate_bytes(self, rt: TaskRuntime, round_: round_pb2.Round) -> bytes:
-        global_params, payloads = self._round_inputs(rt, round_)
-        return rt.aggregate(global_params, payloads, list(round_.weights))
+        inputs = self.inputs(rt, round_)
+        weights = list(round_.weights)
+        inputs.require_weighted(weights)
+        return rt.aggregate(inputs.base, inputs.updates, inputs.decoded, weights)
 
     def mine(self, rt: TaskRuntime, round_: round_pb2.Round) -> None:
         payload = self.aggregate_bytes(rt, round_)
         if self.config.misbehave == "wrong_aggregate":
-            global_params, _ = self._round_inputs(rt, round_)
-            payload = rt.encode(global_params + 0.01)
+            payload = rt.encode(self.inputs(rt, round_).base + 0.01)
         self.journal.record(rt.task_id, round_.round, mined_attempt=round_.miner_attempt)
         msg = messages.submit_aggregate(self.address, rt.task_id, round_.round, list(round_.weights), payload)
         self.send(rt.task_id, "aggregate", msg)

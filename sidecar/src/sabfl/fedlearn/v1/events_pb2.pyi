@@ -44,16 +44,20 @@ class EventRoundStarted(_message.Message):
     def __init__(self, task_id: _Optional[int] = ..., round: _Optional[int] = ..., committee: _Optional[_Iterable[str]] = ..., seed: _Optional[bytes] = ..., deadline: _Optional[int] = ...) -> None: ...
 
 class EventUpdateAccepted(_message.Message):
-    __slots__ = ("task_id", "round", "participant", "sha256")
+    __slots__ = ("task_id", "round", "participant", "sha256", "size_bytes", "locator")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     ROUND_FIELD_NUMBER: _ClassVar[int]
     PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
     SHA256_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    LOCATOR_FIELD_NUMBER: _ClassVar[int]
     task_id: int
     round: int
     participant: str
     sha256: bytes
-    def __init__(self, task_id: _Optional[int] = ..., round: _Optional[int] = ..., participant: _Optional[str] = ..., sha256: _Optional[bytes] = ...) -> None: ...
+    size_bytes: int
+    locator: str
+    def __init__(self, task_id: _Optional[int] = ..., round: _Optional[int] = ..., participant: _Optional[str] = ..., sha256: _Optional[bytes] = ..., size_bytes: _Optional[int] = ..., locator: _Optional[str] = ...) -> None: ...
 
 class EventLossesCommitted(_message.Message):
     __slots__ = ("task_id", "round", "validator")

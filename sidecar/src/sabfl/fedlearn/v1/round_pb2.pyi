@@ -43,16 +43,20 @@ class CommitteeMember(_message.Message):
     def __init__(self, address: _Optional[str] = ..., power: _Optional[int] = ..., committed: bool = ..., revealed: bool = ..., jailed: bool = ...) -> None: ...
 
 class UpdateInfo(_message.Message):
-    __slots__ = ("sha256", "participant", "num_samples", "height")
+    __slots__ = ("sha256", "participant", "num_samples", "height", "size_bytes", "locator")
     SHA256_FIELD_NUMBER: _ClassVar[int]
     PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
     NUM_SAMPLES_FIELD_NUMBER: _ClassVar[int]
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    LOCATOR_FIELD_NUMBER: _ClassVar[int]
     sha256: bytes
     participant: str
     num_samples: int
     height: int
-    def __init__(self, sha256: _Optional[bytes] = ..., participant: _Optional[str] = ..., num_samples: _Optional[int] = ..., height: _Optional[int] = ...) -> None: ...
+    size_bytes: int
+    locator: str
+    def __init__(self, sha256: _Optional[bytes] = ..., participant: _Optional[str] = ..., num_samples: _Optional[int] = ..., height: _Optional[int] = ..., size_bytes: _Optional[int] = ..., locator: _Optional[str] = ...) -> None: ...
 
 class Round(_message.Message):
     __slots__ = ("task_id", "round", "phase", "start_height", "deadline", "seed", "committee", "miner_attempt", "base_model_sha256", "updates", "consensus_losses", "temperature", "weights", "aggregate_sha256", "finalized_sha256", "end_height", "failure_reason", "start_time_unix", "entropy", "update_fees", "updates_dropped")
@@ -121,20 +125,24 @@ class Reveal(_message.Message):
     def __init__(self, validator: _Optional[str] = ..., losses: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class Aggregate(_message.Message):
-    __slots__ = ("task_id", "round", "miner", "weights", "sha256", "payload")
+    __slots__ = ("task_id", "round", "miner", "weights", "sha256", "payload", "size_bytes", "locator")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     ROUND_FIELD_NUMBER: _ClassVar[int]
     MINER_FIELD_NUMBER: _ClassVar[int]
     WEIGHTS_FIELD_NUMBER: _ClassVar[int]
     SHA256_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    LOCATOR_FIELD_NUMBER: _ClassVar[int]
     task_id: int
     round: int
     miner: str
     weights: _containers.RepeatedScalarFieldContainer[int]
     sha256: bytes
     payload: bytes
-    def __init__(self, task_id: _Optional[int] = ..., round: _Optional[int] = ..., miner: _Optional[str] = ..., weights: _Optional[_Iterable[int]] = ..., sha256: _Optional[bytes] = ..., payload: _Optional[bytes] = ...) -> None: ...
+    size_bytes: int
+    locator: str
+    def __init__(self, task_id: _Optional[int] = ..., round: _Optional[int] = ..., miner: _Optional[str] = ..., weights: _Optional[_Iterable[int]] = ..., sha256: _Optional[bytes] = ..., payload: _Optional[bytes] = ..., size_bytes: _Optional[int] = ..., locator: _Optional[str] = ...) -> None: ...
 
 class ValidatorStats(_message.Message):
     __slots__ = ("address", "rounds_served", "missed_commits", "missed_reveals", "aggregates_finalized", "miner_failures", "times_penalized", "window_served", "window_missed", "rewards", "missed_attests")

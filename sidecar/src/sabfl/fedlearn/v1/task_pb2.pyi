@@ -128,13 +128,17 @@ class Task(_message.Message):
     def __init__(self, id: _Optional[int] = ..., creator: _Optional[str] = ..., model_spec: _Optional[str] = ..., initial_model_sha256: _Optional[bytes] = ..., num_rounds: _Optional[int] = ..., committee_size: _Optional[int] = ..., rule: _Optional[_Union[AggregationRule, _Mapping]] = ..., phases: _Optional[_Union[PhaseLengths, _Mapping]] = ..., max_updates_per_round: _Optional[int] = ..., budget: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., escrow: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., created_height: _Optional[int] = ..., current_round: _Optional[int] = ..., rounds_finalized: _Optional[int] = ..., rounds_failed: _Optional[int] = ..., final_model_sha256: _Optional[bytes] = ..., ended_height: _Optional[int] = ..., allowed_participants: _Optional[_Iterable[str]] = ..., update_fee: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ...) -> None: ...
 
 class GlobalModel(_message.Message):
-    __slots__ = ("task_id", "round", "sha256", "payload")
+    __slots__ = ("task_id", "round", "sha256", "payload", "size_bytes", "locator")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     ROUND_FIELD_NUMBER: _ClassVar[int]
     SHA256_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    LOCATOR_FIELD_NUMBER: _ClassVar[int]
     task_id: int
     round: int
     sha256: bytes
     payload: bytes
-    def __init__(self, task_id: _Optional[int] = ..., round: _Optional[int] = ..., sha256: _Optional[bytes] = ..., payload: _Optional[bytes] = ...) -> None: ...
+    size_bytes: int
+    locator: str
+    def __init__(self, task_id: _Optional[int] = ..., round: _Optional[int] = ..., sha256: _Optional[bytes] = ..., payload: _Optional[bytes] = ..., size_bytes: _Optional[int] = ..., locator: _Optional[str] = ...) -> None: ...

@@ -31,7 +31,7 @@ from sabfl.fedlearn.v1 import params_pb2 as sabfl_dot_fedlearn_dot_v1_dot_params
 from sabfl.fedlearn.v1 import task_pb2 as sabfl_dot_fedlearn_dot_v1_dot_task__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1asabfl/fedlearn/v1/tx.proto\x12\x11sabfl.fedlearn.v1\x1a\x11\x61mino/amino.proto\x1a\x1e\x63osmos/base/v1beta1/coin.proto\x1a\x17\x63osmos/msg/v1/msg.proto\x1a\x19\x63osmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1esabfl/fedlearn/v1/params.proto\x1a\x1csabfl/fedlearn/v1/task.proto\"\x86\x04\n\rMsgCreateTask\x12)\n\x07\x63reator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x12\n\nmodel_spec\x18\x02 \x01(\t\x12\x1c\n\x14initial_model_sha256\x18\x03 \x01(\x0c\x12\x15\n\rinitial_model\x18\x04 \x01(\x0c\x12\x12\n\nnum_rounds\x18\x05 \x01(\x04\x12\x16\n\x0e\x63ommittee_size\x18\x06 \x01(\r\x12;\n\x04rule\x18\x07 \x01(\x0b\x32\".sabfl.fedlearn.v1.AggregationRuleB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12:\n\x06phases\x18\x08 \x01(\x0b\x32\x1f.sabfl.fedlearn.v1.PhaseLengthsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x1d\n\x15max_updates_per_round\x18\t \x01(\r\x12\x34\n\x06\x62udget\x18\n \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x1c\n\x14\x61llowed_participants\x18\x0b \x03(\t\x12\x38\n\nupdate_fee\x18\x0c \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01:/\x82\xe7\xb0*\x07\x63reator\x8a\xe7\xb0*\x1esabfl/x/fedlearn/MsgCreateTask\"(\n\x15MsgCreateTaskResponse\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\"\xa9\x01\n\x0fMsgUpdateParams\x12+\n\tauthority\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x34\n\x06params\x18\x02 \x01(\x0b\x32\x19.sabfl.fedlearn.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01:3\x82\xe7\xb0*\tauthority\x8a\xe7\xb0* sabfl/x/fedlearn/MsgUpdateParams\"\x19\n\x17MsgUpdateParamsResponse\"\xcd\x01\n\x0fMsgSubmitUpdate\x12-\n\x0bparticipant\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x0e\n\x06sha256\x18\x04 \x01(\x0c\x12\x13\n\x0bnum_samples\x18\x05 \x01(\x04\x12\x0f\n\x07payload\x18\x06 \x01(\x0c:5\x82\xe7\xb0*\x0bparticipant\x8a\xe7\xb0* sabfl/x/fedlearn/MsgSubmitUpdate\"\x19\n\x17MsgSubmitUpdateResponse\"\xa7\x01\n\x0fMsgCommitLosses\x12+\n\tvalidator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x12\n\ncommitment\x18\x04 \x01(\x0c:3\x82\xe7\xb0*\tvalidator\x8a\xe7\xb0* sabfl/x/fedlearn/MsgCommitLosses\"\x19\n\x17MsgCommitLossesResponse\"\xb1\x01\n\x0fMsgRevealLosses\x12+\n\tvalidator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x0c\n\x04salt\x18\x04 \x01(\x0c\x12\x0e\n\x06losses\x18\x05 \x03(\x04:3\x82\xe7\xb0*\tvalidator\x8a\xe7\xb0* sabfl/x/fedlearn/MsgRevealLosses\"\x19\n\x17MsgRevealLossesResponse\"\xc9\x01\n\x12MsgSubmitAggregate\x12\'\n\x05miner\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x0f\n\x07weights\x18\x04 \x03(\x04\x12\x14\n\x0cmodel_sha256\x18\x05 \x01(\x0c\x12\x0f\n\x07payload\x18\x06 \x01(\x0c:2\x82\xe7\xb0*\x05miner\x8a\xe7\xb0*#sabfl/x/fedlearn/MsgSubmitAggregate\"\x1c\n\x1aMsgSubmitAggregateResponse\"\xaf\x01\n\x12MsgAttestAggregate\x12+\n\tvalidator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x14\n\x0cmodel_sha256\x18\x04 \x01(\x0c:6\x82\xe7\xb0*\tvalidator\x8a\xe7\xb0*#sabfl/x/fedlearn/MsgAttestAggregate\"\x1c\n\x1aMsgAttestAggregateResponse\"v\n\x08MsgOptIn\x12+\n\tvalidator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04:,\x82\xe7\xb0*\tvalidator\x8a\xe7\xb0*\x19sabfl/x/fedlearn/MsgOptIn\"\x12\n\x10MsgOptInResponse2\x83\x06\n\x03Msg\x12X\n\nCreateTask\x12 .sabfl.fedlearn.v1.MsgCreateTask\x1a(.sabfl.fedlearn.v1.MsgCreateTaskResponse\x12^\n\x0cSubmitUpdate\x12\".sabfl.fedlearn.v1.MsgSubmitUpdate\x1a*.sabfl.fedlearn.v1.MsgSubmitUpdateResponse\x12^\n\x0c\x43ommitLosses\x12\".sabfl.fedlearn.v1.MsgCommitLosses\x1a*.sabfl.fedlearn.v1.MsgCommitLossesResponse\x12^\n\x0cRevealLosses\x12\".sabfl.fedlearn.v1.MsgRevealLosses\x1a*.sabfl.fedlearn.v1.MsgRevealLossesResponse\x12g\n\x0fSubmitAggregate\x12%.sabfl.fedlearn.v1.MsgSubmitAggregate\x1a-.sabfl.fedlearn.v1.MsgSubmitAggregateResponse\x12g\n\x0f\x41ttestAggregate\x12%.sabfl.fedlearn.v1.MsgAttestAggregate\x1a-.sabfl.fedlearn.v1.MsgAttestAggregateResponse\x12I\n\x05OptIn\x12\x1b.sabfl.fedlearn.v1.MsgOptIn\x1a#.sabfl.fedlearn.v1.MsgOptInResponse\x12^\n\x0cUpdateParams\x12\".sabfl.fedlearn.v1.MsgUpdateParams\x1a*.sabfl.fedlearn.v1.MsgUpdateParamsResponse\x1a\x05\x80\xe7\xb0*\x01\x42/Z-github.com/sabfl/sabfl/chain/x/fedlearn/typesb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1asabfl/fedlearn/v1/tx.proto\x12\x11sabfl.fedlearn.v1\x1a\x11\x61mino/amino.proto\x1a\x1e\x63osmos/base/v1beta1/coin.proto\x1a\x17\x63osmos/msg/v1/msg.proto\x1a\x19\x63osmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1esabfl/fedlearn/v1/params.proto\x1a\x1csabfl/fedlearn/v1/task.proto\"\xc1\x04\n\rMsgCreateTask\x12)\n\x07\x63reator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x12\n\nmodel_spec\x18\x02 \x01(\t\x12\x1c\n\x14initial_model_sha256\x18\x03 \x01(\x0c\x12\x15\n\rinitial_model\x18\x04 \x01(\x0c\x12\x12\n\nnum_rounds\x18\x05 \x01(\x04\x12\x16\n\x0e\x63ommittee_size\x18\x06 \x01(\r\x12;\n\x04rule\x18\x07 \x01(\x0b\x32\".sabfl.fedlearn.v1.AggregationRuleB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12:\n\x06phases\x18\x08 \x01(\x0b\x32\x1f.sabfl.fedlearn.v1.PhaseLengthsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x1d\n\x15max_updates_per_round\x18\t \x01(\r\x12\x34\n\x06\x62udget\x18\n \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x1c\n\x14\x61llowed_participants\x18\x0b \x03(\t\x12\x38\n\nupdate_fee\x18\x0c \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x1a\n\x12initial_model_size\x18\r \x01(\x04\x12\x1d\n\x15initial_model_locator\x18\x0e \x01(\t:/\x82\xe7\xb0*\x07\x63reator\x8a\xe7\xb0*\x1esabfl/x/fedlearn/MsgCreateTask\"(\n\x15MsgCreateTaskResponse\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\"\xa9\x01\n\x0fMsgUpdateParams\x12+\n\tauthority\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x34\n\x06params\x18\x02 \x01(\x0b\x32\x19.sabfl.fedlearn.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01:3\x82\xe7\xb0*\tauthority\x8a\xe7\xb0* sabfl/x/fedlearn/MsgUpdateParams\"\x19\n\x17MsgUpdateParamsResponse\"\xf2\x01\n\x0fMsgSubmitUpdate\x12-\n\x0bparticipant\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x0e\n\x06sha256\x18\x04 \x01(\x0c\x12\x13\n\x0bnum_samples\x18\x05 \x01(\x04\x12\x0f\n\x07payload\x18\x06 \x01(\x0c\x12\x12\n\nsize_bytes\x18\x07 \x01(\x04\x12\x0f\n\x07locator\x18\x08 \x01(\t:5\x82\xe7\xb0*\x0bparticipant\x8a\xe7\xb0* sabfl/x/fedlearn/MsgSubmitUpdate\"\x19\n\x17MsgSubmitUpdateResponse\"\xa7\x01\n\x0fMsgCommitLosses\x12+\n\tvalidator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x12\n\ncommitment\x18\x04 \x01(\x0c:3\x82\xe7\xb0*\tvalidator\x8a\xe7\xb0* sabfl/x/fedlearn/MsgCommitLosses\"\x19\n\x17MsgCommitLossesResponse\"\xb1\x01\n\x0fMsgRevealLosses\x12+\n\tvalidator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x0c\n\x04salt\x18\x04 \x01(\x0c\x12\x0e\n\x06losses\x18\x05 \x03(\x04:3\x82\xe7\xb0*\tvalidator\x8a\xe7\xb0* sabfl/x/fedlearn/MsgRevealLosses\"\x19\n\x17MsgRevealLossesResponse\"\xee\x01\n\x12MsgSubmitAggregate\x12\'\n\x05miner\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x0f\n\x07weights\x18\x04 \x03(\x04\x12\x14\n\x0cmodel_sha256\x18\x05 \x01(\x0c\x12\x0f\n\x07payload\x18\x06 \x01(\x0c\x12\x12\n\nsize_bytes\x18\x07 \x01(\x04\x12\x0f\n\x07locator\x18\x08 \x01(\t:2\x82\xe7\xb0*\x05miner\x8a\xe7\xb0*#sabfl/x/fedlearn/MsgSubmitAggregate\"\x1c\n\x1aMsgSubmitAggregateResponse\"\xaf\x01\n\x12MsgAttestAggregate\x12+\n\tvalidator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x14\n\x0cmodel_sha256\x18\x04 \x01(\x0c:6\x82\xe7\xb0*\tvalidator\x8a\xe7\xb0*#sabfl/x/fedlearn/MsgAttestAggregate\"\x1c\n\x1aMsgAttestAggregateResponse\"v\n\x08MsgOptIn\x12+\n\tvalidator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04:,\x82\xe7\xb0*\tvalidator\x8a\xe7\xb0*\x19sabfl/x/fedlearn/MsgOptIn\"\x12\n\x10MsgOptInResponse2\x83\x06\n\x03Msg\x12X\n\nCreateTask\x12 .sabfl.fedlearn.v1.MsgCreateTask\x1a(.sabfl.fedlearn.v1.MsgCreateTaskResponse\x12^\n\x0cSubmitUpdate\x12\".sabfl.fedlearn.v1.MsgSubmitUpdate\x1a*.sabfl.fedlearn.v1.MsgSubmitUpdateResponse\x12^\n\x0c\x43ommitLosses\x12\".sabfl.fedlearn.v1.MsgCommitLosses\x1a*.sabfl.fedlearn.v1.MsgCommitLossesResponse\x12^\n\x0cRevealLosses\x12\".sabfl.fedlearn.v1.MsgRevealLosses\x1a*.sabfl.fedlearn.v1.MsgRevealLossesResponse\x12g\n\x0fSubmitAggregate\x12%.sabfl.fedlearn.v1.MsgSubmitAggregate\x1a-.sabfl.fedlearn.v1.MsgSubmitAggregateResponse\x12g\n\x0f\x41ttestAggregate\x12%.sabfl.fedlearn.v1.MsgAttestAggregate\x1a-.sabfl.fedlearn.v1.MsgAttestAggregateResponse\x12I\n\x05OptIn\x12\x1b.sabfl.fedlearn.v1.MsgOptIn\x1a#.sabfl.fedlearn.v1.MsgOptInResponse\x12^\n\x0cUpdateParams\x12\".sabfl.fedlearn.v1.MsgUpdateParams\x1a*.sabfl.fedlearn.v1.MsgUpdateParamsResponse\x1a\x05\x80\xe7\xb0*\x01\x42/Z-github.com/sabfl/sabfl/chain/x/fedlearn/typesb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -84,37 +84,37 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MSG']._loaded_options = None
   _globals['_MSG']._serialized_options = b'\200\347\260*\001'
   _globals['_MSGCREATETASK']._serialized_start=237
-  _globals['_MSGCREATETASK']._serialized_end=755
-  _globals['_MSGCREATETASKRESPONSE']._serialized_start=757
-  _globals['_MSGCREATETASKRESPONSE']._serialized_end=797
-  _globals['_MSGUPDATEPARAMS']._serialized_start=800
-  _globals['_MSGUPDATEPARAMS']._serialized_end=969
-  _globals['_MSGUPDATEPARAMSRESPONSE']._serialized_start=971
-  _globals['_MSGUPDATEPARAMSRESPONSE']._serialized_end=996
-  _globals['_MSGSUBMITUPDATE']._serialized_start=999
-  _globals['_MSGSUBMITUPDATE']._serialized_end=1204
-  _globals['_MSGSUBMITUPDATERESPONSE']._serialized_start=1206
-  _globals['_MSGSUBMITUPDATERESPONSE']._serialized_end=1231
-  _globals['_MSGCOMMITLOSSES']._serialized_start=1234
-  _globals['_MSGCOMMITLOSSES']._serialized_end=1401
-  _globals['_MSGCOMMITLOSSESRESPONSE']._serialized_start=1403
-  _globals['_MSGCOMMITLOSSESRESPONSE']._serialized_end=1428
-  _globals['_MSGREVEALLOSSES']._serialized_start=1431
-  _globals['_MSGREVEALLOSSES']._serialized_end=1608
-  _globals['_MSGREVEALLOSSESRESPONSE']._serialized_start=1610
-  _globals['_MSGREVEALLOSSESRESPONSE']._serialized_end=1635
-  _globals['_MSGSUBMITAGGREGATE']._serialized_start=1638
-  _globals['_MSGSUBMITAGGREGATE']._serialized_end=1839
-  _globals['_MSGSUBMITAGGREGATERESPONSE']._serialized_start=1841
-  _globals['_MSGSUBMITAGGREGATERESPONSE']._serialized_end=1869
-  _globals['_MSGATTESTAGGREGATE']._serialized_start=1872
-  _globals['_MSGATTESTAGGREGATE']._serialized_end=2047
-  _globals['_MSGATTESTAGGREGATERESPONSE']._serialized_start=2049
-  _globals['_MSGATTESTAGGREGATERESPONSE']._serialized_end=2077
-  _globals['_MSGOPTIN']._serialized_start=2079
-  _globals['_MSGOPTIN']._serialized_end=2197
-  _globals['_MSGOPTINRESPONSE']._serialized_start=2199
-  _globals['_MSGOPTINRESPONSE']._serialized_end=2217
-  _globals['_MSG']._serialized_start=2220
-  _globals['_MSG']._serialized_end=2991
+  _globals['_MSGCREATETASK']._serialized_end=814
+  _globals['_MSGCREATETASKRESPONSE']._serialized_start=816
+  _globals['_MSGCREATETASKRESPONSE']._serialized_end=856
+  _globals['_MSGUPDATEPARAMS']._serialized_start=859
+  _globals['_MSGUPDATEPARAMS']._serialized_end=1028
+  _globals['_MSGUPDATEPARAMSRESPONSE']._serialized_start=1030
+  _globals['_MSGUPDATEPARAMSRESPONSE']._serialized_end=1055
+  _globals['_MSGSUBMITUPDATE']._serialized_start=1058
+  _globals['_MSGSUBMITUPDATE']._serialized_end=1300
+  _globals['_MSGSUBMITUPDATERESPONSE']._serialized_start=1302
+  _globals['_MSGSUBMITUPDATERESPONSE']._serialized_end=1327
+  _globals['_MSGCOMMITLOSSES']._serialized_start=1330
+  _globals['_MSGCOMMITLOSSES']._serialized_end=1497
+  _globals['_MSGCOMMITLOSSESRESPONSE']._serialized_start=1499
+  _globals['_MSGCOMMITLOSSESRESPONSE']._serialized_end=1524
+  _globals['_MSGREVEALLOSSES']._serialized_start=1527
+  _globals['_MSGREVEALLOSSES']._serialized_end=1704
+  _globals['_MSGREVEALLOSSESRESPONSE']._serialized_start=1706
+  _globals['_MSGREVEALLOSSESRESPONSE']._serialized_end=1731
+  _globals['_MSGSUBMITAGGREGATE']._serialized_start=1734
+  _globals['_MSGSUBMITAGGREGATE']._serialized_end=1972
+  _globals['_MSGSUBMITAGGREGATERESPONSE']._serialized_start=1974
+  _globals['_MSGSUBMITAGGREGATERESPONSE']._serialized_end=2002
+  _globals['_MSGATTESTAGGREGATE']._serialized_start=2005
+  _globals['_MSGATTESTAGGREGATE']._serialized_end=2180
+  _globals['_MSGATTESTAGGREGATERESPONSE']._serialized_start=2182
+  _globals['_MSGATTESTAGGREGATERESPONSE']._serialized_end=2210
+  _globals['_MSGOPTIN']._serialized_start=2212
+  _globals['_MSGOPTIN']._serialized_end=2330
+  _globals['_MSGOPTINRESPONSE']._serialized_start=2332
+  _globals['_MSGOPTINRESPONSE']._serialized_end=2350
+  _globals['_MSG']._serialized_start=2353
+  _globals['_MSG']._serialized_end=3124
 # @@protoc_insertion_point(module_scope)

@@ -13,7 +13,7 @@ from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Map
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class MsgCreateTask(_message.Message):
-    __slots__ = ("creator", "model_spec", "initial_model_sha256", "initial_model", "num_rounds", "committee_size", "rule", "phases", "max_updates_per_round", "budget", "allowed_participants", "update_fee")
+    __slots__ = ("creator", "model_spec", "initial_model_sha256", "initial_model", "num_rounds", "committee_size", "rule", "phases", "max_updates_per_round", "budget", "allowed_participants", "update_fee", "initial_model_size", "initial_model_locator")
     CREATOR_FIELD_NUMBER: _ClassVar[int]
     MODEL_SPEC_FIELD_NUMBER: _ClassVar[int]
     INITIAL_MODEL_SHA256_FIELD_NUMBER: _ClassVar[int]
@@ -26,6 +26,8 @@ class MsgCreateTask(_message.Message):
     BUDGET_FIELD_NUMBER: _ClassVar[int]
     ALLOWED_PARTICIPANTS_FIELD_NUMBER: _ClassVar[int]
     UPDATE_FEE_FIELD_NUMBER: _ClassVar[int]
+    INITIAL_MODEL_SIZE_FIELD_NUMBER: _ClassVar[int]
+    INITIAL_MODEL_LOCATOR_FIELD_NUMBER: _ClassVar[int]
     creator: str
     model_spec: str
     initial_model_sha256: bytes
@@ -38,7 +40,9 @@ class MsgCreateTask(_message.Message):
     budget: _coin_pb2.Coin
     allowed_participants: _containers.RepeatedScalarFieldContainer[str]
     update_fee: _coin_pb2.Coin
-    def __init__(self, creator: _Optional[str] = ..., model_spec: _Optional[str] = ..., initial_model_sha256: _Optional[bytes] = ..., initial_model: _Optional[bytes] = ..., num_rounds: _Optional[int] = ..., committee_size: _Optional[int] = ..., rule: _Optional[_Union[_task_pb2.AggregationRule, _Mapping]] = ..., phases: _Optional[_Union[_task_pb2.PhaseLengths, _Mapping]] = ..., max_updates_per_round: _Optional[int] = ..., budget: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., allowed_participants: _Optional[_Iterable[str]] = ..., update_fee: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ...) -> None: ...
+    initial_model_size: int
+    initial_model_locator: str
+    def __init__(self, creator: _Optional[str] = ..., model_spec: _Optional[str] = ..., initial_model_sha256: _Optional[bytes] = ..., initial_model: _Optional[bytes] = ..., num_rounds: _Optional[int] = ..., committee_size: _Optional[int] = ..., rule: _Optional[_Union[_task_pb2.AggregationRule, _Mapping]] = ..., phases: _Optional[_Union[_task_pb2.PhaseLengths, _Mapping]] = ..., max_updates_per_round: _Optional[int] = ..., budget: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., allowed_participants: _Optional[_Iterable[str]] = ..., update_fee: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., initial_model_size: _Optional[int] = ..., initial_model_locator: _Optional[str] = ...) -> None: ...
 
 class MsgCreateTaskResponse(_message.Message):
     __slots__ = ("task_id",)
@@ -59,20 +63,24 @@ class MsgUpdateParamsResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class MsgSubmitUpdate(_message.Message):
-    __slots__ = ("participant", "task_id", "round", "sha256", "num_samples", "payload")
+    __slots__ = ("participant", "task_id", "round", "sha256", "num_samples", "payload", "size_bytes", "locator")
     PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     ROUND_FIELD_NUMBER: _ClassVar[int]
     SHA256_FIELD_NUMBER: _ClassVar[int]
     NUM_SAMPLES_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    LOCATOR_FIELD_NUMBER: _ClassVar[int]
     participant: str
     task_id: int
     round: int
     sha256: bytes
     num_samples: int
     payload: bytes
-    def __init__(self, participant: _Optional[str] = ..., task_id: _Optional[int] = ..., round: _Optional[int] = ..., sha256: _Optional[bytes] = ..., num_samples: _Optional[int] = ..., payload: _Optional[bytes] = ...) -> None: ...
+    size_bytes: int
+    locator: str
+    def __init__(self, participant: _Optional[str] = ..., task_id: _Optional[int] = ..., round: _Optional[int] = ..., sha256: _Optional[bytes] = ..., num_samples: _Optional[int] = ..., payload: _Optional[bytes] = ..., size_bytes: _Optional[int] = ..., locator: _Optional[str] = ...) -> None: ...
 
 class MsgSubmitUpdateResponse(_message.Message):
     __slots__ = ()
@@ -113,20 +121,24 @@ class MsgRevealLossesResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class MsgSubmitAggregate(_message.Message):
-    __slots__ = ("miner", "task_id", "round", "weights", "model_sha256", "payload")
+    __slots__ = ("miner", "task_id", "round", "weights", "model_sha256", "payload", "size_bytes", "locator")
     MINER_FIELD_NUMBER: _ClassVar[int]
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     ROUND_FIELD_NUMBER: _ClassVar[int]
     WEIGHTS_FIELD_NUMBER: _ClassVar[int]
     MODEL_SHA256_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    LOCATOR_FIELD_NUMBER: _ClassVar[int]
     miner: str
     task_id: int
     round: int
     weights: _containers.RepeatedScalarFieldContainer[int]
     model_sha256: bytes
     payload: bytes
-    def __init__(self, miner: _Optional[str] = ..., task_id: _Optional[int] = ..., round: _Optional[int] = ..., weights: _Optional[_Iterable[int]] = ..., model_sha256: _Optional[bytes] = ..., payload: _Optional[bytes] = ...) -> None: ...
+    size_bytes: int
+    locator: str
+    def __init__(self, miner: _Optional[str] = ..., task_id: _Optional[int] = ..., round: _Optional[int] = ..., weights: _Optional[_Iterable[int]] = ..., model_sha256: _Optional[bytes] = ..., payload: _Optional[bytes] = ..., size_bytes: _Optional[int] = ..., locator: _Optional[str] = ...) -> None: ...
 
 class MsgSubmitAggregateResponse(_message.Message):
     __slots__ = ()

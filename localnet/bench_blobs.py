@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""One round's worth of blob traffic through kubo: upload, fetch-and-verify, against the inline path's cost.
+
+For each size (1, 10, 100 MB by default): NUM_UPDATES participants' updates of synthetic float32
+parameters are uploaded, participant j to daemon j mod D (D peered kubo daemons, one per validator as on the
+localnet); then every validator fetches and verifies all of them from its own daemon at once (`fetch_all`,
+its workers and memory budget), as in a round's scoring. The inline path's sidecar cost (sha256 and the
+protobuf encoding of a MsgSubmitUpdate carrying the bytes) is measured on the same bytes where the chain's
+16 MiB transaction bound admits them. Between sizes every blob is unpinned and the repos garbage-collected.
+Writes its section of BENCHMARKS.md (between the bench-blobs markers) and prints it.
+
+Run with the project's venv: `make bench-blobs` (or `.venv/bin/python localnet/bench_blobs.py`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import datetime
+import hashlib
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import requests
+
+from localnet import IPFS, MAX_TX_BYTES, ROOT, kubo_daemons
+from sabfl.blobs import BlobRef, BlobStores, IpfsStore, fetch_all
+from sabfl.fedlearn.v1 import tx_pb2
+
+MB = 1_000_000
+START, END = "<!-- bench-blobs:start -->", "<!-- bench-blobs:end -->"
+
+
+def synthetic_update(size: int, seed: int) -> bytes:
+    """`size` bytes of float32 parameters drawn from N(0, 0.01²): incompressible, like a real update."""
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal(size // 4, dtype=np.float32) * np.float32(0.01)).tobytes()
+
+
+def upload(stores: list[IpfsStore], count: int, size: int) -> tuple[list[BlobRef], float]:
+    """Participant j uploads to daemon j mod D, the D uploads of one batch at once; returns refs and seconds
+    spent in `put` (generating the parameters excluded)."""
+    refs: list[BlobRef] = []
+    spent = 0.0
+    with cf.ThreadPoolExecutor(len(stores)) as pool:
+        for first in range(0, count, len(stores)):
+            batch = [synthetic_update(size, seed) for seed in range(first, min(first + len(stores), count))]
+            start = time.perf_counter()
+            refs += pool.map(lambda store, data: store.put(data), stores, batch)
+            spent += time.perf_counter() - start
+    return refs, spent
+
+
+def fetch_round(
+    apis: list[str], refs: list[BlobRef], workers: int, budget: int, timeout: float
+) -> list[float]:
+    """Every validator fetches and verifies every blob from its own daemon, all validators at once; returns
+    each validator's seconds."""
+    seconds = [0.0] * len(apis)
+    failures: list[str] = []
+
+    def validator(v: int) -> None:
+        stores = BlobStores([IpfsStore(apis[v], timeout=timeout)])
+        start = time.perf_counter()
+        for result in fetch_all(stores, refs, workers, budget, timeout):
+            if result.error is not None:
+                failures.append(f"validator {v}: {result.error}")
+        seconds[v] = time.perf_counter() - start
+
+    threads = [threading.Thread(target=validator, args=(v,)) for v in range(len(apis))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        sys.exit("bench-blobs: " + "; ".join(failures[:5]))
+    return seconds
+
+
+def inline_cost(size: int, repeats: int = 5) -> float | None:
+    """Seconds (median of `repeats`) for the sidecar's part of the inline path on one update: sha256, then
+    encoding the MsgSubmitUpdate that carries it. None when the update cannot travel in one transaction."""
+    if size > MAX_TX_BYTES:
+        return None
+    data = synthetic_update(size, 0)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        digest = hashlib.sha256(data).digest()
+        message = tx_pb2.MsgSubmitUpdate(task_id=1, round=1, sha256=digest, num_samples=1, payload=data)
+        message.SerializeToString()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def release(apis: list[str], refs: list[BlobRef]) -> None:
+    for api in apis:
+        store = IpfsStore(api)
+        for ref in refs:
+            store.unpin(ref)
+        requests.post(f"{api}/api/v0/repo/gc", timeout=600).raise_for_status()
+
+
+def ipfs_version() -> str:
+    return subprocess.run([IPFS, "version"], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def write_section(text: str, path: Path) -> None:
+    current = path.read_text()
+    block = f"{START}\n{text}\n{END}"
+    if START in current:
+        current = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, current, flags=re.S)
+    else:
+        current = current.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(current)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes-mb", default="1,10,100")
+    parser.add_argument("--updates", type=int, default=20)
+    parser.add_argument("--daemons", type=int, default=4, help="kubo daemons, one per validator")
+    parser.add_argument("--workers", type=int, default=4, help="fetch_all workers per validator")
+    parser.add_argument("--budget-mb", type=int, default=256, help="fetch_all memory budget per validator")
+    parser.add_argument("--port-base", type=int, default=4700)
+    parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    args = parser.parse_args()
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-blobs-") as scratch:
+        with kubo_daemons(Path(scratch), args.daemons, args.port_base) as apis:
+            stores = [IpfsStore(api, timeout=args.timeout) for api in apis]
+            for size_mb in (int(s) for s in args.sizes_mb.split(",")):
+                size = size_mb * MB
+                total_mb = args.updates * size / MB
+                refs, up_seconds = upload(stores, args.updates, size)
+                seconds = fetch_round(apis, refs, args.workers, args.budget_mb * MB, args.timeout)
+                inline = inline_cost(size)
+                release(apis, refs)
+                rows.append(
+                    (
+                        f"{args.updates} × {size_mb} MB",
+                        f"{total_mb / up_seconds:.0f} MB/s ({up_seconds:.1f} s)",
+                        f"{total_mb / max(seconds):.0f} MB/s ({max(seconds):.1f} s)",
+                        f"{args.daemons * total_mb / max(seconds):.0f} MB/s",
+                        "does not fit a tx" if inline is None else f"{size / MB / inline:.0f} MB/s",
+                    )
+                )
+                print(rows[-1], flush=True)
+
+    date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    version = ipfs_version()
+    table = "\n".join(f"| {' | '.join(row)} |" for row in rows)
+    text = f"""## Blob store: one round's updates through kubo (`make bench-blobs`)
+
+`{" ".join(["python", "localnet/bench_blobs.py", *sys.argv[1:]])}` (part of `make bench-blobs`), {date}.
+Machine: {os.cpu_count()} cores ({cpu}), shared with other jobs; {version},
+Python {platform.python_version()}; one run.
+
+{args.daemons} peered kubo daemons on one host (one per validator, as on the localnet). Upload: participant j
+puts its update on daemon j mod {args.daemons}, {args.daemons} participants at once (CIDv1, raw leaves,
+pinned). Fetch-and-verify: all {args.daemons} validators at once, each fetching all {args.updates} updates
+from its own daemon with `fetch_all` ({args.workers} workers, {args.budget_mb} MB budget), sha256 and size
+checked; per validator = all its updates / its wall time (the slowest validator's); all validators = the
+bytes all validators verified / that time. Inline: the sidecar's part of the inline path for one update
+(sha256 and encoding its MsgSubmitUpdate; median of 5), where the 16 MiB transaction bound admits it; on
+chain the inline path moved 100 × 1 MB at ≈ 0.47 MB/s (issue 9's measurement).
+
+| round | upload | fetch-and-verify, per validator | all validators | inline, sidecar part |
+|---|---|---|---|---|
+{table}"""
+    write_section(text, args.out)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
