@@ -85,8 +85,11 @@ localnet-reset:
 	$(LOCALNET) reset
 
 # The whole system on the embedded digits task: localnet, 4 validator sidecars, 10 participants (3 attack).
+# TASK names a preset of sidecar/src/sabfl/roles/presets (or a spec file): `make demo TASK=fmnist-cnn` runs
+# the Fashion-MNIST task whose 0.6 MB model travels by reference through the validators' kubo daemons.
+TASK ?= demo-task
 demo: install
-	$(PY) -m sabfl.cli demo --out $(ROOT)/out/demo
+	$(PY) -m sabfl.cli demo --spec $(TASK) --out $(ROOT)/out/demo
 
 # Speed of the consensus maths, of x/fedlearn's EndBlocker against the number of tasks, and of a whole demo
 # run; results go in BENCHMARKS.md.

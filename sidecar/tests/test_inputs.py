@@ -36,6 +36,11 @@ def runtime() -> TaskRuntime:
     return TaskRuntime.from_model_spec(1, SPEC.model_spec())
 
 
+def gone_store(refs):
+    """A blob store that has nothing."""
+    return ((i, None) for i in range(len(refs)))
+
+
 def blob(payload: bytes) -> bytes:
     return hashlib.sha256(payload).digest()
 
@@ -45,10 +50,8 @@ def test_inline_referenced_and_unavailable_updates(runtime: TaskRuntime) -> None
     inline, stored, lost = (runtime.encode(torch.full((runtime.layout.numel,), v)) for v in (1.0, 2.0, 3.0))
     store = {blob(stored): stored}
 
-    def fetch(sha256: bytes, size: int, locator: str) -> bytes:
-        if sha256 not in store:
-            raise LookupError(f"{locator} is gone")
-        return store[sha256]
+    def fetch(refs):
+        return ((i, store.get(sha256)) for i, (sha256, _, _) in enumerate(refs))
 
     round_ = round_pb2.Round(round=3, base_model_sha256=blob(base))
     round_.updates.add(sha256=blob(inline), size_bytes=len(inline))
@@ -74,17 +77,16 @@ def test_a_base_model_by_reference_is_fetched_and_a_moved_one_waits(runtime: Tas
     base = runtime.encode(torch.ones(runtime.layout.numel))
     model = task_pb2.GlobalModel(sha256=blob(base), size_bytes=len(base), locator="s3://models/base")
     round_ = round_pb2.Round(round=1, base_model_sha256=blob(base))
-    inputs = RoundInputs.fetch(ChainState(model, {}), runtime, round_, lambda *_: base)
+    inputs = RoundInputs.fetch(
+        ChainState(model, {}), runtime, round_, lambda refs: ((i, base) for i in range(len(refs)))
+    )
     assert inputs.base.eq(1.0).all()
 
-    def gone(*_: object) -> bytes:
-        raise LookupError("store down")
-
-    with pytest.raises(BlobsUnavailable, match="base model"):
-        RoundInputs.fetch(ChainState(model, {}), runtime, round_, gone)
+    with pytest.raises(BlobsUnavailable, match="global model .* not fetched"):
+        RoundInputs.fetch(ChainState(model, {}), runtime, round_, gone_store)
     with pytest.raises(BaseModelPending):
         RoundInputs.fetch(
-            ChainState(model, {}), runtime, round_pb2.Round(round=2, base_model_sha256=b"x" * 32), gone
+            ChainState(model, {}), runtime, round_pb2.Round(round=2, base_model_sha256=b"x" * 32), gone_store
         )
 
 
@@ -101,4 +103,4 @@ def test_an_update_that_moves_nothing_is_a_no_op(runtime: TaskRuntime) -> None:
     chain = ChainState(
         task_pb2.GlobalModel(sha256=blob(base), payload=base), {blob(p): p for p in (zero, noise, step)}
     )
-    assert RoundInputs.fetch(chain, runtime, round_, lambda *_: b"").no_op() == [True, True, False]
+    assert RoundInputs.fetch(chain, runtime, round_, gone_store).no_op() == [True, True, False]

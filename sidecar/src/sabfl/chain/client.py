@@ -35,7 +35,7 @@ from cosmpy.protos.cosmos.staking.v1beta1 import staking_pb2
 from cosmpy.protos.cosmos.tx.v1beta1 import service_pb2 as tx_service
 from cosmpy.protos.cosmos.tx.v1beta1 import service_pb2_grpc as tx_grpc
 
-from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2
+from sabfl.fedlearn.v1 import params_pb2, query_pb2, round_pb2, task_pb2
 from sabfl.fedlearn.v1 import query_pb2_grpc as fedlearn_grpc
 
 # Items per page when a query is read to its end.
@@ -290,6 +290,10 @@ class ChainClient:
     def round(self, task_id: int, round_number: int = 0) -> round_pb2.Round:
         """A round of a task (0 = the current round)."""
         return self.fedlearn.Round(query_pb2.QueryRoundRequest(task_id=task_id, round=round_number)).round
+
+    def params(self) -> params_pb2.Params:
+        """The fedlearn module's params (they change only by governance)."""
+        return self.fedlearn.Params(query_pb2.QueryParamsRequest()).params
 
     def global_model(self, task_id: int) -> task_pb2.GlobalModel:
         """A task's current global model: its inline payload, or its size and locator."""

@@ -41,6 +41,12 @@ class Node:
     valoper: str
     # The validator sidecar's signing account, authorised by the operator through x/authz grants.
     hot: Account | None
+    # The RPC API of the kubo (IPFS) daemon beside the node, its sidecar's blob store ("" if none).
+    ipfs_api: str = ""
+
+    def blob_stores(self) -> tuple[dict[str, str], ...]:
+        """The blob store entries (sabfl.blobs.stores_from_config) of a sidecar beside this node."""
+        return ({"kind": "ipfs", "api": self.ipfs_api},) if self.ipfs_api else ()
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,7 @@ def load_keys(path: str | Path) -> KeysFile:
             validator=_account(n["validator"]),
             valoper=n["validator"]["valoper"],
             hot=_account(n["hot"]) if "hot" in n else None,
+            ipfs_api=n.get("ipfs_api", ""),
         )
         for n in data["nodes"]
     ]

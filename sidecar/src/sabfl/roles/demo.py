@@ -18,12 +18,23 @@ from pathlib import Path
 
 import yaml
 
+from sabfl.blobs import stores_from_config
 from sabfl.chain import ChainClient, load_keys
 from sabfl.dashboard import cli as dashboard
 from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2
+from sabfl.roles.inputs import FetchBlobs, model_bytes
+from sabfl.roles.publish import fetcher
 from sabfl.roles.runtime import TaskRuntime
-from sabfl.roles.spec import TaskSpec
-from sabfl.roles.tasks import DEFAULT_SPEC, HEADER, create_task, creator_client, format_row, round_row
+from sabfl.roles.spec import SpecLimits, TaskSpec
+from sabfl.roles.tasks import (
+    DEFAULT_SPEC,
+    HEADER,
+    create_task,
+    creator_client,
+    format_row,
+    round_row,
+    spec_path,
+)
 from sabfl.roles.validator import ValidatorConfig
 from sabfl.sim.runner import run_simulation
 
@@ -107,7 +118,7 @@ def run_demo(args: argparse.Namespace) -> int:
             # Each sidecar gets its node's endpoint, its operator's address and its own hot key only.
             config = out / f"validator{v}.yaml"
             ValidatorConfig.for_localnet(
-                keys, v, out / f"validator{v}", metrics_port=METRICS_BASE_PORT + v
+                keys, v, out / f"validator{v}", metrics_port=METRICS_BASE_PORT + v, limits=serving(spec)
             ).save(config)
             processes.start(
                 f"validator sidecar {v}",
@@ -133,6 +144,7 @@ def run_demo(args: argparse.Namespace) -> int:
                         "byzantine": args.byzantine,
                         "attack": args.attack,
                         "roster": str(roster),
+                        "limits": {"models": list(serving(spec).models)},
                     }
                 )
             )
@@ -143,7 +155,8 @@ def run_demo(args: argparse.Namespace) -> int:
             )
             task = creator.fedlearn.Task(query_pb2.QueryTaskRequest(task_id=task_id)).task
             runtime = TaskRuntime.from_task(task)
-            accuracy = follow(creator, runtime, task_id, roster, processes, args.timeout)
+            fetch = fetcher(stores_from_config(keys.nodes[0].blob_stores()), 60.0, 1, 1 << 32)
+            accuracy = follow(creator, runtime, task_id, roster, processes, args.timeout, fetch)
             rows = [
                 round_row(creator, r, attackers(roster))
                 for r in creator.fedlearn.Rounds(query_pb2.QueryRoundsRequest(task_id=task_id)).rounds
@@ -195,6 +208,12 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0 if finalized else 1
 
 
+def serving(spec: TaskSpec) -> SpecLimits:
+    """The demo's validators and participants serve its task's model, beside the default ones."""
+    limits = SpecLimits()
+    return dataclasses.replace(limits, models=tuple(dict.fromkeys((*limits.models, spec.experiment.model))))
+
+
 def attackers(roster: Path) -> set[str]:
     return set(json.loads(roster.read_text())["attackers"]) if roster.exists() else set()
 
@@ -206,6 +225,7 @@ def follow(
     roster: Path,
     processes: Processes,
     timeout: float,
+    fetch_blobs: FetchBlobs,
 ) -> list[float]:
     """Print a row per ended round, with the test accuracy of the global model it produced."""
     deadline = time.monotonic() + timeout
@@ -220,8 +240,8 @@ def follow(
             if round_.phase not in ENDED:
                 break
             if round_.phase == round_pb2.ROUND_PHASE_FINALIZED:
-                model = client.fedlearn.GlobalModel(query_pb2.QueryGlobalModelRequest(task_id=task_id)).model
-                accuracy.append(runtime.test_accuracy(runtime.decode(model.payload)))
+                model = model_bytes(client.global_model(task_id), fetch_blobs)
+                accuracy.append(runtime.test_accuracy(runtime.decode(model)))
             print(
                 format_row(round_row(client, round_, attackers(roster)), accuracy[-1] if accuracy else None),
                 flush=True,
@@ -253,7 +273,7 @@ def plot(path: Path, chain: list[float], fedavg: list[float], title: str) -> Non
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("demo", help="the whole system on one machine")
-    parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="task spec YAML")
+    parser.add_argument("--spec", type=spec_path, default=DEFAULT_SPEC, help="task spec YAML or preset name")
     parser.add_argument("--attack", default="alie", help="attack of the Byzantine participants")
     parser.add_argument("--byzantine", type=float, default=0.3, help="fraction of attacking participants")
     parser.add_argument("--out", type=Path, default=Path("out/demo"))

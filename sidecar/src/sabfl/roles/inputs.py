@@ -10,7 +10,7 @@ which checks the size and sha256 before any byte is decoded; a blob it cannot de
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -19,8 +19,10 @@ from sabfl.chain import ChainClient
 from sabfl.fedlearn.v1 import round_pb2, task_pb2
 from sabfl.roles.runtime import TaskRuntime
 
-# (sha256, size, locator) → the blob's bytes, checked against sha256 and size; raises when it cannot.
-FetchBlob = Callable[[bytes, int, str], bytes]
+# References (sha256, size, locator) → (index, bytes checked against sha256 and size, or None when they
+# could not be fetched) for every reference, in any order.
+Reference = tuple[bytes, int, str]
+FetchBlobs = Callable[[Sequence[Reference]], Iterator[tuple[int, bytes | None]]]
 # An update none of whose parameters moves by more than this adds nothing to the model: it scores the loss
 # cap, so it earns no weight and no reward (a free rider's zero update would otherwise tie with honest ones).
 NO_OP_TOLERANCE = 1e-7
@@ -36,14 +38,20 @@ class BlobsUnavailable(TimeoutError):
     (yet); the step is retried until its phase ends."""
 
 
-def no_blob_store(sha256: bytes, size: int, locator: str) -> bytes:
+def no_blob_store(refs: Sequence[Reference]) -> Iterator[tuple[int, bytes | None]]:
     """The fetcher of a sidecar with no blob store configured: every reference is unavailable."""
-    raise BlobsUnavailable(f"no blob store is configured for {locator}")
+    return ((index, None) for index in range(len(refs)))
 
 
-def model_bytes(model: task_pb2.GlobalModel, fetch_blob: FetchBlob) -> bytes:
-    """A global model's canonical bytes: inline, or fetched by its reference."""
-    return fetch_blob(model.sha256, model.size_bytes, model.locator) if model.locator else model.payload
+def model_bytes(model: task_pb2.GlobalModel, fetch_blobs: FetchBlobs) -> bytes:
+    """A global model's canonical bytes: inline, or fetched by reference (BlobsUnavailable if they cannot
+    be)."""
+    if not model.locator:
+        return model.payload
+    [(_, payload)] = fetch_blobs([(model.sha256, model.size_bytes, model.locator)])
+    if payload is None:
+        raise BlobsUnavailable(f"global model of task {model.task_id} at {model.locator[:64]} not fetched")
+    return payload
 
 
 @dataclass(frozen=True)
@@ -60,30 +68,34 @@ class RoundInputs:
 
     @classmethod
     def fetch(
-        cls, client: ChainClient, rt: TaskRuntime, round_: round_pb2.Round, fetch_blob: FetchBlob
+        cls, client: ChainClient, rt: TaskRuntime, round_: round_pb2.Round, fetch_blobs: FetchBlobs
     ) -> RoundInputs:
-        """Read the base model and every update of `round_` once; BaseModelPending when the chain's global
-        model is not the round's base yet, BlobsUnavailable when the base model cannot be fetched."""
+        """Read the base model and every update of `round_` once, references through `fetch_blobs` (each
+        decoded as it arrives); BaseModelPending when the chain's global model is not the round's base yet,
+        BlobsUnavailable when the base model cannot be fetched."""
         model = client.global_model(rt.task_id)
         if model.sha256 != round_.base_model_sha256:
-            raise BaseModelPending(
-                f"global model of task {rt.task_id} is not round {round_.round}'s base yet"
-            )
-        try:
-            base = rt.decode(model_bytes(model, fetch_blob))
-        except Exception as error:
-            raise BlobsUnavailable(f"base model of task {rt.task_id}: {error}") from error
-        payloads: list[bytes | None] = []
-        for info in round_.updates:
+            raise BaseModelPending(f"global model of task {rt.task_id} is not round {round_.round}'s base")
+        base = rt.decode(model_bytes(model, fetch_blobs))
+        n = len(round_.updates)
+        updates = torch.full((n, rt.layout.numel), float("nan"))
+        decoded, available = [False] * n, [True] * n
+        referenced = [j for j, info in enumerate(round_.updates) if info.locator]
+
+        def take(j: int, payload: bytes) -> None:
+            row, [ok] = rt.decode_updates([payload])
+            updates[j], decoded[j] = row[0], ok
+
+        for j, info in enumerate(round_.updates):
             if not info.locator:
-                payloads.append(client.update_payload(rt.task_id, round_.round, info.sha256))
-                continue
-            try:
-                payloads.append(fetch_blob(info.sha256, info.size_bytes, info.locator))
-            except Exception:  # any failure to deliver the bytes makes the update unavailable
-                payloads.append(None)
-        updates, decoded = rt.decode_updates([p or b"" for p in payloads])
-        available = [p is not None for p in payloads]
+                take(j, client.update_payload(rt.task_id, round_.round, info.sha256))
+        refs = [(u.sha256, u.size_bytes, u.locator) for u in (round_.updates[j] for j in referenced)]
+        for index, payload in fetch_blobs(refs):
+            j = referenced[index]
+            if payload is None:
+                available[j] = False
+            else:
+                take(j, payload)
         return cls(round_.round, bytes(round_.base_model_sha256), base, updates, decoded, available)
 
     def no_op(self) -> list[bool]:

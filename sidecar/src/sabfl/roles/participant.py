@@ -15,11 +15,14 @@ import numpy as np
 import torch
 import yaml
 
+from sabfl.blobs import BlobError, stores_from_config
 from sabfl.chain import ChainClient, TxError, load_keys, messages
 from sabfl.fedlearn.v1 import round_pb2, task_pb2
 from sabfl.ml.serialize import SerializationError
 from sabfl.ml.train import train_many
+from sabfl.roles.inputs import model_bytes, no_blob_store
 from sabfl.roles.loop import add_run_command, poll, serve
+from sabfl.roles.publish import NoBlobStore, fetcher, publish
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.settings import settings_from
 from sabfl.roles.spec import SpecLimits, SpecRefused
@@ -40,6 +43,10 @@ class ParticipantConfig:
     # The most these participants do for one task (epochs, data, participants …): a task's spec is
     # untrusted input, and a task beyond these limits is not joined.
     limits: SpecLimits = field(default_factory=SpecLimits)
+    # The blob stores updates above the chain's max_inline_bytes go to, and global models by reference
+    # come from (sabfl.blobs.stores_from_config entries; default: the keys file's first node's kubo).
+    blob_stores: tuple[dict, ...] | None = None
+    blob_timeout_s: float = 60.0
 
     @classmethod
     def from_yaml(cls, path: Path) -> ParticipantConfig:
@@ -59,6 +66,11 @@ class ParticipantRunner:
         self.clients = [
             ChainClient(chain, a.wallet(self.keys.address_prefix)) for a in self.keys.participants
         ]
+        stores = self.keys.nodes[0].blob_stores() if config.blob_stores is None else config.blob_stores
+        self.blobs = stores_from_config(stores) if stores else None
+        self.fetch_blobs = (
+            fetcher(self.blobs, config.blob_timeout_s, 1, 1 << 32) if self.blobs else no_blob_store
+        )
         self.submitted: set[tuple[int, int]] = set()
         self.runtime: TaskRuntime | None = None
         self.refused: set[int] = set()  # tasks whose spec or on-chain rule this runner does not serve
@@ -145,14 +157,8 @@ class ParticipantRunner:
         if rt is None:
             return
         allowed = set(task.allowed_participants)
-        model = self.clients[0].global_model(task.id)
-        if model.locator:
-            log.warning(
-                "task %d: its global model is stored by reference; this participant has no blob store",
-                task.id,
-            )
-            return
-        global_params = rt.decode(model.payload)
+        global_params = rt.decode(model_bytes(self.clients[0].global_model(task.id), self.fetch_blobs))
+        max_inline = self.clients[0].params().max_inline_bytes
         updates = self.updates(rt, global_params, round_.round)
         sent = []
         for i, (client, update) in enumerate(zip(self.clients, updates, strict=True)):
@@ -164,7 +170,14 @@ class ParticipantRunner:
                 log.warning("participant %d: cannot encode its update (%s); skipped", i, error)
                 continue
             samples = len(rt.sim.split.participants[i])
-            msg = messages.submit_update(client.address, task.id, round_.round, payload, num_samples=samples)
+            try:
+                locator = publish(payload, max_inline, self.blobs)
+            except (NoBlobStore, BlobError) as error:
+                log.warning("participant %d: cannot upload its update: %s", i, error)
+                continue
+            msg = messages.submit_update(
+                client.address, task.id, round_.round, payload, num_samples=samples, locator=locator
+            )
             try:
                 sent.append((client, client.broadcast(msg)))
             except TxError as error:

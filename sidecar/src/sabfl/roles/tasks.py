@@ -11,20 +11,45 @@ from pathlib import Path
 from cosmpy.protos.cosmos.base.tendermint.v1beta1 import query_pb2 as cmt_query
 from cosmpy.protos.cosmos.base.tendermint.v1beta1 import query_pb2_grpc as cmt_grpc
 
+from sabfl.blobs import stores_from_config
 from sabfl.chain import ChainClient, KeysFile, load_keys
 from sabfl.fedlearn.v1 import query_pb2, round_pb2, tx_pb2
 from sabfl.protocol import LOSS_SCALE, WEIGHT_SCALE
+from sabfl.roles.inputs import model_bytes, no_blob_store
+from sabfl.roles.publish import fetcher, publish
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.spec import TaskSpec
 
-DEFAULT_SPEC = Path(__file__).parent / "presets" / "demo-task.yaml"
+PRESETS = Path(__file__).parent / "presets"
+DEFAULT_SPEC = PRESETS / "demo-task.yaml"
+
+
+def spec_path(name: str) -> Path:
+    """A task spec YAML by path, or by the name of a preset (`demo-task`, `fmnist-cnn`)."""
+    path = Path(name)
+    if path.is_file():
+        return path
+    preset = PRESETS / f"{name}.yaml"
+    if preset.is_file():
+        return preset
+    names = sorted(p.stem for p in PRESETS.glob("*.yaml"))
+    raise argparse.ArgumentTypeError(f"{name!r} is neither a spec file nor a preset (presets: {names})")
 
 
 def create_task(client: ChainClient, spec: TaskSpec, keys: KeysFile | None = None) -> int:
-    """Create a task from a spec; `keys` resolves `allowed_participants: keys_file`."""
+    """Create a task from a spec; `keys` resolves `allowed_participants: keys_file`, and its first node's
+    blob store takes an initial model above the chain's max_inline_bytes."""
     if keys is not None:
         spec = spec.for_keys(keys)
-    return submit_task(client, spec.create_task_msg(client.address, client.config.denom))
+    msg = spec.create_task_msg(client.address, client.config.denom)
+    stores = keys.nodes[0].blob_stores() if keys is not None else ()
+    locator = publish(
+        msg.initial_model, client.params().max_inline_bytes, stores_from_config(stores) if stores else None
+    )
+    if locator:
+        msg.initial_model_size, msg.initial_model_locator = len(msg.initial_model), locator
+        msg.initial_model = b""
+    return submit_task(client, msg)
 
 
 def submit_task(client: ChainClient, msg: tx_pb2.MsgCreateTask) -> int:
@@ -98,7 +123,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     task = subparsers.add_parser("task", help="create tasks")
     sub = task.add_subparsers(dest="action", required=True)
     create = sub.add_parser("create", help="create a task from a YAML spec")
-    create.add_argument("--spec", type=Path, default=DEFAULT_SPEC)
+    create.add_argument("--spec", type=spec_path, default=DEFAULT_SPEC, help="spec YAML or preset name")
     create.add_argument("--keys", type=Path, default=Path("localnet/run/keys.json"))
     create.set_defaults(handler=run_create)
 
@@ -128,13 +153,15 @@ def run_status(args: argparse.Namespace) -> int:
         for round_ in rounds:
             print(format_row(round_row(client, round_, attackers)))
         task = client.fedlearn.Task(query_pb2.QueryTaskRequest(task_id=args.task)).task
-        model = client.fedlearn.GlobalModel(query_pb2.QueryGlobalModelRequest(task_id=args.task)).model
+        model = client.global_model(args.task)
         try:
             runtime = TaskRuntime.from_task(task)
         except ValueError as error:  # SpecRefused, or settings the ML core refuses
             print(f"{len(rounds)} rounds; not a task sabfl serves: {error}")
             return 0
-        accuracy = runtime.test_accuracy(runtime.decode(model.payload))
+        stores = load_keys(args.keys).nodes[0].blob_stores()
+        fetch = fetcher(stores_from_config(stores), 60.0, 1, 1 << 32) if stores else no_blob_store
+        accuracy = runtime.test_accuracy(runtime.decode(model_bytes(model, fetch)))
         print(
             f"at {datetime.now():%H:%M:%S}: {len(rounds)} rounds; global model of round {model.round}: "
             f"test accuracy {accuracy:.4f}"

@@ -33,6 +33,7 @@ from google.protobuf.message import Message
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 from sabfl.aggregators.softmax import SoftmaxRule
+from sabfl.blobs import stores_from_config
 from sabfl.chain import (
     ChainClient,
     ChainConfig,
@@ -46,9 +47,10 @@ from sabfl.chain import (
 from sabfl.fedlearn.v1 import round_pb2, task_pb2, tx_pb2
 from sabfl.ml.scoring import LOSS_CAP, validator_scores
 from sabfl.protocol import UNAVAILABLE, commitment, loss_to_micro
-from sabfl.roles.inputs import FetchBlob, RoundInputs, model_bytes, no_blob_store
+from sabfl.roles.inputs import FetchBlobs, RoundInputs, model_bytes, no_blob_store
 from sabfl.roles.journal import Journal
 from sabfl.roles.loop import add_run_command, poll, serve
+from sabfl.roles.publish import fetcher, publish
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.scheduler import TaskScheduler
 from sabfl.roles.settings import plain, settings_from
@@ -97,6 +99,12 @@ class ValidatorConfig:
     max_parallel_tasks: int = 4  # task steps running at once
     min_funded_txs: int = 200  # warn when the hot account pays for fewer txs at the recent average fee
     limits: SpecLimits = field(default_factory=SpecLimits)
+    # The blob stores this validator fetches from and uploads to (sabfl.blobs.stores_from_config entries,
+    # the first takes uploads): a locator that none of them serves is never fetched.
+    blob_stores: tuple[dict, ...] = ()
+    blob_timeout_s: float = 10.0  # to fetch one blob: well inside a COMMIT phase
+    blob_workers: int = 4  # blobs fetched at once
+    blob_memory_bytes: int = 1 << 30  # fetched bytes held at once; a larger blob is unavailable to it
 
     def __post_init__(self) -> None:
         if self.misbehave not in MISBEHAVIOURS:
@@ -130,6 +138,7 @@ class ValidatorConfig:
             raise ValueError(f"the keys file has no hot account for {node.name}: re-create the localnet")
         hot_key_file = workdir / "hot-key.json"
         write_account(node.hot, hot_key_file)
+        settings.setdefault("blob_stores", node.blob_stores())
         return cls(
             chain=keys.chain_config(index),
             operator=node.validator.address,
@@ -152,7 +161,12 @@ class ValidatorSidecar:
         self.runtimes: dict[int, TaskRuntime] = {}
         # Per task, the inputs of the round it last worked on: fetched and decoded once per round.
         self.round_inputs: dict[int, RoundInputs] = {}
-        self.fetch_blob: FetchBlob = no_blob_store
+        self.blobs = stores_from_config(config.blob_stores) if config.blob_stores else None
+        self.fetch_blobs: FetchBlobs = (
+            fetcher(self.blobs, config.blob_timeout_s, config.blob_workers, config.blob_memory_bytes)
+            if self.blobs
+            else no_blob_store
+        )
         self.scheduler = TaskScheduler(
             config.max_parallel_tasks, config.step_seconds, log, on_chain_error=ERRORS.labels("chain").inc
         )
@@ -267,7 +281,7 @@ class ValidatorSidecar:
     def measure(self, rt: TaskRuntime, task: task_pb2.Task) -> None:
         """Publish the test accuracy of the task's current global model (round 0: the initial model)."""
         model = self.client.global_model(task.id)
-        accuracy = rt.test_accuracy(rt.decode(model_bytes(model, self.fetch_blob)))
+        accuracy = rt.test_accuracy(rt.decode(model_bytes(model, self.fetch_blobs)))
         TEST_ACCURACY.labels(str(task.id), str(model.round)).set(accuracy)
         self.measured[task.id] = task.rounds_finalized
 
@@ -335,7 +349,7 @@ class ValidatorSidecar:
         self.config.limits.check_updates(len(round_.updates))
         cached = self.round_inputs.get(rt.task_id)
         if cached is None or not cached.matches(round_):
-            cached = RoundInputs.fetch(self.client, rt, round_, self.fetch_blob)
+            cached = RoundInputs.fetch(self.client, rt, round_, self.fetch_blobs)
             self.round_inputs[rt.task_id] = cached
         return cached
 
@@ -426,8 +440,11 @@ class ValidatorSidecar:
         payload = self.aggregate_bytes(rt, round_)
         if self.config.misbehave == "wrong_aggregate":
             payload = rt.encode(self.inputs(rt, round_).base + 0.01)
+        locator = publish(payload, self.client.params().max_inline_bytes, self.blobs)
         self.journal.record(rt.task_id, round_.round, mined_attempt=round_.miner_attempt)
-        msg = messages.submit_aggregate(self.address, rt.task_id, round_.round, list(round_.weights), payload)
+        msg = messages.submit_aggregate(
+            self.address, rt.task_id, round_.round, list(round_.weights), payload, locator=locator
+        )
         self.send(rt.task_id, "aggregate", msg)
         log.info(
             "task %d round %d: submitted aggregate %s as miner",

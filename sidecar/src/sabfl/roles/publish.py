@@ -1,0 +1,45 @@
+"""Where a role's payload goes: inline in its message when small, else to the operator's blob store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from sabfl.blobs import BlobError, BlobRef, BlobStores, fetch_all
+from sabfl.roles.inputs import FetchBlobs, Reference
+
+
+class NoBlobStore(ValueError):
+    """A payload above the chain's max_inline_bytes, and no blob store configured to take it."""
+
+
+def publish(payload: bytes, max_inline_bytes: int, stores: BlobStores | None) -> str:
+    """'' for a payload of at most `max_inline_bytes` (it travels inline); otherwise upload it to the first
+    configured store and return the locator the message carries (docs/protocol.md, "Blobs")."""
+    if len(payload) <= max_inline_bytes:
+        return ""
+    if stores is None:
+        raise NoBlobStore(
+            f"a payload of {len(payload)} bytes exceeds the chain's max_inline_bytes ({max_inline_bytes}) "
+            "and no blob store is configured (blob_stores)"
+        )
+    return stores.put(payload).locator
+
+
+def fetcher(stores: BlobStores, timeout_s: float, workers: int, memory_budget_bytes: int) -> FetchBlobs:
+    """A `FetchBlobs` over the operator's stores: fetched concurrently by `workers` threads, never more
+    than `memory_budget_bytes` of fetched bytes held at once (sabfl.blobs.fetch_all); a reference that is
+    malformed, refused, missing, late, too large or mismatching yields None."""
+
+    def fetch(refs: Sequence[Reference]) -> Iterator[tuple[int, bytes | None]]:
+        valid: list[int] = []
+        checked: list[BlobRef] = []
+        for index, (sha256, size, locator) in enumerate(refs):
+            try:
+                checked.append(BlobRef(sha256, size, locator))
+                valid.append(index)
+            except (ValueError, BlobError):
+                yield index, None
+        for result in fetch_all(stores, checked, workers, memory_budget_bytes, timeout_s):
+            yield valid[result.index], None if result.data is None else bytes(result.data)
+
+    return fetch
