@@ -18,7 +18,7 @@ N            ?= 4
 PARTICIPANTS ?= 10
 LOCALNET := python3 $(ROOT)/localnet/localnet.py
 # Debian packages: the Fashion-MNIST IDX files the ML core reads offline.
-APT_PACKAGES := dataset-fashion-mnist
+APT_PACKAGES := dataset-fashion-mnist chromium chromium-driver
 FUZZTIME ?= 10s
 # Go fuzz targets run briefly on every `make test` (package:target).
 FUZZ_TARGETS := x/fedlearn/consensus:FuzzSoftmaxWeights x/fedlearn/consensus:FuzzCommitment \

@@ -91,6 +91,14 @@ def test_tasks_reads_every_page() -> None:
     assert chain.tasks() == []
 
 
+def test_a_client_without_wallet_queries_but_refuses_to_sign() -> None:
+    reader = ChainClient(ChainConfig(chain_id="", grpc_address="127.0.0.1:1"))
+    reader.fedlearn = PagedTasks(3)
+    assert reader.address == "" and [t.id for t in reader.tasks()] == [1, 2, 3]
+    with pytest.raises(RuntimeError, match="no wallet"):
+        reader.broadcast(messages.opt_in(ADDRESS, 1))
+
+
 def grant(msg_type: str, expires: int | None = None) -> authz_pb2.Grant:
     entry = authz_pb2.Grant()
     entry.authorization.Pack(authz_pb2.GenericAuthorization(msg=msg_type), type_url_prefix="/")

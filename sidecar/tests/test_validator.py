@@ -13,9 +13,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 from cosmpy.protos.cosmos.authz.v1beta1 import tx_pb2 as authz_tx
 from cosmpy.protos.cosmos.base.abci.v1beta1 import abci_pb2
+from prometheus_client import REGISTRY
 
 from sabfl.aggregators import DEFAULT_SOFTMAX_RULE, SOFTMAX_RULES
 from sabfl.chain import Account, ChainClient, KeysFile, TxError, messages
@@ -278,3 +280,42 @@ def test_a_second_opt_in_counts_as_done_and_other_rejections_are_retried(config:
     rejected(f"failed to execute message; message index: 0: {OPERATOR.address} already opted in to task 4")
     sidecar.opt_in(task)
     assert sidecar.journal.get(4, 0) == {"opt_in_tx": "before"}
+
+
+def test_the_test_accuracy_of_each_new_global_model_is_published(config: ValidatorConfig) -> None:
+    """Once per new global model (round 0: the initial one), and the last one of a task that just ended."""
+    sidecar = ValidatorSidecar(config)
+    task = task_pb2.Task(
+        id=4, model_spec=DEMO_SPEC, status=task_pb2.TASK_STATUS_ACTIVE, num_rounds=2, rule=DEMO_RULE
+    )
+    task.current_round = 1
+    rt = sidecar.runtime(task)
+    models = {r: rt.encode(torch.full((rt.layout.numel,), 0.01 * r)) for r in range(3)}
+    reads = []
+
+    def global_model(task_id: int) -> task_pb2.GlobalModel:
+        number = task.rounds_finalized
+        reads.append(number)
+        return task_pb2.GlobalModel(task_id=task_id, round=number, payload=models[number])
+
+    sidecar.client.global_model = global_model
+    sidecar.client.submit = lambda *msgs: abci_pb2.TxResponse(txhash="F00")
+    sidecar.client.round = lambda task_id, number=0: round_pb2.Round(task_id=4, round=task.current_round)
+    sidecar.client.tasks = lambda: [task]
+    sidecar.client.balance = lambda: 10**9
+
+    def published(round_number: int) -> float | None:
+        labels = {"task": "4", "round": str(round_number)}
+        return REGISTRY.get_sample_value("sabfl_validator_test_accuracy", labels)
+
+    sidecar.step(task)
+    sidecar.step(task)
+    assert reads == [0], "measured once per global model"
+    assert published(0) == rt.test_accuracy(rt.decode(models[0]))
+    task.rounds_finalized, task.current_round = 1, 2
+    sidecar.step(task)
+    assert published(1) == rt.test_accuracy(rt.decode(models[1]))
+    task.rounds_finalized, task.status = 2, task_pb2.TASK_STATUS_COMPLETED
+    sidecar.tick()
+    assert published(2) == rt.test_accuracy(rt.decode(models[2])) and reads == [0, 1, 2]
+    assert 4 not in sidecar.runtimes

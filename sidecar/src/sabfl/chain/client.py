@@ -29,6 +29,9 @@ from cosmpy.protos.cosmos.base.abci.v1beta1 import abci_pb2
 from cosmpy.protos.cosmos.base.query.v1beta1.pagination_pb2 import PageRequest
 from cosmpy.protos.cosmos.base.tendermint.v1beta1 import query_pb2 as cmt_query
 from cosmpy.protos.cosmos.base.tendermint.v1beta1 import query_pb2_grpc as cmt_grpc
+from cosmpy.protos.cosmos.staking.v1beta1 import query_pb2 as staking_query
+from cosmpy.protos.cosmos.staking.v1beta1 import query_pb2_grpc as staking_grpc
+from cosmpy.protos.cosmos.staking.v1beta1 import staking_pb2
 from cosmpy.protos.cosmos.tx.v1beta1 import service_pb2 as tx_service
 from cosmpy.protos.cosmos.tx.v1beta1 import service_pb2_grpc as tx_grpc
 
@@ -99,12 +102,12 @@ def all_pages(query: Callable[[PageRequest], Any], field: str, page_size: int = 
 
 class ChainClient:
     """Signs as one account; one instance per account and process. Threads may share an instance: the
-    account sequence is taken under a lock."""
+    account sequence is taken under a lock. Without a wallet it only queries (and refuses to sign)."""
 
-    def __init__(self, config: ChainConfig, wallet: LocalWallet) -> None:
+    def __init__(self, config: ChainConfig, wallet: LocalWallet | None = None) -> None:
         self.config = config
         self.wallet = wallet
-        self.address = str(wallet.address())
+        self.address = str(wallet.address()) if wallet is not None else ""
         limit = config.max_message_bytes
         self.channel = grpc.insecure_channel(
             config.grpc_address,
@@ -116,6 +119,7 @@ class ChainClient:
         self.fedlearn = fedlearn_grpc.QueryStub(self.channel)
         self.cometbft = cmt_grpc.ServiceStub(self.channel)
         self.authz = authz_grpc.QueryStub(self.channel)
+        self.staking = staking_grpc.QueryStub(self.channel)
         self._account_number: int | None = None
         self._sequence: int | None = None
         self._sequence_lock = threading.Lock()
@@ -153,6 +157,20 @@ class ChainClient:
             lambda page: self.fedlearn.Tasks(query_pb2.QueryTasksRequest(pagination=page)), "tasks"
         )
 
+    def rounds(self, task_id: int) -> list[round_pb2.Round]:
+        """Every round record of a task, read over all pages of the Rounds query."""
+        return all_pages(
+            lambda page: self.fedlearn.Rounds(query_pb2.QueryRoundsRequest(task_id=task_id, pagination=page)),
+            "rounds",
+        )
+
+    def validators(self) -> list[staking_pb2.Validator]:
+        """Every validator x/staking knows (bonded or not), read over all pages."""
+        return all_pages(
+            lambda page: self.staking.Validators(staking_query.QueryValidatorsRequest(pagination=page)),
+            "validators",
+        )
+
     def granted_msg_types(self, granter: str, grantee: str) -> set[str]:
         """Type URLs of the messages `granter` lets `grantee` execute (unexpired x/authz
         GenericAuthorizations)."""
@@ -172,6 +190,8 @@ class ChainClient:
         return granted
 
     def _load_account(self) -> None:
+        if self.wallet is None:
+            raise RuntimeError("this client has no wallet: it can query but not sign")
         response = self.auth.Account(auth_query.QueryAccountRequest(address=self.address))
         account = auth_pb2.BaseAccount()
         if not response.account.Unpack(account):

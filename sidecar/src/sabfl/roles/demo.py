@@ -22,6 +22,7 @@ import yaml
 from sabfl.aggregators import SOFTMAX_RULES, aggregator_names
 from sabfl.blobs import stores_from_config
 from sabfl.chain import ChainClient, load_keys
+from sabfl.dashboard import cli as dashboard
 from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2
 from sabfl.roles.inputs import FetchBlobs, model_bytes
 from sabfl.roles.publish import fetcher
@@ -123,8 +124,9 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def start_network(out: Path, spec: TaskSpec, processes: Processes) -> Path:
-    """A fresh 4-validator localnet (with its kubo daemons) and a validator sidecar beside each node, each
-    with its node's endpoint, its operator's address and its own hot key only; returns the keys file."""
+    """A fresh 4-validator localnet (with its kubo daemons), a validator sidecar beside each node (each with
+    its node's endpoint, its operator's address and its own hot key only) and the dashboard; returns the
+    keys file."""
     net = out / "localnet"
     localnet("reset", "--dir", str(net))
     participants = str(spec.experiment.participants)
@@ -152,6 +154,12 @@ def start_network(out: Path, spec: TaskSpec, processes: Processes) -> Path:
             [*SABFL, "validator", "run", "--config", str(config)],
             out / "logs" / f"validator{v}.log",
         )
+    metrics = [f"127.0.0.1:{METRICS_BASE_PORT + v}" for v in range(len(keys.nodes))]
+    dashboard_args = dashboard.arguments(
+        keys.nodes[0].grpc, keys.nodes[0].rpc, metrics, [out / "roster.json"], dashboard.DEFAULT_PORT
+    )
+    processes.start("dashboard", [*SABFL, *dashboard_args], out / "logs" / "dashboard.log")
+    print(f"dashboard: http://127.0.0.1:{dashboard.DEFAULT_PORT}", flush=True)
     return keys_file
 
 

@@ -47,7 +47,7 @@ from sabfl.chain import (
 from sabfl.fedlearn.v1 import round_pb2, task_pb2, tx_pb2
 from sabfl.ml.scoring import LOSS_CAP, validator_scores
 from sabfl.protocol import UNAVAILABLE, commitment, loss_to_micro
-from sabfl.roles.inputs import FetchBlobs, RoundInputs, no_blob_store
+from sabfl.roles.inputs import FetchBlobs, RoundInputs, model_bytes, no_blob_store
 from sabfl.roles.journal import Journal
 from sabfl.roles.loop import add_run_command, poll, serve
 from sabfl.roles.publish import NoBlobStore, fetcher, publish
@@ -76,6 +76,9 @@ TXS = Counter("sabfl_validator_txs_total", "Messages sent", ["kind"])
 ERRORS = Counter("sabfl_validator_errors_total", "Failed steps", ["kind"])
 SCORING = Histogram("sabfl_validator_scoring_seconds", "Time to score a round's updates")
 CURRENT_ROUND = Gauge("sabfl_validator_round", "Latest round seen", ["task"])
+TEST_ACCURACY = Gauge(
+    "sabfl_validator_test_accuracy", "Test accuracy of a task's global model after a round", ["task", "round"]
+)
 HOT_BALANCE = Gauge("sabfl_validator_hot_balance", "Hot account balance in base units of the fee denom")
 
 
@@ -167,6 +170,8 @@ class ValidatorSidecar:
         self.scheduler = TaskScheduler(
             config.max_parallel_tasks, config.step_seconds, log, on_chain_error=ERRORS.labels("chain").inc
         )
+        # Per task, the round of the latest global model whose test accuracy was published.
+        self.measured: dict[int, int] = {}
         self.funds_checked_at = -1  # client.txs_sent when the hot account's balance was last read
         # Live tasks whose spec and on-chain rule were checked: their SimConfig and decoded rule, or None
         # when declined.
@@ -205,11 +210,15 @@ class ValidatorSidecar:
         """Dispatch a step of every pending or active task to its own thread; the work happens there."""
         if self.funds_checked_at != self.client.txs_sent:
             self.watch_funds()
-        live = {t.id: t for t in self.client.tasks() if t.status in LIVE}
+        tasks = {t.id: t for t in self.client.tasks()}
+        live = {task_id: t for task_id, t in tasks.items() if t.status in LIVE}
         for task_id in list(self.runtimes):
             if task_id not in live:
-                self.runtimes.pop(task_id, None)
+                rt = self.runtimes.pop(task_id)
                 self.round_inputs.pop(task_id, None)
+                ended = tasks.get(task_id)
+                if ended is not None and self.measured.get(task_id) != ended.rounds_finalized:
+                    self.measure(rt, ended)  # the last global model, finalized as the task ended
         self.screened = {task_id: s for task_id, s in self.screened.items() if task_id in live}
         for task in live.values():
             if task.id not in self.screened:
@@ -266,6 +275,15 @@ class ValidatorSidecar:
             round_ = self.client.round(task.id)
             CURRENT_ROUND.labels(str(task.id)).set(round_.round)
             self.act(task, round_)
+            if self.measured.get(task.id) != task.rounds_finalized:
+                self.measure(self.runtime(task), task)
+
+    def measure(self, rt: TaskRuntime, task: task_pb2.Task) -> None:
+        """Publish the test accuracy of the task's current global model (round 0: the initial model)."""
+        model = self.client.global_model(task.id)
+        accuracy = rt.test_accuracy(rt.decode(model_bytes(model, self.fetch_blobs)))
+        TEST_ACCURACY.labels(str(task.id), str(model.round)).set(accuracy)
+        self.measured[task.id] = task.rounds_finalized
 
     def opt_in(self, task: task_pb2.Task) -> None:
         """Opt in to a task this validator serves; a task beyond its limits raises SpecRefused first."""
