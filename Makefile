@@ -33,8 +33,7 @@ GO_SOURCES := $(shell find chain -name '*.go' -not -path '*/testdata/*') chain/g
 gomod_version = $(shell cd chain && go list -m -f '{{.Version}}' $(1))
 
 .PHONY: bench bench-blobs demo build install system-deps python-deps proto proto-tools blob-tools s3-tools \
-        localnet
-        localnet-stop localnet-status localnet-reset test test-go test-python lint clean
+        localnet localnet-stop localnet-status localnet-reset test test-go test-python lint clean
 
 build: $(SABFLD)
 
