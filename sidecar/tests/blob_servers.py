@@ -46,7 +46,9 @@ def wait_for_port(port: int, timeout: float) -> bool:
 def seaweed_s3(directory: Path, port_base: int) -> Iterator[str]:
     """A SeaweedFS server (master, volume, filer, S3 gateway) in `directory`; yields the S3 endpoint URL."""
     directory.mkdir(parents=True, exist_ok=True)
-    s3_port = port_base
+    # Every port weed would otherwise take by default is named (or disabled): ports from port_base on.
+    ports = ["s3", "master", "volume", "filer", "master.port.grpc", "volume.port.grpc", "filer.port.grpc"]
+    ports += ["s3.port.grpc"]
     command = [
         str(WEED),
         "server",
@@ -54,13 +56,13 @@ def seaweed_s3(directory: Path, port_base: int) -> Iterator[str]:
         f"-dir={directory}",
         "-ip=127.0.0.1",
         "-ip.bind=127.0.0.1",
-        f"-s3.port={s3_port}",
-        f"-master.port={port_base + 1}",
-        f"-volume.port={port_base + 2}",
-        f"-filer.port={port_base + 3}",
+        *(f"-{name if '.port' in name else name + '.port'}={port_base + i}" for i, name in enumerate(ports)),
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
         "-master.volumeSizeLimitMB=64",
         "-volume.max=4",
     ]
+    s3_port = port_base
     log = open(directory / "weed.log", "ab")
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:

@@ -31,9 +31,10 @@ CHUNK_BYTES = 1 << 20
 class IpfsStore:
     """A kubo daemon's RPC API at `api_url` ("http://127.0.0.1:5001"); `timeout` bounds put, pin, unpin."""
 
-    def __init__(self, api_url: str, timeout: float = 60.0) -> None:
+    def __init__(self, api_url: str, timeout: float = 60.0, stall_seconds: float = 10.0) -> None:
         self.api_url = api_url.rstrip("/")
         self.timeout = timeout
+        self.stall_seconds = stall_seconds
         self._session = requests.Session()
 
     def accepts(self, locator: str) -> bool:
@@ -58,9 +59,7 @@ class IpfsStore:
         cid = self._cid(ref)
         check_limit(ref, max_bytes)
         deadline = time.monotonic() + timeout
-        params = {"arg": cid, "length": str(ref.size + 1), "progress": "false"}
-        with self._call("cat", params, timeout, stream=True) as reply:
-            return read_verified(self._chunks(reply, ref), ref, deadline)
+        return read_verified(self._cat(cid, ref, deadline), ref, deadline)
 
     def pin(self, ref: BlobRef) -> None:
         self._call("pin/add", {"arg": self._cid(ref)}, self.timeout).close()
@@ -78,14 +77,21 @@ class IpfsStore:
             raise LocatorRefused(f"{ref.locator!r} is not an {SCHEME}://<cid> locator")
         return match.group(1)
 
-    def _call(self, command: str, params: dict[str, str], timeout: float, **kwargs) -> requests.Response:
+    def _call(
+        self,
+        command: str,
+        params: dict[str, str],
+        timeout: float,
+        read_timeout: float | None = None,
+        **kwargs,
+    ) -> requests.Response:
         """POST one RPC command. Kubo's own `timeout` option stops its work a second after the client gives
         up, so a stream kubo cuts short ends past the client's deadline (unavailable, not mismatching)."""
         try:
             reply = self._session.post(
                 f"{self.api_url}/api/v0/{command}",
                 params={**params, "timeout": f"{timeout + 1:.3f}s"},
-                timeout=(min(timeout, 10.0), timeout),
+                timeout=(min(timeout, 10.0), read_timeout or timeout),
                 **kwargs,
             )
         except requests.RequestException as error:
@@ -96,12 +102,33 @@ class IpfsStore:
             raise BlobUnavailable(f"kubo at {self.api_url}: {command} {params.get('arg', '')}: {message}")
         return reply
 
-    @staticmethod
-    def _chunks(reply: requests.Response, ref: BlobRef) -> Iterator[bytes]:
-        try:
-            yield from reply.iter_content(CHUNK_BYTES)
-        except requests.RequestException as error:
-            raise BlobUnavailable(f"{ref.locator}: {error}") from error
+    def _cat(self, cid: str, ref: BlobRef, deadline: float) -> Iterator[bytes]:
+        """At most `ref.size + 1` bytes of the CID, from kubo's `cat`. A stream silent for `stall_seconds` is
+        asked again from where it stopped (a new bitswap session asks every peer afresh: under load a
+        session can stall on peers that lacked a block when first asked, measured with 4 daemons fetching
+        20 × 100 MB), until the deadline."""
+        received = 0
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise BlobUnavailable(f"{ref.locator}: timed out after {received} of {ref.size} bytes")
+            params = {"arg": cid, "offset": str(received), "length": str(ref.size + 1 - received)}
+            stall = min(self.stall_seconds, remaining)
+            try:
+                reply = self._call("cat", params, remaining, read_timeout=stall, stream=True)
+            except BlobUnavailable as error:
+                if isinstance(error.__cause__, requests.Timeout):
+                    continue  # no first byte yet: ask again, within the deadline
+                raise
+            try:
+                for chunk in reply.iter_content(CHUNK_BYTES):
+                    received += len(chunk)
+                    yield chunk
+                return
+            except requests.RequestException:
+                continue  # stalled or cut: ask again from `received`, within the deadline
+            finally:
+                reply.close()
 
 
 def _stream(head: bytes, view: memoryview, tail: bytes) -> Iterator[bytes | memoryview]:
