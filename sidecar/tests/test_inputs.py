@@ -7,9 +7,11 @@ import hashlib
 import pytest
 import torch
 
+from sabfl.blobs import BlobStores, BlobUnavailable, InlineStore
 from sabfl.fedlearn.v1 import round_pb2, task_pb2
 from sabfl.protocol import WEIGHT_SCALE
 from sabfl.roles.inputs import BaseModelPending, BlobsUnavailable, RoundInputs
+from sabfl.roles.publish import Pins
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.spec import TaskSpec
 from sabfl.sim.config import SimConfig
@@ -104,3 +106,18 @@ def test_an_update_that_moves_nothing_is_a_no_op(runtime: TaskRuntime) -> None:
         task_pb2.GlobalModel(sha256=blob(base), payload=base), {blob(p): p for p in (zero, noise, step)}
     )
     assert RoundInputs.fetch(chain, runtime, round_, gone_store).no_op() == [True, True, False]
+
+
+def test_only_the_latest_rounds_blobs_stay_pinned() -> None:
+    store = InlineStore()
+    pins = Pins(BlobStores([store]), keep=2)
+    refs = {r: store.put(f"model of round {r}".encode()) for r in (1, 2, 3)}
+    other = store.put(b"another task's model")
+    pins.add(7, 1, refs[1])
+    pins.add(8, 1, other)
+    pins.add(7, 2, refs[2])
+    assert store.get(refs[1], 100, 1.0)
+    pins.add(7, 3, refs[3])  # round 1 of task 7 is now two rounds old: unpinned
+    with pytest.raises(BlobUnavailable):
+        store.get(refs[1], 100, 1.0)
+    assert store.get(refs[2], 100, 1.0) and store.get(refs[3], 100, 1.0) and store.get(other, 100, 1.0)

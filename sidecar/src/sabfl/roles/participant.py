@@ -16,14 +16,14 @@ import torch
 import yaml
 
 from sabfl.attacks.participants import attack_generator
-from sabfl.blobs import BlobError, stores_from_config
+from sabfl.blobs import BlobError, BlobRef, stores_from_config
 from sabfl.chain import ChainClient, TxError, load_keys, messages
 from sabfl.fedlearn.v1 import round_pb2, task_pb2
 from sabfl.ml.serialize import SerializationError
 from sabfl.ml.train import train_many
 from sabfl.roles.inputs import model_bytes, no_blob_store
 from sabfl.roles.loop import add_run_command, poll, serve
-from sabfl.roles.publish import NoBlobStore, fetcher, publish
+from sabfl.roles.publish import NoBlobStore, Pins, fetcher, publish
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.settings import settings_from
 from sabfl.roles.spec import SpecLimits, SpecRefused
@@ -75,6 +75,8 @@ class ParticipantRunner:
         self.fetch_blobs = (
             fetcher(self.blobs, config.blob_timeout_s, 1, 1 << 32) if self.blobs else no_blob_store
         )
+        # Each round's uploads stay pinned until the participants upload the next round's.
+        self.pins = Pins(self.blobs, keep=1) if self.blobs else None
         self.submitted: set[tuple[int, int]] = set()
         self.runtime: TaskRuntime | None = None
         self.refused: set[int] = set()  # tasks whose spec or on-chain rule this runner does not serve
@@ -184,6 +186,8 @@ class ParticipantRunner:
             except (NoBlobStore, BlobError) as error:
                 log.warning("participant %d: cannot upload its update: %s", i, error)
                 continue
+            if locator and self.pins:
+                self.pins.add(task.id, round_.round, BlobRef.of(payload, locator))
             msg = messages.submit_update(
                 client.address, task.id, round_.round, payload, num_samples=samples, locator=locator
             )

@@ -2,10 +2,33 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 
 from sabfl.blobs import BlobError, BlobRef, BlobStores, fetch_all
 from sabfl.roles.inputs import FetchBlobs, Reference
+
+log = logging.getLogger("sabfl.blobs")
+
+
+class Pins:
+    """The blobs a role uploaded or kept, by round: only those of the `keep` latest rounds stay pinned, so
+    a finished round's updates and superseded models can be collected by their store."""
+
+    def __init__(self, stores: BlobStores, keep: int) -> None:
+        self.stores, self.keep = stores, keep
+        self.rounds: dict[tuple[int, int], list[BlobRef]] = {}
+
+    def add(self, task_id: int, round_number: int, ref: BlobRef) -> None:
+        """Record a pinned blob of a round, and unpin what the task's older rounds left."""
+        self.rounds.setdefault((task_id, round_number), []).append(ref)
+        latest = sorted(r for t, r in self.rounds if t == task_id)[-self.keep :]
+        for key in [k for k in self.rounds if k[0] == task_id and k[1] not in latest]:
+            for old in self.rounds.pop(key):
+                try:
+                    self.stores.unpin(old)
+                except BlobError as error:  # a store that is down keeps it; nothing else depends on this
+                    log.warning("could not unpin %s: %s", old.locator, error)
 
 
 class NoBlobStore(ValueError):

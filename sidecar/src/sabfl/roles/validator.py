@@ -33,7 +33,7 @@ from google.protobuf.message import Message
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 from sabfl.aggregators.softmax import SoftmaxRule
-from sabfl.blobs import BlobError, stores_from_config
+from sabfl.blobs import BlobError, BlobRef, stores_from_config
 from sabfl.chain import (
     ChainClient,
     ChainConfig,
@@ -47,10 +47,10 @@ from sabfl.chain import (
 from sabfl.fedlearn.v1 import round_pb2, task_pb2, tx_pb2
 from sabfl.ml.scoring import LOSS_CAP, validator_scores
 from sabfl.protocol import UNAVAILABLE, commitment, loss_to_micro
-from sabfl.roles.inputs import FetchBlobs, RoundInputs, model_bytes, no_blob_store
+from sabfl.roles.inputs import BlobsUnavailable, FetchBlobs, RoundInputs, model_bytes, no_blob_store
 from sabfl.roles.journal import Journal
 from sabfl.roles.loop import add_run_command, poll, serve
-from sabfl.roles.publish import NoBlobStore, fetcher, publish
+from sabfl.roles.publish import NoBlobStore, Pins, fetcher, publish
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.scheduler import TaskScheduler
 from sabfl.roles.settings import plain, settings_from
@@ -162,6 +162,7 @@ class ValidatorSidecar:
         # Per task, the inputs of the round it last worked on: fetched and decoded once per round.
         self.round_inputs: dict[int, RoundInputs] = {}
         self.blobs = stores_from_config(config.blob_stores) if config.blob_stores else None
+        self.pins = Pins(self.blobs, keep=2) if self.blobs else None
         self.fetch_blobs: FetchBlobs = (
             fetcher(self.blobs, config.blob_timeout_s, config.blob_workers, config.blob_memory_bytes)
             if self.blobs
@@ -440,7 +441,11 @@ class ValidatorSidecar:
         payload = self.aggregate_bytes(rt, round_)
         if self.config.misbehave == "wrong_aggregate":
             payload = rt.encode(self.inputs(rt, round_).base + 0.01)
-        locator = publish(payload, self.client.params().max_inline_bytes, self.blobs)
+        locator = self.keep_copy(rt.task_id, round_.round, payload)
+        if len(payload) > self.client.params().max_inline_bytes and not locator:
+            raise BlobsUnavailable(
+                f"task {rt.task_id} round {round_.round}: the aggregate could not be stored"
+            )
         self.journal.record(rt.task_id, round_.round, mined_attempt=round_.miner_attempt)
         msg = messages.submit_aggregate(
             self.address, rt.task_id, round_.round, list(round_.weights), payload, locator=locator
@@ -459,7 +464,7 @@ class ValidatorSidecar:
         else:
             payload = self.aggregate_bytes(rt, round_)
             digest = hashlib.sha256(payload).digest()
-            self.keep_copy(payload)
+            self.keep_copy(rt.task_id, round_.round, payload)
         attested = [*entry.get("attested", []), round_.miner_attempt]
         self.journal.record(rt.task_id, round_.round, attested=attested)
         self.send(
@@ -474,13 +479,21 @@ class ValidatorSidecar:
             "agrees with" if agrees else "DISAGREES with",
         )
 
-    def keep_copy(self, payload: bytes) -> None:
-        """Pin this member's own copy of a model that travels by reference: the same bytes give the same
-        content address, so the next global model stays fetchable when the miner's store goes away."""
+    def keep_copy(self, task_id: int, round_number: int, payload: bytes) -> str:
+        """Pin this member's own copy of a model that travels by reference, and return its locator ("" when
+        it travels inline or cannot be stored): the same bytes give the same content address, so the next
+        global model stays fetchable when the miner's store goes away. Copies of the task's two latest
+        rounds stay pinned: the current global model and the one being built on it."""
         try:
-            publish(payload, self.client.params().max_inline_bytes, self.blobs)
+            locator = publish(payload, self.client.params().max_inline_bytes, self.blobs)
         except (NoBlobStore, BlobError) as error:
-            log.warning("could not keep a copy of the aggregate: %s", error)
+            log.warning(
+                "task %d round %d: could not keep a copy of the aggregate: %s", task_id, round_number, error
+            )
+            return ""
+        if locator and self.pins:
+            self.pins.add(task_id, round_number, BlobRef.of(payload, locator))
+        return locator
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
