@@ -186,6 +186,11 @@ bytes all validators verified / that time. Inline: the sidecar's part of the inl
 (sha256 and encoding its MsgSubmitUpdate; median of 5), where the 16 MiB transaction bound admits it; on
 chain the inline path moved 100 × 1 MB at ≈ 0.47 MB/s (issue 9's measurement).
 
+Every daemon ends a round holding a copy of every update (≈ 2 GB each at 100 MB); the benchmark unpins and
+garbage-collects between sizes. Before `IpfsStore` asked a silent `cat` again (after `stall_seconds`, 10 s),
+the 100 MB round failed twice: some validators' bitswap sessions stopped receiving for over 300 s although
+all three peers held the wanted blocks; with the re-ask it completes.
+
 | round | upload | fetch-and-verify, per validator | all validators | inline, sidecar part |
 |---|---|---|---|---|
 {table}"""
