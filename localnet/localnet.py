@@ -82,9 +82,12 @@ BASE_PORTS = {
     "grpc": 9090,
     "api": 1317,
     "pprof": 6060,
-    "ipfs_swarm": 4001,
-    "ipfs_api": 5001,
-    "ipfs_gateway": 8080,
+    # kubo's own defaults (4001, 5001, 8080) would meet other services' ports of a localnet 1,000 or 2,000
+    # ports away (swarm at offset 2000 = API at offset 1000): these keep every port's last three digits
+    # apart, so localnets whose offsets differ by thousands never share a port.
+    "ipfs_swarm": 4201,
+    "ipfs_api": 5251,
+    "ipfs_gateway": 8401,
 }
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "0.0.0.0"}
 
