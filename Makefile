@@ -37,8 +37,15 @@ gomod_version = $(shell cd chain && go list -m -f '{{.Version}}' $(1))
 
 build: $(SABFLD)
 
+# `sabfld version --long` names the version (the nearest tag, else the commit) and the commit it was built from.
+VERSION_PKG := github.com/cosmos/cosmos-sdk/version
+GIT_COMMIT  := $(shell git rev-parse HEAD 2>/dev/null)
+GIT_VERSION := $(shell git describe --tags --always --dirty 2>/dev/null)
+LDFLAGS     := -X $(VERSION_PKG).Name=sabfl -X $(VERSION_PKG).AppName=sabfld \
+               -X $(VERSION_PKG).Version=$(GIT_VERSION) -X $(VERSION_PKG).Commit=$(GIT_COMMIT)
+
 $(SABFLD): $(GO_SOURCES)
-	cd chain && go build -o $(SABFLD) ./cmd/sabfld
+	cd chain && go build -ldflags '$(LDFLAGS)' -o $(SABFLD) ./cmd/sabfld
 
 install: system-deps python-deps build proto-tools blob-tools
 

@@ -134,3 +134,14 @@ def test_autocli_commands(keys: KeysFile) -> None:
         [SABFLD, "tx", "fedlearn", "create-task", "--help"], capture_output=True, text=True, check=True
     )
     assert "create-task [model-spec]" in help_text.stdout and "--rule" in help_text.stdout
+
+
+def test_sabfld_names_its_version_and_commit() -> None:
+    """`make build` stamps the binary: the version (nearest tag, else the commit) and the full commit hash."""
+    out = subprocess.run([SABFLD, "version", "--long"], capture_output=True, text=True, check=True).stdout
+    fields = dict(
+        line.split(": ", 1) for line in out.splitlines() if re.match(r"^(name|commit|version): ", line)
+    )
+    assert fields["name"] == "sabfl"
+    assert re.fullmatch(r"[0-9a-f]{40}", fields["commit"]), out
+    assert fields["version"], out
