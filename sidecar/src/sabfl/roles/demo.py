@@ -45,8 +45,11 @@ from sabfl.sim.runner import run_simulation
 log = logging.getLogger("sabfl.demo")
 REPO = Path(__file__).resolve().parents[4]
 LOCALNET = REPO / "localnet" / "localnet.py"
+# The demo's localnet ports are the default ones plus --port-offset; its validators' metrics and its
+# dashboard follow the same offset.
 PORT_OFFSET = 2000
-METRICS_BASE_PORT = 9460
+METRICS_BASE_PORT = 7460  # + offset: 9460 … 9463 by default
+DASHBOARD_PORT = dashboard.DEFAULT_PORT - PORT_OFFSET  # + offset: 8780 by default
 SABFL = [sys.executable, "-m", "sabfl.cli"]
 # The robust rules the demo compares with: every rule but FedAvg and the softmax rules, composed ones too.
 CLASSIC_RULES = tuple(name for name in aggregator_names() if name != "fedavg" and name not in SOFTMAX_RULES)
@@ -104,6 +107,10 @@ class ChainRun:
     accuracy: list[float]
     rows: list[RoundRow]
     scoring_seconds: float
+    # What the chain keeps of each round (its Round record), and the size of the global model's record
+    # (its bytes when inline, its reference otherwise), in bytes.
+    round_record_bytes: float
+    model_record_bytes: int
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -115,7 +122,7 @@ def run_demo(args: argparse.Namespace) -> int:
     spec = TaskSpec.from_yaml(args.spec)
     processes = Processes()
     try:
-        keys_file = start_network(out, spec, processes)
+        keys_file = start_network(out, spec, processes, args.port_offset)
         run = run_task(out, keys_file, spec, args, processes)
     finally:
         processes.stop()
@@ -123,7 +130,7 @@ def run_demo(args: argparse.Namespace) -> int:
     return report(out, spec, args, run, time.monotonic() - started)
 
 
-def start_network(out: Path, spec: TaskSpec, processes: Processes) -> Path:
+def start_network(out: Path, spec: TaskSpec, processes: Processes, offset: int) -> Path:
     """A fresh 4-validator localnet (with its kubo daemons), a validator sidecar beside each node (each with
     its node's endpoint, its operator's address and its own hot key only) and the dashboard; returns the
     keys file."""
@@ -139,7 +146,7 @@ def start_network(out: Path, spec: TaskSpec, processes: Processes) -> Path:
         "--participants",
         participants,
         "--port-offset",
-        str(PORT_OFFSET),
+        str(offset),
     )
     localnet("start", "--dir", str(net))
     keys_file = net / "keys.json"
@@ -147,19 +154,20 @@ def start_network(out: Path, spec: TaskSpec, processes: Processes) -> Path:
     for v in range(len(keys.nodes)):
         config = out / f"validator{v}.yaml"
         ValidatorConfig.for_localnet(
-            keys, v, out / f"validator{v}", metrics_port=METRICS_BASE_PORT + v, limits=serving(spec)
+            keys, v, out / f"validator{v}", metrics_port=METRICS_BASE_PORT + offset + v, limits=serving(spec)
         ).save(config)
         processes.start(
             f"validator sidecar {v}",
             [*SABFL, "validator", "run", "--config", str(config)],
             out / "logs" / f"validator{v}.log",
         )
-    metrics = [f"127.0.0.1:{METRICS_BASE_PORT + v}" for v in range(len(keys.nodes))]
+    metrics = [f"127.0.0.1:{METRICS_BASE_PORT + offset + v}" for v in range(len(keys.nodes))]
+    port = DASHBOARD_PORT + offset
     dashboard_args = dashboard.arguments(
-        keys.nodes[0].grpc, keys.nodes[0].rpc, metrics, [out / "roster.json"], dashboard.DEFAULT_PORT
+        keys.nodes[0].grpc, keys.nodes[0].rpc, metrics, [out / "roster.json"], port
     )
     processes.start("dashboard", [*SABFL, *dashboard_args], out / "logs" / "dashboard.log")
-    print(f"dashboard: http://127.0.0.1:{dashboard.DEFAULT_PORT}", flush=True)
+    print(f"dashboard: http://127.0.0.1:{port}", flush=True)
     return keys_file
 
 
@@ -191,12 +199,13 @@ def run_task(
         runtime = TaskRuntime.from_task(task)
         fetch = fetcher(stores_from_config(keys.nodes[0].blob_stores()), 60.0, 1, 1 << 32)
         accuracy = follow(creator, runtime, task_id, roster, processes, args.timeout, fetch)
-        rows = [
-            round_row(creator, r, attackers(roster))
-            for r in creator.fedlearn.Rounds(query_pb2.QueryRoundsRequest(task_id=task_id)).rounds
-        ]
-    spent = sum(scoring_seconds(METRICS_BASE_PORT + v) for v in range(len(keys.nodes))) / len(keys.nodes)
-    return ChainRun(accuracy, rows, spent)
+        rounds = creator.fedlearn.Rounds(query_pb2.QueryRoundsRequest(task_id=task_id)).rounds
+        rows = [round_row(creator, r, attackers(roster)) for r in rounds]
+        round_bytes = sum(r.ByteSize() for r in rounds) / max(len(rounds), 1)
+        model_bytes_kept = creator.global_model(task_id).ByteSize()
+    metrics = [METRICS_BASE_PORT + args.port_offset + v for v in range(len(keys.nodes))]
+    spent = sum(scoring_seconds(port) for port in metrics) / len(keys.nodes)
+    return ChainRun(accuracy, rows, spent, round_bytes, model_bytes_kept)
 
 
 def report(out: Path, spec: TaskSpec, args: argparse.Namespace, run: ChainRun, wall_seconds: float) -> int:
@@ -243,6 +252,8 @@ def report(out: Path, spec: TaskSpec, args: argparse.Namespace, run: ChainRun, w
         "blocks_per_round": blocks,
         "seconds_per_round": seconds,
         "scoring_seconds_per_validator": run.scoring_seconds,
+        "round_record_bytes": run.round_record_bytes,
+        "model_record_bytes": run.model_record_bytes,
         "wall_seconds": wall_seconds,
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
@@ -252,6 +263,10 @@ def report(out: Path, spec: TaskSpec, args: argparse.Namespace, run: ChainRun, w
     print(
         f"\nper round: {blocks:.1f} blocks, {seconds:.1f} s; each validator spent {run.scoring_seconds:.2f} s"
         f" scoring in {sum(r.seconds for r in run.rows):.1f} s of rounds (the rest is waiting for the chain)"
+    )
+    print(
+        f"chain state kept per round: {run.round_record_bytes:.0f} bytes (its Round record); the global "
+        f"model's record: {run.model_record_bytes} bytes"
     )
     print(f"plot: {out / 'demo.png'}; logs: {out / 'logs'}")
     print(
@@ -315,4 +330,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--byzantine", type=float, default=0.3, help="fraction of attacking participants")
     parser.add_argument("--out", type=Path, default=Path("out/demo"))
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for the task")
+    parser.add_argument(
+        "--port-offset",
+        type=int,
+        default=PORT_OFFSET,
+        help="added to the localnet's, metrics' and dashboard's ports",
+    )
     parser.set_defaults(handler=run_demo)
