@@ -4,7 +4,8 @@
 For each size (1, 10, 100 MB by default): NUM_UPDATES participants' updates of synthetic float32
 parameters are uploaded, participant j to daemon j mod D (D peered kubo daemons, one per validator as on the
 localnet); then every validator fetches and verifies all of them from its own daemon at once (`fetch_all`,
-its workers and memory budget), as in a round's scoring. The inline path's sidecar cost (sha256 and the
+its workers and memory budget), as in a round's scoring, and one validator scores them with the default
+rule's scoring on a model of as many parameters. The inline path's sidecar cost (sha256 and the
 protobuf encoding of a MsgSubmitUpdate carrying the bytes) is measured on the same bytes where the chain's
 16 MiB transaction bound admits them. Between sizes every blob is unpinned and the repos garbage-collected.
 Writes its section of BENCHMARKS.md (between the bench-blobs markers) and prints it.
@@ -31,12 +32,20 @@ from pathlib import Path
 
 import numpy as np
 import requests
+import torch
 
 from localnet import IPFS, MAX_TX_BYTES, ROOT, kubo_daemons
+from sabfl.aggregators import DEFAULT_SOFTMAX_RULE, SOFTMAX_RULES
 from sabfl.blobs import BlobRef, BlobStores, IpfsStore, fetch_all
 from sabfl.fedlearn.v1 import tx_pb2
+from sabfl.ml.scoring import validator_scores
+from sabfl.ml.train import TrainConfig
 
 MB = 1_000_000
+HEADER = (
+    "| round | upload | fetch-and-verify, per validator | all validators | inline, sidecar part "
+    "| scoring, per validator |\n|---|---|---|---|---|---|"
+)
 START, END = "<!-- bench-blobs:start -->", "<!-- bench-blobs:end -->"
 
 
@@ -102,6 +111,39 @@ def inline_cost(size: int, repeats: int = 5) -> float | None:
     return statistics.median(times)
 
 
+def scoring_seconds(count: int, size: int, holdout: int = 50, classes: int = 10) -> float:
+    """Seconds one validator spends scoring `count` updates of `size` bytes with the default rule's scoring
+    (`validator_scores`: its reference update trained on its held-out data, then every update's loss terms),
+    on a linear model with size / 4 parameters and `holdout` synthetic held-out samples."""
+    features = (size // 4 - classes) // classes
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(features, classes))
+    global_params = torch.cat([p.detach().reshape(-1) for p in model.parameters()])
+    updates = torch.stack(
+        [
+            torch.from_numpy(
+                np.frombuffer(synthetic_update(global_params.numel() * 4, seed), np.float32).copy()
+            )
+            for seed in range(count)
+        ]
+    )
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(holdout, features, generator=generator)
+    y = torch.randint(0, classes, (holdout,), generator=generator)
+    start = time.perf_counter()
+    validator_scores(
+        model,
+        SOFTMAX_RULES[DEFAULT_SOFTMAX_RULE].scoring,
+        global_params,
+        updates,
+        x,
+        y,
+        classes,
+        TrainConfig(),
+        (0, 1, 0),
+    )
+    return time.perf_counter() - start
+
+
 def release(apis: list[str], refs: list[BlobRef]) -> None:
     for api in apis:
         store = IpfsStore(api)
@@ -139,6 +181,7 @@ def main() -> None:
     args = parser.parse_args()
 
     rows = []
+    scoring_seconds(2, MB)  # the first scoring pays torch's one-time set-up: not a round's cost
     with tempfile.TemporaryDirectory(prefix="bench-blobs-") as scratch:
         with kubo_daemons(Path(scratch), args.daemons, args.port_base) as apis:
             stores = [IpfsStore(api, timeout=args.timeout) for api in apis]
@@ -149,6 +192,7 @@ def main() -> None:
                 seconds = fetch_round(apis, refs, args.workers, args.budget_mb * MB, args.timeout)
                 inline = inline_cost(size)
                 release(apis, refs)
+                scored = scoring_seconds(args.updates, size)
                 rows.append(
                     (
                         f"{args.updates} × {size_mb} MB",
@@ -156,6 +200,7 @@ def main() -> None:
                         f"{total_mb / max(seconds):.0f} MB/s ({max(seconds):.1f} s)",
                         f"{args.daemons * total_mb / max(seconds):.0f} MB/s",
                         "does not fit a tx" if inline is None else f"{size / MB / inline:.0f} MB/s",
+                        f"{total_mb / scored:.0f} MB/s ({scored:.1f} s)",
                     )
                 )
                 print(rows[-1], flush=True)
@@ -191,8 +236,12 @@ garbage-collects between sizes. Before `IpfsStore` asked a silent `cat` again (a
 the 100 MB round failed twice: some validators' bitswap sessions stopped receiving for over 300 s although
 all three peers held the wanted blocks; with the re-ask it completes.
 
-| round | upload | fetch-and-verify, per validator | all validators | inline, sidecar part |
-|---|---|---|---|---|
+Scoring: one validator scores the round's {args.updates} updates with the default rule's scoring
+(`validator_scores`: its reference update trained on 50 held-out samples, then each update's loss terms) on
+a linear model with as many float32 parameters as an update has; per validator = the round's bytes / that
+time. It is the round's other cost beside fetching: a round takes about fetch + scoring.
+
+{HEADER}
 {table}"""
     write_section(text, args.out)
     print(text)
