@@ -93,7 +93,7 @@ def test_megabyte_decimals_never_reach_a_block(spammer: ChainClient) -> None:
     after = block_intervals(spammer, 8)
     for error in refused:
         assert (error.codespace, error.code) == ("fedlearn", INVALID_RULE), error.log
-        assert "decimal has 1048576 characters, limit 32" in error.log
+        assert "temperature has 1048576 characters, limit 32" in error.log
     print(
         f"\n{BURST} txs of {huge.ByteSize()} bytes refused by CheckTx in {seconds:.2f} s; median block "
         f"interval {statistics.median(before):.2f} s before, {statistics.median(after):.2f} s after"

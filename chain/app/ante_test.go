@@ -124,5 +124,5 @@ func TestWrappedOversizeDecimalRefusedInCheckTx(t *testing.T) {
 	require.NoError(t, err)
 	require.NotZero(t, res.Code)
 	require.Contains(t, res.Log, "wrapped message 0")
-	require.Contains(t, res.Log, "decimal has 1048576 characters, limit 32")
+	require.Contains(t, res.Log, "temperature has 1048576 characters, limit 32")
 }

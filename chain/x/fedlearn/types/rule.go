@@ -78,6 +78,17 @@ func (r AggregationRule) TemperatureRule() (consensus.TemperatureRule, error) {
 // Validate checks the rule's temperature and its scoring terms: score step η ∈ (0, 1], a known probe,
 // loss tolerance, direction weight and norm limit ≥ 0 and direction margin ∈ [0, 1] (empty means 0).
 func (r AggregationRule) Validate() error {
+	// Every decimal is bounded, also those the temperature mode does not read: none may carry a long string
+	// into state.
+	for _, field := range []struct{ name, value string }{
+		{"temperature", r.Temperature}, {"mad_multiplier", r.MadMultiplier}, {"temperature_min", r.TemperatureMin},
+		{"score_step", r.ScoreStep}, {"loss_tolerance", r.LossTolerance}, {"direction_weight", r.DirectionWeight},
+		{"direction_margin", r.DirectionMargin}, {"norm_limit", r.NormLimit},
+	} {
+		if len(field.value) > MaxDecimalLength {
+			return errorsmod.Wrapf(ErrInvalidRule, "%s has %d characters, limit %d", field.name, len(field.value), MaxDecimalLength)
+		}
+	}
 	if _, err := r.TemperatureRule(); err != nil {
 		return err
 	}
