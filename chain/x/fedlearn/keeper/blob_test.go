@@ -139,7 +139,7 @@ func TestUpdateUnavailableToHalfTheCommitteeGetsWeightZero(t *testing.T) {
 			d.driveTo(t, types.ROUND_PHASE_AGGREGATE)
 
 			round := d.round(t)
-			j := slicesIndex(t, d.f, round, 1)
+			j := updateIndex(t, d.f, round, 1)
 			require.Equal(t, !tc.available, round.ConsensusLosses[j] == consensus.Unavailable)
 			require.Equal(t, tc.available, round.Weights[j] > 0, "weights %v", round.Weights)
 			d.driveTo(t, types.ROUND_PHASE_FINALIZED)
@@ -155,8 +155,8 @@ func TestRoundFailsWhenNoUpdateIsAvailable(t *testing.T) {
 	require.Contains(t, d.round(t).FailureReason, "no update's bytes were available")
 }
 
-// slicesIndex is the position of participant's update in the round's hash order.
-func slicesIndex(t *testing.T, f *fixture, round types.Round, participant int) int {
+// updateIndex is the position of participant's update in the round's hash order.
+func updateIndex(t *testing.T, f *fixture, round types.Round, participant int) int {
 	t.Helper()
 	for j, u := range round.Updates {
 		if f.participantIndex(t, u.Participant) == participant {

@@ -20,12 +20,11 @@ from pathlib import Path
 import yaml
 
 from sabfl.aggregators import SOFTMAX_RULES, aggregator_names
-from sabfl.blobs import stores_from_config
 from sabfl.chain import ChainClient, load_keys
 from sabfl.dashboard import cli as dashboard
 from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2
 from sabfl.roles.inputs import FetchBlobs, model_bytes
-from sabfl.roles.publish import fetcher
+from sabfl.roles.publish import fetcher, operator_stores
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.spec import SpecLimits, TaskSpec
 from sabfl.roles.tasks import (
@@ -197,7 +196,7 @@ def run_task(
         )
         task = creator.fedlearn.Task(query_pb2.QueryTaskRequest(task_id=task_id)).task
         runtime = TaskRuntime.from_task(task)
-        fetch = fetcher(stores_from_config(keys.nodes[0].blob_stores()), 60.0, 1, 1 << 32)
+        fetch = fetcher(operator_stores(keys.nodes[0].blob_stores()), 60.0)
         accuracy = follow(creator, runtime, task_id, roster, processes, args.timeout, fetch)
         rounds = creator.fedlearn.Rounds(query_pb2.QueryRoundsRequest(task_id=task_id)).rounds
         rows = [round_row(creator, r, attackers(roster)) for r in rounds]

@@ -2,7 +2,7 @@
 once per round and reused for scoring, mining and attesting.
 
 An update travels inline (its bytes in the chain's state until the round ends) or by reference (sha256,
-size and a locator on a store, docs/protocol.md "Blobs"). A reference is fetched through `fetch_blob`,
+size and a locator on a store, docs/protocol.md "Blobs"). References are fetched through `fetch_blobs`,
 which checks the size and sha256 before any byte is decoded; a blob it cannot deliver is *unavailable*
 (the validator reveals `UNAVAILABLE` for it), an update whose bytes arrived but do not decode is
 *undecodable* (it scores the loss cap).

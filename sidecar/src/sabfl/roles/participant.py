@@ -16,14 +16,14 @@ import torch
 import yaml
 
 from sabfl.attacks.participants import attack_generator
-from sabfl.blobs import BlobError, BlobRef, stores_from_config
+from sabfl.blobs import BlobError, BlobRef
 from sabfl.chain import ChainClient, TxError, load_keys, messages
 from sabfl.fedlearn.v1 import round_pb2, task_pb2
 from sabfl.ml.serialize import SerializationError
 from sabfl.ml.train import train_many
-from sabfl.roles.inputs import model_bytes, no_blob_store
+from sabfl.roles.inputs import model_bytes
 from sabfl.roles.loop import add_run_command, poll, serve
-from sabfl.roles.publish import NoBlobStore, Pins, fetcher, publish
+from sabfl.roles.publish import NoBlobStore, Pins, fetcher, operator_stores, publish
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.settings import settings_from
 from sabfl.roles.spec import SpecLimits, SpecRefused
@@ -71,10 +71,8 @@ class ParticipantRunner:
             ChainClient(chain, a.wallet(self.keys.address_prefix)) for a in self.keys.participants
         ]
         stores = self.keys.nodes[0].blob_stores() if config.blob_stores is None else config.blob_stores
-        self.blobs = stores_from_config(stores) if stores else None
-        self.fetch_blobs = (
-            fetcher(self.blobs, config.blob_timeout_s, 1, 1 << 32) if self.blobs else no_blob_store
-        )
+        self.blobs = operator_stores(stores)
+        self.fetch_blobs = fetcher(self.blobs, config.blob_timeout_s)
         # Each round's uploads stay pinned until the participants upload the next round's.
         self.pins = Pins(self.blobs, keep=1) if self.blobs else None
         self.submitted: set[tuple[int, int]] = set()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
-from sabfl.blobs import BlobError, BlobRef, BlobStores, fetch_all
-from sabfl.roles.inputs import FetchBlobs, Reference
+from sabfl.blobs import BlobError, BlobRef, BlobStores, fetch_all, stores_from_config
+from sabfl.roles.inputs import FetchBlobs, Reference, no_blob_store
 
 log = logging.getLogger("sabfl.blobs")
 
@@ -48,10 +49,20 @@ def publish(payload: bytes, max_inline_bytes: int, stores: BlobStores | None) ->
     return stores.put(payload).locator
 
 
-def fetcher(stores: BlobStores, timeout_s: float, workers: int, memory_budget_bytes: int) -> FetchBlobs:
+def operator_stores(entries: Sequence[Mapping[str, Any]]) -> BlobStores | None:
+    """The stores a role's config allows (sabfl.blobs.stores_from_config entries), or None for no entry."""
+    return stores_from_config(entries) if entries else None
+
+
+def fetcher(
+    stores: BlobStores | None, timeout_s: float, workers: int = 1, memory_budget_bytes: int = 1 << 32
+) -> FetchBlobs:
     """A `FetchBlobs` over the operator's stores: fetched concurrently by `workers` threads, never more
     than `memory_budget_bytes` of fetched bytes held at once (sabfl.blobs.fetch_all); a reference that is
-    malformed, refused, missing, late, too large or mismatching yields None."""
+    malformed, refused, missing, late, too large or mismatching yields None. With no store every reference
+    is unavailable."""
+    if stores is None:
+        return no_blob_store
 
     def fetch(refs: Sequence[Reference]) -> Iterator[tuple[int, bytes | None]]:
         valid: list[int] = []

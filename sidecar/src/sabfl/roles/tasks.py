@@ -11,12 +11,11 @@ from pathlib import Path
 from cosmpy.protos.cosmos.base.tendermint.v1beta1 import query_pb2 as cmt_query
 from cosmpy.protos.cosmos.base.tendermint.v1beta1 import query_pb2_grpc as cmt_grpc
 
-from sabfl.blobs import stores_from_config
 from sabfl.chain import ChainClient, KeysFile, load_keys
 from sabfl.fedlearn.v1 import query_pb2, round_pb2, tx_pb2
 from sabfl.protocol import LOSS_SCALE, WEIGHT_SCALE
-from sabfl.roles.inputs import model_bytes, no_blob_store
-from sabfl.roles.publish import fetcher, publish
+from sabfl.roles.inputs import model_bytes
+from sabfl.roles.publish import fetcher, operator_stores, publish
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.spec import TaskSpec
 
@@ -43,9 +42,7 @@ def create_task(client: ChainClient, spec: TaskSpec, keys: KeysFile | None = Non
         spec = spec.for_keys(keys)
     msg = spec.create_task_msg(client.address, client.config.denom)
     stores = keys.nodes[0].blob_stores() if keys is not None else ()
-    locator = publish(
-        msg.initial_model, client.params().max_inline_bytes, stores_from_config(stores) if stores else None
-    )
+    locator = publish(msg.initial_model, client.params().max_inline_bytes, operator_stores(stores))
     if locator:
         msg.initial_model_size, msg.initial_model_locator = len(msg.initial_model), locator
         msg.initial_model = b""
@@ -160,7 +157,7 @@ def run_status(args: argparse.Namespace) -> int:
             print(f"{len(rounds)} rounds; not a task sabfl serves: {error}")
             return 0
         stores = load_keys(args.keys).nodes[0].blob_stores()
-        fetch = fetcher(stores_from_config(stores), 60.0, 1, 1 << 32) if stores else no_blob_store
+        fetch = fetcher(operator_stores(stores), 60.0)
         accuracy = runtime.test_accuracy(runtime.decode(model_bytes(model, fetch)))
         print(
             f"at {datetime.now():%H:%M:%S}: {len(rounds)} rounds; global model of round {model.round}: "

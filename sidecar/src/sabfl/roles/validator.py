@@ -33,7 +33,7 @@ from google.protobuf.message import Message
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 from sabfl.aggregators.softmax import SoftmaxRule
-from sabfl.blobs import BlobError, BlobRef, stores_from_config
+from sabfl.blobs import BlobError, BlobRef
 from sabfl.chain import (
     ChainClient,
     ChainConfig,
@@ -47,10 +47,10 @@ from sabfl.chain import (
 from sabfl.fedlearn.v1 import round_pb2, task_pb2, tx_pb2
 from sabfl.ml.scoring import LOSS_CAP, validator_scores
 from sabfl.protocol import UNAVAILABLE, commitment, loss_to_micro
-from sabfl.roles.inputs import BlobsUnavailable, FetchBlobs, RoundInputs, model_bytes, no_blob_store
+from sabfl.roles.inputs import FetchBlobs, RoundInputs, model_bytes
 from sabfl.roles.journal import Journal
 from sabfl.roles.loop import add_run_command, poll, serve
-from sabfl.roles.publish import NoBlobStore, Pins, fetcher, publish
+from sabfl.roles.publish import NoBlobStore, Pins, fetcher, operator_stores, publish
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.scheduler import TaskScheduler
 from sabfl.roles.settings import plain, settings_from
@@ -161,12 +161,10 @@ class ValidatorSidecar:
         self.runtimes: dict[int, TaskRuntime] = {}
         # Per task, the inputs of the round it last worked on: fetched and decoded once per round.
         self.round_inputs: dict[int, RoundInputs] = {}
-        self.blobs = stores_from_config(config.blob_stores) if config.blob_stores else None
+        self.blobs = operator_stores(config.blob_stores)
         self.pins = Pins(self.blobs, keep=2) if self.blobs else None
-        self.fetch_blobs: FetchBlobs = (
-            fetcher(self.blobs, config.blob_timeout_s, config.blob_workers, config.blob_memory_bytes)
-            if self.blobs
-            else no_blob_store
+        self.fetch_blobs: FetchBlobs = fetcher(
+            self.blobs, config.blob_timeout_s, config.blob_workers, config.blob_memory_bytes
         )
         self.scheduler = TaskScheduler(
             config.max_parallel_tasks, config.step_seconds, log, on_chain_error=ERRORS.labels("chain").inc
@@ -441,11 +439,7 @@ class ValidatorSidecar:
         payload = self.aggregate_bytes(rt, round_)
         if self.config.misbehave == "wrong_aggregate":
             payload = rt.encode(self.inputs(rt, round_).base + 0.01)
-        locator = self.keep_copy(rt.task_id, round_.round, payload)
-        if len(payload) > self.client.params().max_inline_bytes and not locator:
-            raise BlobsUnavailable(
-                f"task {rt.task_id} round {round_.round}: the aggregate could not be stored"
-            )
+        locator = self.store_model(rt.task_id, round_.round, payload)  # a store that fails: retried
         self.journal.record(rt.task_id, round_.round, mined_attempt=round_.miner_attempt)
         msg = messages.submit_aggregate(
             self.address, rt.task_id, round_.round, list(round_.weights), payload, locator=locator
@@ -464,7 +458,14 @@ class ValidatorSidecar:
         else:
             payload = self.aggregate_bytes(rt, round_)
             digest = hashlib.sha256(payload).digest()
-            self.keep_copy(rt.task_id, round_.round, payload)
+            try:
+                # The same bytes give the same content address: the next global model stays fetchable
+                # when the miner's store goes away.
+                self.store_model(rt.task_id, round_.round, payload)
+            except (NoBlobStore, BlobError) as error:
+                log.warning(
+                    "task %d round %d: no copy of the aggregate kept: %s", rt.task_id, round_.round, error
+                )
         attested = [*entry.get("attested", []), round_.miner_attempt]
         self.journal.record(rt.task_id, round_.round, attested=attested)
         self.send(
@@ -479,18 +480,11 @@ class ValidatorSidecar:
             "agrees with" if agrees else "DISAGREES with",
         )
 
-    def keep_copy(self, task_id: int, round_number: int, payload: bytes) -> str:
-        """Pin this member's own copy of a model that travels by reference, and return its locator ("" when
-        it travels inline or cannot be stored): the same bytes give the same content address, so the next
-        global model stays fetchable when the miner's store goes away. Copies of the task's two latest
-        rounds stay pinned: the current global model and the one being built on it."""
-        try:
-            locator = publish(payload, self.client.params().max_inline_bytes, self.blobs)
-        except (NoBlobStore, BlobError) as error:
-            log.warning(
-                "task %d round %d: could not keep a copy of the aggregate: %s", task_id, round_number, error
-            )
-            return ""
+    def store_model(self, task_id: int, round_number: int, payload: bytes) -> str:
+        """Upload and pin a model that travels by reference and return its locator ("" for one that travels
+        inline). Copies of the task's two latest rounds stay pinned: the current global model and the one
+        being built on it."""
+        locator = publish(payload, self.client.params().max_inline_bytes, self.blobs)
         if locator and self.pins:
             self.pins.add(task_id, round_number, BlobRef.of(payload, locator))
         return locator
