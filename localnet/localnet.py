@@ -81,10 +81,11 @@ BASE_PORTS = {
     "abci": 26658,
     "grpc": 9090,
     "api": 1317,
-    "pprof": 6060,
+    # Not 6060: its last three digits would meet gRPC's (9090) in a localnet 3,000 ports away.
+    "pprof": 6161,
     # kubo's own defaults (4001, 5001, 8080) would meet other services' ports of a localnet 1,000 or 2,000
-    # ports away (swarm at offset 2000 = API at offset 1000): these keep every port's last three digits
-    # apart, so localnets whose offsets differ by thousands never share a port.
+    # ports away (swarm at offset 2000 = API at offset 1000): every port here has its own last three digits
+    # (for the 4 nodes' +0 … +30), so localnets whose offsets differ by thousands never share a port.
     "ipfs_swarm": 4201,
     "ipfs_api": 5251,
     "ipfs_gateway": 8401,
