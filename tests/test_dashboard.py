@@ -21,6 +21,7 @@ from selenium.webdriver.chrome.service import Service
 
 from sabfl.chain import ChainClient, KeysFile
 from sabfl.dashboard import cli as dashboard
+from sabfl.fedlearn.v1 import round_pb2
 from sabfl.protocol import WEIGHT_SCALE
 from sabfl.roles.demo import Processes
 from sabfl.roles.spec import KEYS_FILE_PARTICIPANTS, TaskSpec
@@ -29,6 +30,7 @@ from sabfl.roles.validator import ValidatorConfig
 from sabfl.sim.config import SimConfig
 
 from .conftest import PORT_OFFSET, ROOT
+from .test_sidecars import ENDED
 
 # The dashboard and the validators' metrics on ports of this test's block (offset + 1700 …).
 BASE_PORT = int(PORT_OFFSET) + 1780
@@ -48,7 +50,7 @@ EXPERIMENT = SimConfig(
 # longer ones leave room for a sidecar's first step, which loads the task's data.
 SPEC = TaskSpec(
     experiment=EXPERIMENT,
-    rounds=4,
+    rounds=3,
     committee_size=4,
     phases=(5, 20, 20, 20, 20),
     budget=600_000,
@@ -195,6 +197,10 @@ def test_dashboard_shows_the_running_task_and_updates_without_reload(
         assert {r["role"] for r in first["rewards"]} == {"participant", "committee", "miner"}
         paid = sum(r["amount"] for r in first["rewards"])
         assert SPEC.budget // SPEC.rounds - 20 <= paid <= SPEC.budget // SPEC.rounds
+        # The sidecars serve the task to its end: one stopped mid-task would leave its miner turns unserved,
+        # and the chain jails a miner that does not aggregate, for every later test on this localnet.
+        last = creator.wait_for_phase(task_id, SPEC.rounds, ENDED, timeout_s=240)
+        assert last.phase == round_pb2.ROUND_PHASE_FINALIZED, last.failure_reason
     finally:
         processes.stop()
 
