@@ -99,7 +99,7 @@ def load_npz(path: Path) -> Dataset:
         if missing:
             raise DatasetError(f"{path} lacks arrays {missing}; it needs x_train, y_train, x_test, y_test")
         arrays = {key: archive[key] for key in IDX_FILES}
-    return _from_arrays(f"npz:{path}", **arrays)
+    return from_arrays(f"npz:{path}", **arrays)
 
 
 def load_idx_folder(folder: Path, *, name: str, hint: str) -> Dataset:
@@ -110,7 +110,7 @@ def load_idx_folder(folder: Path, *, name: str, hint: str) -> Dataset:
         if not existing:
             raise DatasetError(f"{name}: no {candidates[0]}[.gz] in {folder}. {hint}")
         arrays[key] = read_idx(existing[0])
-    return _from_arrays(name, **arrays)
+    return from_arrays(name, **arrays)
 
 
 def read_idx(path: Path) -> np.ndarray:
@@ -130,7 +130,7 @@ def read_idx(path: Path) -> np.ndarray:
     return np.frombuffer(raw, dtype=dtype, count=count, offset=offset).reshape(dims)
 
 
-def _from_arrays(
+def from_arrays(
     name: str, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray
 ) -> Dataset:
     scale = float(max(x_train.max(), 1)) if np.issubdtype(x_train.dtype, np.integer) else 1.0

@@ -7,62 +7,164 @@ single model (a sidecar) and a stack of hundreds (the simulation, a validator sc
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
 
+from sabfl.ml.entrypoints import AllowedPackage, EntryPointRef, builtin_ref, load_entry_point
+
+# The built-in models' short aliases: sabfl's own entry points in MODEL_GROUP (sidecar/pyproject.toml).
 MODEL_NAMES = ("logreg", "mlp", "cnn", "cnn-large")
+MODEL_GROUP = "sabfl.models"
+FACTORY_SIGNATURE = "factory(input_shape: tuple[int, ...], num_classes: int, **params) -> torch.nn.Module"
 
 
-def build_model(name: str, input_shape: tuple[int, ...], num_classes: int, *, seed: int = 0) -> nn.Module:
-    """``logreg`` (one linear layer), ``mlp`` (one hidden layer of 128), ``cnn`` (two conv layers, ≈ 10k
-    parameters on 28x28 images), ``cnn-large`` (conv 32 and 64 channels and a hidden layer of 128: ≈ 151k
-    parameters, 0.6 MB of canonical bytes — a model whose updates travel by reference).
+class ModelError(ValueError):
+    """A factory built a model sabfl cannot train, or one beyond the operator's bounds; the message says
+    what to change."""
 
-    Initialisation is a pure function of ``seed``.
+
+def logreg(input_shape: tuple[int, ...], num_classes: int) -> nn.Module:
+    """One linear layer on the flattened input."""
+    return nn.Sequential(nn.Flatten(), nn.Linear(math.prod(input_shape), num_classes))
+
+
+def mlp(input_shape: tuple[int, ...], num_classes: int, hidden: int = 128) -> nn.Module:
+    """One hidden ReLU layer of ``hidden`` units."""
+    return nn.Sequential(
+        nn.Flatten(), nn.Linear(math.prod(input_shape), hidden), nn.ReLU(), nn.Linear(hidden, num_classes)
+    )
+
+
+def cnn(input_shape: tuple[int, ...], num_classes: int) -> nn.Module:
+    """Two conv layers, ≈ 10k parameters on 28x28 images. Adaptive pooling keeps the head size fixed, so
+    the same CNN fits 8x8 digits and 28x28 images."""
+    return nn.Sequential(
+        nn.Conv2d(input_shape[0], 16, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(4),
+        nn.Flatten(),
+        nn.Linear(32 * 16, num_classes),
+    )
+
+
+def cnn_large(input_shape: tuple[int, ...], num_classes: int) -> nn.Module:
+    """Conv 32 and 64 channels and a hidden layer of 128: ≈ 151k parameters, 0.6 MB of canonical bytes —
+    a model whose updates travel by reference."""
+    return nn.Sequential(
+        nn.Conv2d(input_shape[0], 32, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(4),
+        nn.Flatten(),
+        nn.Linear(64 * 16, 128),
+        nn.ReLU(),
+        nn.Linear(128, num_classes),
+    )
+
+
+def model_ref(model: str | Mapping[str, Any]) -> EntryPointRef:
+    """A model as a task names it: a built-in's alias (``logreg``, ``mlp``, ``cnn``, ``cnn-large``) or
+    ``{entry_point: "package.module:function", distribution, version, params: {...}}``."""
+    if isinstance(model, str):
+        return builtin_ref(MODEL_GROUP, model)
+    unknown = sorted(set(model) - {"entry_point", "distribution", "version", "params"})
+    missing = sorted({"entry_point", "distribution", "version"} - set(model))
+    if unknown or missing:
+        raise ModelError(
+            f"a model by entry point has keys entry_point, distribution, version and optional params; "
+            f"unknown {unknown}, missing {missing}"
+        )
+    params = model.get("params", {})
+    strings = [model[k] for k in ("entry_point", "distribution", "version")]
+    if not all(isinstance(s, str) for s in strings) or not isinstance(params, Mapping):
+        raise ModelError("entry_point, distribution and version are strings, params a mapping")
+    return EntryPointRef(*strings, dict(params))
+
+
+def build_model(
+    model: str | Mapping[str, Any] | EntryPointRef,
+    input_shape: tuple[int, ...],
+    num_classes: int,
+    *,
+    seed: int = 0,
+    allowed: Sequence[AllowedPackage] = (),
+    max_params: int | None = None,
+) -> nn.Module:
+    """The model a factory builds — a built-in by alias or any entry point of `MODEL_GROUP` (`model_ref`)
+    from sabfl or a distribution on `allowed` (`sabfl.ml.entrypoints.load_entry_point`), called as
+    FACTORY_SIGNATURE. Initialisation is a pure function of ``seed``.
+
+    With `max_params`, the factory first builds on torch's meta device (no memory) and a model of more
+    parameters is refused before any is allocated. Raises EntryPointError for code it may not or cannot
+    load, ModelError for a model sabfl cannot train: parameters that are not all float32, state outside
+    the parameters (buffers), or too many parameters.
     """
+    ref = model if isinstance(model, EntryPointRef) else model_ref(model)
+    factory = load_entry_point(MODEL_GROUP, ref, allowed)
+    if max_params is not None:
+        with torch.device("meta"):
+            planned = _call(factory, ref, input_shape, num_classes)
+        _check_size(ref, planned, max_params)
     generator_state = torch.random.get_rng_state()
     torch.manual_seed(seed)
     try:
-        features = math.prod(input_shape)
-        if name == "logreg":
-            model: nn.Module = nn.Sequential(nn.Flatten(), nn.Linear(features, num_classes))
-        elif name == "mlp":
-            model = nn.Sequential(
-                nn.Flatten(), nn.Linear(features, 128), nn.ReLU(), nn.Linear(128, num_classes)
-            )
-        elif name == "cnn":
-            # Adaptive pooling keeps the head size fixed, so the same CNN fits 8x8 digits and 28x28 images.
-            model = nn.Sequential(
-                nn.Conv2d(input_shape[0], 16, 3, padding=1),
-                nn.ReLU(),
-                nn.MaxPool2d(2),
-                nn.Conv2d(16, 32, 3, padding=1),
-                nn.ReLU(),
-                nn.AdaptiveAvgPool2d(4),
-                nn.Flatten(),
-                nn.Linear(32 * 16, num_classes),
-            )
-        elif name == "cnn-large":
-            model = nn.Sequential(
-                nn.Conv2d(input_shape[0], 32, 3, padding=1),
-                nn.ReLU(),
-                nn.MaxPool2d(2),
-                nn.Conv2d(32, 64, 3, padding=1),
-                nn.ReLU(),
-                nn.AdaptiveAvgPool2d(4),
-                nn.Flatten(),
-                nn.Linear(64 * 16, 128),
-                nn.ReLU(),
-                nn.Linear(128, num_classes),
-            )
-        else:
-            raise ValueError(f"unknown model {name!r}; use one of {MODEL_NAMES}")
+        built = _call(factory, ref, input_shape, num_classes)
     finally:
         torch.random.set_rng_state(generator_state)
-    return model
+    if max_params is not None:
+        _check_size(ref, built, max_params)
+    check_trainable(built, ref.target)
+    return built
+
+
+def _call(factory: Any, ref: EntryPointRef, input_shape: tuple[int, ...], num_classes: int) -> nn.Module:
+    try:
+        built = factory(tuple(input_shape), num_classes, **ref.params)
+    except TypeError as error:
+        raise ModelError(f"{ref.target} is called as {FACTORY_SIGNATURE}; it failed: {error}") from None
+    if not isinstance(built, nn.Module):
+        raise ModelError(f"{ref.target} returned {type(built).__name__}, not a torch.nn.Module")
+    return built
+
+
+def _check_size(ref: EntryPointRef, model: nn.Module, max_params: int) -> None:
+    numel = sum(p.numel() for p in model.parameters())
+    if numel > max_params:
+        raise ModelError(
+            f"{ref.target} with params {dict(ref.params)} builds {numel:,} parameters, more than this "
+            f"sidecar's max_model_params {max_params:,} ({4 * max_params:,} bytes): a smaller model, or "
+            "a higher limits.max_model_params"
+        )
+
+
+def check_trainable(model: nn.Module, where: str) -> None:
+    """sabfl trains, scores and serialises a model as one float32 vector of its parameters: every
+    parameter must be a float32 tensor, and the model may hold no other state (buffers, e.g. BatchNorm's
+    running statistics, would stay local to each party). Raises ModelError saying what to change."""
+    params = list(model.named_parameters())
+    if not params:
+        raise ModelError(f"{where} built a model without parameters")
+    wrong = [f"{name} ({p.dtype})" for name, p in params if p.dtype != torch.float32]
+    if wrong:
+        raise ModelError(
+            f"{where}: every parameter must be a float32 tensor; {', '.join(wrong)} is not: "
+            "build it with torch's default dtype or call .float() on the model"
+        )
+    buffers = [name for name, _ in model.named_buffers()]
+    if buffers:
+        raise ModelError(
+            f"{where}: the model holds buffers {buffers}, state that would not be shared: use layers "
+            "without running statistics (e.g. LayerNorm or GroupNorm instead of BatchNorm)"
+        )
 
 
 @dataclass(frozen=True)

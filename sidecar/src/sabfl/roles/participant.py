@@ -19,6 +19,7 @@ from sabfl.attacks.participants import attack_generator
 from sabfl.blobs import BlobError, BlobRef
 from sabfl.chain import ChainClient, TxError, load_keys, messages
 from sabfl.fedlearn.v1 import round_pb2, task_pb2
+from sabfl.ml.entrypoints import AllowedPackage
 from sabfl.ml.serialize import SerializationError
 from sabfl.ml.train import train_many
 from sabfl.roles.inputs import model_bytes
@@ -47,6 +48,8 @@ class ParticipantConfig:
     # The most these participants do for one task (epochs, data, participants …): a task's spec is
     # untrusted input, and a task beyond these limits is not joined.
     limits: SpecLimits = field(default_factory=SpecLimits)
+    # The distributions whose code a task may run here, as a validator's `packages`.
+    packages: tuple[AllowedPackage, ...] = ()
     # The blob stores updates above the chain's max_inline_bytes go to, and global models by reference
     # come from (sabfl.blobs.stores_from_config entries; default: the keys file's first node's kubo).
     blob_stores: tuple[dict, ...] | None = None
@@ -59,6 +62,7 @@ class ParticipantConfig:
         if data.get("roster"):
             data["roster"] = Path(data["roster"])
         data["limits"] = settings_from(SpecLimits, data.get("limits", {}), "limits")
+        data["packages"] = AllowedPackage.from_config(data.get("packages", []))
         return settings_from(cls, data, str(path))
 
 
@@ -92,7 +96,11 @@ class ParticipantRunner:
         if self.runtime is None or self.runtime.task_id != task.id:
             try:
                 self.runtime = TaskRuntime.from_task(
-                    task, self.config.limits, byzantine=self.config.byzantine, attack=self.config.attack
+                    task,
+                    self.config.limits,
+                    self.config.packages,
+                    byzantine=self.config.byzantine,
+                    attack=self.config.attack,
                 )
             except SpecRefused as error:
                 self.refused.add(task.id)

@@ -5,6 +5,7 @@ rule the rule validators score with."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,11 +15,12 @@ from sabfl.aggregators.softmax import SOFTMAX_RULES, SoftmaxRule
 from sabfl.fedlearn.v1 import task_pb2
 from sabfl.ml.aggregate import build_aggregate
 from sabfl.ml.data import load_dataset
+from sabfl.ml.entrypoints import AllowedPackage
 from sabfl.ml.evaluate import evaluate_many
 from sabfl.ml.models import ParamLayout
 from sabfl.ml.serialize import SerializationError, decode_flat, encode_flat
 from sabfl.protocol import weights_to_floats
-from sabfl.roles.spec import SpecLimits, parse_model_spec, parse_task
+from sabfl.roles.spec import SpecLimits, build_task_model, parse_model_spec, parse_task
 from sabfl.sim.config import SimConfig
 from sabfl.sim.runner import Simulation
 
@@ -36,12 +38,19 @@ class TaskRuntime:
 
     @classmethod
     def from_task(
-        cls, task: task_pb2.Task, limits: SpecLimits | None = None, **private: object
+        cls,
+        task: task_pb2.Task,
+        limits: SpecLimits | None = None,
+        packages: Sequence[AllowedPackage] = (),
+        **private: object,
     ) -> TaskRuntime:
-        """The runtime of a task from the chain; SpecRefused when its model_spec is refused or its on-chain
-        rule does not decode or differs from the rule the spec names (`parse_task`)."""
+        """The runtime of a task from the chain; SpecRefused when its model_spec is refused, its on-chain
+        rule does not decode or differs from the rule the spec names (`parse_task`), or its model cannot be
+        built from `packages` into the task's initial model (`build_task_model`)."""
         config, rule = parse_task(task)
-        return cls.build(task.id, config, rule, limits, **private)
+        return cls.build(
+            task.id, config, rule, limits, packages, initial_sha256=task.initial_model_sha256, **private
+        )
 
     @classmethod
     def from_model_spec(
@@ -59,17 +68,21 @@ class TaskRuntime:
         config: SimConfig,
         rule: SoftmaxRule,
         limits: SpecLimits | None = None,
+        packages: Sequence[AllowedPackage] = (),
+        initial_sha256: bytes | None = None,
         **private: object,
     ) -> TaskRuntime:
         """Rebuild the task's ML setup; `private` sets a role's own SimConfig fields (e.g. the attack).
-        With `limits`, a spec beyond them raises SpecRefused before any work beyond loading its data."""
+        With `limits`, a spec beyond them raises SpecRefused before any work beyond loading its data; its
+        model comes from sabfl or `packages` and, given the chain's `initial_sha256`, must match it."""
         config = dataclasses.replace(config, aggregators=("fedavg",), **private)
         if limits is not None:
-            limits.check(config)
+            limits.check(config, packages)
         dataset = load_dataset(config.dataset, max_train=config.max_train, max_test=config.max_test)
         if limits is not None:
             limits.check_dataset(dataset)
-        sim = Simulation(config, dataset)
+        model = build_task_model(config, dataset, limits, packages, initial_sha256)
+        sim = Simulation(config, dataset, model)
         return cls(task_id, config, rule, sim, ParamLayout.of(sim.model))
 
     def decode(self, payload: bytes) -> torch.Tensor:

@@ -6,17 +6,21 @@ and `SpecLimits` bounds what a validator will do for one task."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from torch import nn
 
 from sabfl.aggregators.softmax import DEFAULT_SOFTMAX_RULE, SOFTMAX_RULES, SoftmaxRule
 from sabfl.chain import KeysFile, messages
 from sabfl.fedlearn.v1 import task_pb2, tx_pb2
 from sabfl.ml.data import Dataset, load_dataset
-from sabfl.ml.models import build_model, flatten_params
+from sabfl.ml.entrypoints import SABFL_DISTRIBUTION, AllowedPackage, EntryPointError, canonical_name
+from sabfl.ml.models import MODEL_NAMES, ModelError, build_model, flatten_params, model_ref
 from sabfl.ml.partition import SCHEMES
 from sabfl.ml.serialize import encode_flat
 from sabfl.roles.rule import ChainRuleError, rule_differences, rule_from_chain, rule_to_chain
@@ -32,7 +36,8 @@ SPEC_FIELDS: dict[str, tuple[type, ...]] = {
     "dataset": (str,),
     "max_train": (int, type(None)),
     "max_test": (int, type(None)),
-    "model": (str,),
+    # A built-in's alias, or {entry_point, distribution, version, params} (sabfl.ml.models.model_ref).
+    "model": (str, dict),
     "participants": (int,),
     "partition": (str,),
     "alpha": (int, float),
@@ -126,13 +131,14 @@ class TaskSpec:
             )
         config = self.experiment
         data = load_dataset(config.dataset, max_train=config.max_train, max_test=config.max_test)
-        model = build_model(config.model, data.input_shape, data.num_classes, seed=config.seed)
-        shapes = [tuple(p.shape) for p in model.parameters()]
-        initial = encode_flat(flatten_params(model).numpy(), shapes)
+        # The creator trusts the package its own spec names.
+        ref = model_ref(config.model)
+        trusted = (AllowedPackage(ref.distribution, version=ref.version),)
+        model = build_model(ref, data.input_shape, data.num_classes, seed=config.seed, allowed=trusted)
         return messages.create_task(
             creator,
             self.model_spec(),
-            initial,
+            initial_model_bytes(model),
             num_rounds=self.rounds,
             committee_size=self.committee_size,
             budget=self.budget,
@@ -171,6 +177,11 @@ def parse_model_spec(model_spec: str) -> tuple[SimConfig, str]:
         # bool is an int in Python, but `true` is no epoch count.
         if isinstance(value, bool) or not isinstance(value, SPEC_FIELDS[name]):
             raise SpecRefused(f"experiment setting {name}={value!r} has the wrong type")
+    if isinstance(experiment.get("model"), dict):
+        try:
+            model_ref(experiment["model"])
+        except ModelError as error:
+            raise SpecRefused(f"experiment setting model: {error}") from None
     return SimConfig(**experiment), rule
 
 
@@ -191,6 +202,48 @@ def parse_task(task: task_pb2.Task) -> tuple[SimConfig, SoftmaxRule]:
     return config, rule
 
 
+def initial_model_bytes(model: nn.Module) -> bytes:
+    """A freshly built model's canonical bytes: what a task's creator puts on chain as its initial model
+    and every sidecar rebuilds and compares (`build_task_model`)."""
+    return encode_flat(flatten_params(model).numpy(), [tuple(p.shape) for p in model.parameters()])
+
+
+def build_task_model(
+    config: SimConfig,
+    dataset: Dataset,
+    limits: SpecLimits | None = None,
+    packages: Sequence[AllowedPackage] = (),
+    initial_sha256: bytes | None = None,
+) -> nn.Module:
+    """The task's model, built by the factory its spec names from sabfl or a distribution on `packages`,
+    within `limits.max_model_params`; with `initial_sha256` (the chain's), its canonical bytes must hash
+    to it. Raises SpecRefused saying why not: a package not trusted, missing or of another version, an
+    unknown entry point, a model sabfl cannot train or beyond the limits, or another initial model."""
+    max_params = limits.max_model_params if limits is not None else None
+    try:
+        ref = model_ref(config.model)
+        model = build_model(
+            ref,
+            dataset.input_shape,
+            dataset.num_classes,
+            seed=config.seed,
+            allowed=packages,
+            max_params=max_params,
+        )
+    except (EntryPointError, ModelError) as error:
+        raise SpecRefused(str(error)) from None
+    if initial_sha256 is not None:
+        built = hashlib.sha256(initial_model_bytes(model)).digest()
+        if built != initial_sha256:
+            raise SpecRefused(
+                f"the model {ref.target} from {ref.distribution} {ref.version} builds here has sha256 "
+                f"{built.hex()[:16]}…, the task's initial model on chain {initial_sha256.hex()[:16]}…: the "
+                "creator's package, its params or torch differ from this sidecar's (install the task's "
+                "exact versions), or its factory is not deterministic given torch's seed"
+            )
+    return model
+
+
 def _known_keys(where: str, data: dict, known: set[str]) -> None:
     unknown = sorted(set(data) - known)
     if unknown:
@@ -202,7 +255,10 @@ class SpecLimits:
     """The most a validator does for one task; a task that asks for more is declined, not served."""
 
     datasets: tuple[str, ...] = ("digits", "fashion-mnist")
-    models: tuple[str, ...] = ("logreg", "mlp")
+    models: tuple[str, ...] = ("logreg", "mlp")  # built-in models; others come from trusted `packages`
+    # Parameters of the model a task's factory builds (float32: 4 bytes each), whatever its params ask;
+    # counted on torch's meta device before any memory is allocated.
+    max_model_params: int = 1_000_000
     max_train: int = 10_000  # training rows the task loads (its max_train, or its whole dataset)
     max_test: int = 10_000
     max_participants: int = 100
@@ -216,11 +272,13 @@ class SpecLimits:
     max_rounds: int = 100  # rounds the task runs, each one scored
     max_updates: int = 256  # updates scored in one round
 
-    def check(self, config: SimConfig) -> None:
-        """Raise SpecRefused naming the first setting of a task's spec beyond these limits."""
-        for name, allowed in (("dataset", self.datasets), ("model", self.models), ("partition", SCHEMES)):
+    def check(self, config: SimConfig, packages: Sequence[AllowedPackage] = ()) -> None:
+        """Raise SpecRefused naming the first setting of a task's spec beyond these limits, or a model
+        from a distribution not on `packages` (nothing is imported)."""
+        for name, allowed in (("dataset", self.datasets), ("partition", SCHEMES)):
             if getattr(config, name) not in allowed:
                 raise SpecRefused(f"{name} {getattr(config, name)!r} is not one of {list(allowed)}")
+        self.check_model(config.model, packages)
         bounds = {
             "max_train": (1, self.max_train),
             "max_test": (1, self.max_test),
@@ -238,6 +296,25 @@ class SpecLimits:
             value = getattr(config, name)
             if value is not None and not low <= value <= high:  # NaN compares False: refused
                 raise SpecRefused(f"{name}={value} is beyond this validator's limits [{low}, {high}]")
+
+    def check_model(self, model: str | dict, packages: Sequence[AllowedPackage] = ()) -> None:
+        """A built-in model (by alias or by its entry point) must be one of `models`; any other must come
+        from a distribution the operator lists in `packages` (whose version `build_task_model` checks)."""
+        try:
+            ref = model_ref(model)
+        except (EntryPointError, ModelError) as error:
+            raise SpecRefused(str(error)) from None
+        name = canonical_name(ref.distribution)
+        if name == SABFL_DISTRIBUTION:
+            allowed = {model_ref(alias).target for alias in self.models if alias in MODEL_NAMES}
+            if ref.target not in allowed:
+                raise SpecRefused(f"model {ref.target} is not one of the built-in models {list(self.models)}")
+        elif name not in {canonical_name(p.name) for p in packages}:
+            raise SpecRefused(
+                f"its model comes from distribution {ref.distribution} {ref.version}, which this sidecar's "
+                f"`packages` does not list: an operator who trusts it lists "
+                f"{{name: {ref.distribution}, version: {ref.version}}} there"
+            )
 
     def check_dataset(self, dataset: Dataset) -> None:
         """The rows a task actually loads (a spec without max_train loads its whole dataset)."""

@@ -45,6 +45,7 @@ from sabfl.chain import (
     write_account,
 )
 from sabfl.fedlearn.v1 import round_pb2, task_pb2, tx_pb2
+from sabfl.ml.entrypoints import AllowedPackage
 from sabfl.ml.scoring import LOSS_CAP, validator_scores
 from sabfl.protocol import UNAVAILABLE, commitment, loss_to_micro
 from sabfl.roles.inputs import FetchBlobs, RoundInputs, model_bytes
@@ -99,6 +100,9 @@ class ValidatorConfig:
     max_parallel_tasks: int = 4  # task steps running at once
     min_funded_txs: int = 200  # warn when the hot account pays for fewer txs at the recent average fee
     limits: SpecLimits = field(default_factory=SpecLimits)
+    # The distributions whose code a task may run here (its model factory): name and version, or name and
+    # sha256 of the installed files (sabfl.ml.entrypoints.AllowedPackage); a task naming another is declined.
+    packages: tuple[AllowedPackage, ...] = ()
     # The blob stores this validator fetches from and uploads to (sabfl.blobs.stores_from_config entries,
     # the first takes uploads): a locator that none of them serves is never fetched.
     blob_stores: tuple[dict, ...] = ()
@@ -119,6 +123,7 @@ class ValidatorConfig:
                 **data,
                 "chain": settings_from(ChainConfig, data.get("chain", {}), "chain"),
                 "limits": settings_from(SpecLimits, data.get("limits", {}), "limits"),
+                "packages": AllowedPackage.from_config(data.get("packages", [])),
                 "hot_key_file": Path(data["hot_key_file"]),
                 "journal": Path(data["journal"]),
             },
@@ -233,7 +238,7 @@ class ValidatorSidecar:
             limits = self.config.limits
             limits.check_task(task.num_rounds, task.max_updates_per_round)
             config, rule = parse_task(task)
-            limits.check(config)
+            limits.check(config, self.config.packages)
             if self.config.validator >= config.validators:
                 raise SpecRefused(
                     f"the task holds out data for {config.validators} validators; "
@@ -302,7 +307,14 @@ class ValidatorSidecar:
         if task.id not in self.runtimes:
             screened = self.screened.get(task.id)
             config, rule = screened if screened is not None else parse_task(task)
-            self.runtimes[task.id] = TaskRuntime.build(task.id, config, rule, self.config.limits)
+            self.runtimes[task.id] = TaskRuntime.build(
+                task.id,
+                config,
+                rule,
+                self.config.limits,
+                self.config.packages,
+                initial_sha256=task.initial_model_sha256,
+            )
         return self.runtimes[task.id]
 
     def act(self, task: task_pb2.Task, round_: round_pb2.Round) -> None:

@@ -16,7 +16,7 @@ class SimConfig:
     dataset: str = "digits"
     max_train: int | None = None
     max_test: int | None = None
-    model: str = "logreg"
+    model: str | dict = "logreg"  # an alias or an entry point (sabfl.ml.models.model_ref)
     participants: int = 20
     byzantine: float = 0.0
     attack: str = "none"

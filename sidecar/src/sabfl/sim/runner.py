@@ -11,6 +11,7 @@ import logging
 
 import numpy as np
 import torch
+from torch import nn
 from tqdm import tqdm
 
 from sabfl.aggregators import Aggregator, AggregatorError, RoundInputs, aggregator_names, make_aggregator
@@ -53,7 +54,11 @@ def custom_softmax_rules(specs: dict) -> dict[str, SoftmaxRule]:
 class Simulation:
     """State of one run; ``step()`` plays one round for every aggregator."""
 
-    def __init__(self, config: SimConfig, dataset: Dataset | None = None) -> None:
+    def __init__(
+        self, config: SimConfig, dataset: Dataset | None = None, model: nn.Module | None = None
+    ) -> None:
+        """`model`: the task's model when a role built it (from a trusted package, checked against the
+        chain); else the built-in model `config.model` names."""
         self.config = config
         self.dataset = dataset or load_dataset(
             config.dataset, max_train=config.max_train, max_test=config.max_test
@@ -105,7 +110,9 @@ class Simulation:
             self.y_triggered = torch.full((int(others.sum()),), target)
         self.num_samples = torch.tensor([len(p) for p in self.split.participants], dtype=torch.float32)
 
-        self.model = build_model(config.model, data.input_shape, data.num_classes, seed=config.seed)
+        if model is None:
+            model = build_model(config.model, data.input_shape, data.num_classes, seed=config.seed)
+        self.model = model
         self.train_config = TrainConfig(config.epochs, config.batch_size, config.lr)
         # The config's own softmax rules live in this run only: nothing here changes the registry.
         self.softmax_rules = custom_softmax_rules(config.softmax_rules)
