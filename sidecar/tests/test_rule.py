@@ -6,6 +6,7 @@ names is refused."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import random
 
 import pytest
@@ -181,7 +182,8 @@ SPEC = TaskSpec(experiment=SimConfig(participants=4, validators=2, holdout=20))
 
 
 def task(rule: task_pb2.AggregationRule, spec: TaskSpec = SPEC) -> task_pb2.Task:
-    return task_pb2.Task(id=3, model_spec=spec.model_spec(), rule=rule)
+    initial_sha256 = hashlib.sha256(spec.initial_model()).digest()
+    return task_pb2.Task(id=3, model_spec=spec.model_spec(), rule=rule, initial_model_sha256=initial_sha256)
 
 
 def test_a_task_is_scored_with_its_decoded_on_chain_rule() -> None:

@@ -6,6 +6,7 @@ rule is not the one their spec names — while serving others."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import logging
 import threading
@@ -33,6 +34,7 @@ OPERATOR = Account("val0", "sabfl1746e0r78yrvtd77yhgflvhh583r40p7de47qhm", " ".j
 HOT = Account("hot0", "sabfl1r5v5srda7xfth3hn2s26txvrcrntldjupq4zex", " ".join(["abandon"] * 23 + ["art"]))
 DEMO_SPEC = TaskSpec.from_yaml(DEFAULT_SPEC).model_spec()
 DEMO_RULE = rule_to_chain(SOFTMAX_RULES[DEFAULT_SOFTMAX_RULE])
+DEMO_INITIAL_SHA256 = hashlib.sha256(TaskSpec.from_yaml(DEFAULT_SPEC).initial_model()).digest()
 
 
 def keys(hot: Account | None = HOT) -> KeysFile:
@@ -207,10 +209,17 @@ def test_hostile_tasks_are_declined_and_the_others_served(
         7: DEMO_SPEC,  # already running
         8: DEMO_SPEC,  # its on-chain rule is another below
         9: DEMO_SPEC,  # its on-chain rule does not decode
+        10: hostile(model={"entry_point": "os:system", "distribution": "evil", "version": "1.0"}),
+        11: DEMO_SPEC,  # its initial model on chain is not the one its spec builds
     }
     tasks = [
         task_pb2.Task(
-            id=i, model_spec=spec, status=task_pb2.TASK_STATUS_PENDING, num_rounds=6, rule=DEMO_RULE
+            id=i,
+            model_spec=spec,
+            status=task_pb2.TASK_STATUS_PENDING,
+            num_rounds=6,
+            rule=DEMO_RULE,
+            initial_model_sha256=DEMO_INITIAL_SHA256,
         )
         for i, spec in specs.items()
     ]
@@ -218,6 +227,7 @@ def test_hostile_tasks_are_declined_and_the_others_served(
     tasks[6].status, tasks[6].current_round = task_pb2.TASK_STATUS_ACTIVE, 1
     tasks[7].rule.norm_limit = "5"
     tasks[8].rule.loss_tolerance = "0.1234567"
+    tasks[10].initial_model_sha256 = hashlib.sha256(b"another model").digest()
     sidecar = ValidatorSidecar(dataclasses.replace(config, validator=1, max_parallel_tasks=8))
     sent, rounds_read = [], []
     sidecar.client.submit = lambda *msgs: sent.append(msgs) or abci_pb2.TxResponse(txhash="F00")
@@ -232,8 +242,10 @@ def test_hostile_tasks_are_declined_and_the_others_served(
         sidecar.tick()
         for running in list(sidecar.scheduler.running.values()):
             running.thread.join(60)
-    assert [i for i in specs if sidecar.scheduler.declined(i)] == [1, 2, 3, 5, 6, 8, 9]
-    assert sorted(sidecar.scheduler.last_started) == [4, 7], "hostile specs were declined before any work"
+    assert [i for i in specs if sidecar.scheduler.declined(i)] == [1, 2, 3, 5, 6, 8, 9, 10, 11]
+    # Hostile specs are declined before any work; a task's initial model is compared once its model is built
+    # (in its step), before its opt-in.
+    assert sorted(sidecar.scheduler.last_started) == [4, 7, 11]
     assert sorted((m.task_id, m.validator) for m in inner_msgs(sent)) == [
         (4, OPERATOR.address),
         (7, OPERATOR.address),
@@ -256,6 +268,9 @@ def test_hostile_tasks_are_declined_and_the_others_served(
         "norm_limit '5' ≠ '3'",
         "task 9: declined: its on-chain rule is not one to score with: rule.loss_tolerance: '0.1234567' has "
         "more than 6 fractional digits",
+        "task 10: declined: its model comes from distribution evil 1.0, which this sidecar's `packages` "
+        "does not list: an operator who trusts it lists {name: evil, version: 1.0} there",
+        "task 11: declined: the model sabfl.ml.models:logreg from sabfl 0.1.0 builds here has sha256",
     ):
         assert reason in caplog.text
     assert sum("task 8: declined" in r.getMessage() for r in caplog.records) == 1, "one log line"
@@ -264,7 +279,12 @@ def test_hostile_tasks_are_declined_and_the_others_served(
 def test_a_second_opt_in_counts_as_done_and_other_rejections_are_retried(config: ValidatorConfig) -> None:
     sidecar = ValidatorSidecar(config)
     task = task_pb2.Task(
-        id=4, model_spec=DEMO_SPEC, status=task_pb2.TASK_STATUS_PENDING, num_rounds=6, rule=DEMO_RULE
+        id=4,
+        model_spec=DEMO_SPEC,
+        status=task_pb2.TASK_STATUS_PENDING,
+        num_rounds=6,
+        rule=DEMO_RULE,
+        initial_model_sha256=DEMO_INITIAL_SHA256,
     )
 
     def rejected(log: str) -> None:
@@ -286,7 +306,12 @@ def test_the_test_accuracy_of_each_new_global_model_is_published(config: Validat
     """Once per new global model (round 0: the initial one), and the last one of a task that just ended."""
     sidecar = ValidatorSidecar(config)
     task = task_pb2.Task(
-        id=4, model_spec=DEMO_SPEC, status=task_pb2.TASK_STATUS_ACTIVE, num_rounds=2, rule=DEMO_RULE
+        id=4,
+        model_spec=DEMO_SPEC,
+        status=task_pb2.TASK_STATUS_ACTIVE,
+        num_rounds=2,
+        rule=DEMO_RULE,
+        initial_model_sha256=DEMO_INITIAL_SHA256,
     )
     task.current_round = 1
     rt = sidecar.runtime(task)

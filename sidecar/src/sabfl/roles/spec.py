@@ -124,21 +124,25 @@ class TaskSpec:
             {"sabfl": MODEL_SPEC_VERSION, "rule": self.rule, "experiment": shared}, sort_keys=True
         )
 
+    def initial_model(self) -> bytes:
+        """The canonical bytes of the task's initial model, built by the factory its spec names (the
+        creator trusts the package its own spec names; every sidecar rebuilds and compares them)."""
+        config = self.experiment
+        data = load_dataset(config.dataset, max_train=config.max_train, max_test=config.max_test)
+        ref = model_ref(config.model)
+        trusted = (AllowedPackage(ref.distribution, version=ref.version),)
+        model = build_model(ref, data.input_shape, data.num_classes, seed=config.seed, allowed=trusted)
+        return initial_model_bytes(model)
+
     def create_task_msg(self, creator: str, denom: str = "stake") -> tx_pb2.MsgCreateTask:
         if isinstance(self.allowed_participants, str):
             raise ValueError(
                 f"allowed_participants: {self.allowed_participants}: resolve it with TaskSpec.for_keys first"
             )
-        config = self.experiment
-        data = load_dataset(config.dataset, max_train=config.max_train, max_test=config.max_test)
-        # The creator trusts the package its own spec names.
-        ref = model_ref(config.model)
-        trusted = (AllowedPackage(ref.distribution, version=ref.version),)
-        model = build_model(ref, data.input_shape, data.num_classes, seed=config.seed, allowed=trusted)
         return messages.create_task(
             creator,
             self.model_spec(),
-            initial_model_bytes(model),
+            self.initial_model(),
             num_rounds=self.rounds,
             committee_size=self.committee_size,
             budget=self.budget,
