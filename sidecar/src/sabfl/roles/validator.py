@@ -53,7 +53,7 @@ from sabfl.roles.loop import add_run_command, poll, serve
 from sabfl.roles.publish import NoBlobStore, Pins, fetcher, operator_stores, publish
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.scheduler import TaskScheduler
-from sabfl.roles.settings import plain, settings_from
+from sabfl.roles.settings import plain, private_seed, settings_from
 from sabfl.roles.spec import SpecLimits, SpecRefused, parse_task
 from sabfl.sim.config import SimConfig
 
@@ -92,6 +92,9 @@ class ValidatorConfig:
     hot_key_file: Path  # the hot account's key (JSON: name, address, mnemonic)
     validator: int  # its index in a task: which share of the held-out data is its own
     journal: Path
+    # The private seed of its held-out rows (sim/setup.py): never on chain, so nobody can rebuild its data or
+    # its scores. Unset: drawn once and kept beside the journal (data-seed).
+    data_seed: int | None = None
     metrics_port: int = 0
     poll_seconds: float = 0.5
     misbehave: str = "none"
@@ -158,6 +161,7 @@ class ValidatorSidecar:
             raise ValueError("the hot key file holds the operator's own key: give the sidecar a hot account")
         self.client = ChainClient(config.chain, hot.wallet(config.chain.address_prefix))
         self.journal = Journal(config.journal, f"{self.client.chain_identity()}/{self.address}")
+        self.data_seed = private_seed(config.data_seed, config.journal.with_name("data-seed"))
         self.runtimes: dict[int, TaskRuntime] = {}
         # Per task, the inputs of the round it last worked on: fetched and decoded once per round.
         self.round_inputs: dict[int, RoundInputs] = {}
@@ -302,7 +306,9 @@ class ValidatorSidecar:
         if task.id not in self.runtimes:
             screened = self.screened.get(task.id)
             config, rule = screened if screened is not None else parse_task(task)
-            self.runtimes[task.id] = TaskRuntime.build(task.id, config, rule, self.config.limits)
+            self.runtimes[task.id] = TaskRuntime.build(
+                task.id, config, rule, self.config.limits, data_seed=self.data_seed
+            )
         return self.runtimes[task.id]
 
     def act(self, task: task_pb2.Task, round_: round_pb2.Round) -> None:
@@ -356,19 +362,18 @@ class ValidatorSidecar:
         """This validator's loss per update (micro-units, ascending hash order)."""
         inputs = self.inputs(rt, round_)
         started = time.monotonic()
-        x_v, y_v = rt.sim.heldout[self.config.validator]
-        # The simulation's seed for this validator's reference update: (seed, round, participants + v).
-        seed = (rt.config.seed, round_.round, rt.config.participants + self.config.validator)
+        setup, v = rt.setup, self.config.validator
+        x_v, y_v = setup.heldout[v]
         scores = validator_scores(
-            rt.sim.model,
+            setup.model,
             rt.rule.scoring,
             inputs.base,
             inputs.updates,
             x_v,
             y_v,
-            rt.sim.dataset.num_classes,
-            rt.sim.train_config,
-            seed,
+            setup.dataset.num_classes,
+            setup.train_config,
+            setup.validator_seed(round_.round, v),
         )
         if self.config.misbehave == "lie":
             # Invert the ranking: the best update gets the worst score and vice versa.
