@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 import yaml
 from google.protobuf.message import Message
@@ -45,14 +44,14 @@ from sabfl.chain import (
     write_account,
 )
 from sabfl.fedlearn.v1 import round_pb2, task_pb2, tx_pb2
-from sabfl.ml.scoring import LOSS_CAP, validator_scores
-from sabfl.protocol import UNAVAILABLE, commitment, loss_to_micro
+from sabfl.protocol import commitment
 from sabfl.roles.inputs import FetchBlobs, RoundInputs, model_bytes
 from sabfl.roles.journal import Journal
 from sabfl.roles.loop import add_run_command, poll, serve
 from sabfl.roles.publish import NoBlobStore, Pins, fetcher, operator_stores, publish
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.scheduler import TaskScheduler
+from sabfl.roles.scores import heldout_scores, revealed_losses
 from sabfl.roles.settings import plain, private_seed, settings_from
 from sabfl.roles.spec import SpecLimits, SpecRefused, parse_task
 from sabfl.sim.config import SimConfig
@@ -362,33 +361,12 @@ class ValidatorSidecar:
         """This validator's loss per update (micro-units, ascending hash order)."""
         inputs = self.inputs(rt, round_)
         started = time.monotonic()
-        setup, v = rt.setup, self.config.validator
-        x_v, y_v = setup.heldout[v]
-        scores = validator_scores(
-            setup.model,
-            rt.rule.scoring,
-            inputs.base,
-            inputs.updates,
-            x_v,
-            y_v,
-            setup.dataset.num_classes,
-            setup.train_config,
-            setup.validator_seed(round_.round, v),
-        )
+        scores = heldout_scores(rt, self.config.validator, inputs)
         if self.config.misbehave == "lie":
             # Invert the ranking: the best update gets the worst score and vice versa.
             scores = scores.max() + scores.min() - scores
         SCORING.observe(time.monotonic() - started)
-        cap = loss_to_micro(LOSS_CAP, cap=2**64 - 1)
-        losses = []
-        for score, fetched, no_op in zip(np.asarray(scores), inputs.available, inputs.no_op(), strict=True):
-            if not fetched:
-                losses.append(UNAVAILABLE)  # docs/protocol.md, "Blobs"
-            elif no_op:
-                losses.append(cap)  # an update that changes nothing earns nothing
-            else:
-                losses.append(loss_to_micro(float(score), cap=cap))
-        return losses
+        return revealed_losses(scores, inputs)
 
     def commit(self, rt: TaskRuntime, round_: round_pb2.Round, entry: dict) -> None:
         if "losses" not in entry:
