@@ -1,11 +1,13 @@
 """The validator sidecars and the participant runner against the real localnet: sidecars on hot keys
 with no operator key in their config, attackers down-weighted, hostile task specs (and a task whose
-on-chain rule is not its spec's) declined while another task runs, a lying validator outvoted, a sidecar
-killed after its commit, a validator node killed mid-round, and a miner that submits a wrong aggregate.
+on-chain rule is not its spec's) declined while another task runs, validators' held-out data and scores
+out of reach of the public chain state, a lying validator outvoted, a sidecar killed after its commit, a
+validator node killed mid-round, and a miner that submits a wrong aggregate.
 Ordered so the test that jails a validator runs last."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -27,7 +29,9 @@ from sabfl.chain import ChainClient, KeysFile, messages
 from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2
 from sabfl.protocol import WEIGHT_SCALE, TemperatureRule, consensus_losses, softmax_weights
 from sabfl.roles.demo import Processes
+from sabfl.roles.inputs import RoundInputs, no_blob_store
 from sabfl.roles.runtime import TaskRuntime
+from sabfl.roles.scores import heldout_scores, revealed_losses
 from sabfl.roles.spec import TaskSpec
 from sabfl.roles.tasks import create_task, submit_task
 from sabfl.roles.validator import ValidatorConfig
@@ -228,6 +232,45 @@ def test_hostile_specs_are_declined_while_another_task_finalizes(
             assert name in sidecars.declined(v, hostile_id), f"validator {v}, task {hostile_id} ({name})"
         task = creator.fedlearn.Task(query_pb2.QueryTaskRequest(task_id=hostile_id)).task
         assert task.status == task_pb2.TASK_STATUS_PENDING, "no validator opted in to it"
+
+
+def test_public_chain_state_rebuilds_no_validators_data_or_scores(
+    creator: ChainClient, sidecars: Sidecars, keys: KeysFile
+) -> None:
+    """What a participant can compute from everything public before REVEAL — the task, its model_spec, the
+    round's updates and base model — against what each validator revealed: its held-out rows and its
+    losses follow its private data seed, kept in its own files, so the public rebuild misses both; the same
+    computation given that seed reproduces its losses exactly (the rebuild is not wrong for other reasons).
+    The paper's rule: its scores are raw held-out losses (the default's are 0 for every harmless update)."""
+    task_id = create_task(creator, dataclasses.replace(spec(rounds=1), rule="softmax_paper"))
+    opt_in_on_hot_keys(keys, task_id)
+    for v in range(4):
+        sidecars.start_validator(v)
+    sidecars.start_participants(task_id)
+    round_ = creator.wait_for_phase(task_id, 1, {PHASE.ROUND_PHASE_COMMIT, PHASE.ROUND_PHASE_REVEAL}, 240)
+    task = creator.fedlearn.Task(query_pb2.QueryTaskRequest(task_id=task_id)).task
+    public = TaskRuntime.from_task(task)
+    inputs = RoundInputs.fetch(creator, public, round_, no_blob_store)
+    guesses = [revealed_losses(heldout_scores(public, v, inputs), inputs) for v in range(4)]
+
+    round_ = creator.wait_for_phase(task_id, 1, {PHASE.ROUND_PHASE_AGGREGATE, *ENDED}, 240)
+    revealed = {
+        r.validator: list(r.losses)
+        for r in creator.fedlearn.Reveals(query_pb2.QueryRevealsRequest(task_id=task_id, round=1)).reveals
+    }
+    assert len(revealed) == 4 and len(round_.updates) == 6
+    public_state = task.SerializeToString() + round_.SerializeToString()
+    for v in range(4):
+        seed = int((sidecars.workdir / f"validator{v}" / "data-seed").read_text())
+        assert str(seed).encode() not in public_state
+        private = TaskRuntime.from_task(task, data_seed=seed)
+        rows, guessed_rows = private.setup.split.validators[v], public.setup.split.validators[v]
+        assert len(set(rows) & set(guessed_rows)) < len(rows) // 2, f"validator {v}: its rows were rebuilt"
+        losses = revealed[keys.nodes[v].validator.address]
+        assert losses != guesses[v], f"validator {v}: its losses were rebuilt from public state"
+        assert sum(a == b for a, b in zip(losses, guesses[v], strict=True)) == 0
+        assert losses == revealed_losses(heldout_scores(private, v, inputs), inputs)
+    assert wait_round(creator, task_id, 1).phase == PHASE.ROUND_PHASE_FINALIZED
 
 
 def test_lying_validator_is_outvoted(creator: ChainClient, sidecars: Sidecars, keys: KeysFile) -> None:

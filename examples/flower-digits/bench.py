@@ -88,6 +88,7 @@ def chain_run(settings: Settings) -> dict:
     (out / "spec.yaml").write_text(yaml.safe_dump(spec))
     demo = [sys.executable, "-m", "sabfl.cli", "demo", "--spec", str(out / "spec.yaml"), "--out", str(out)]
     demo += ["--attack", settings.attack, "--byzantine", str(settings.byzantine)]
+    demo += ["--data-seed", str(settings.sim_config().split_seed)]  # the shards the other rows train on
     subprocess.run(demo, check=True, stdout=subprocess.DEVNULL)
     summary = json.loads((out / "summary.json").read_text())
     return {

@@ -10,6 +10,7 @@ from sabfl.ml.data import load_dataset
 from sabfl.sim.config import SimConfig
 from sabfl.sim.dedup import first_copies
 from sabfl.sim.runner import Simulation, run_simulation
+from sabfl.sim.setup import TaskSetup
 
 DIGITS = load_dataset("digits")
 GENERATOR = torch.Generator().manual_seed(0)
@@ -36,9 +37,9 @@ def test_attacks_that_need_the_validators_data_refuse_to_forge_without_it():
 
 def test_score_aware_updates_score_among_the_honest_ones_and_survive_de_duplication():
     simulation, updates, context = round_context("score_aware")
-    bad = torch.from_numpy(simulation.byzantine)
+    bad = torch.from_numpy(simulation.setup.byzantine)
     honest = updates[~bad]
-    forged = simulation.attack.forge(updates[bad], honest, torch.Generator().manual_seed(0), context)
+    forged = simulation.setup.attack.forge(updates[bad], honest, torch.Generator().manual_seed(0), context)
     losses = context.estimated_losses(torch.cat([honest, forged]))
     assert losses[len(honest) :].max() <= np.median(losses[: len(honest)]) + 1e-3
     # It moves away from the honest mean, and each attacker's copy is a distinct update on chain.
@@ -48,27 +49,28 @@ def test_score_aware_updates_score_among_the_honest_ones_and_survive_de_duplicat
 
 def test_score_aware_without_the_validators_data_estimates_scores_on_the_attackers_own():
     simulation, updates, context = round_context("score_aware_own")
-    attackers = np.flatnonzero(simulation.byzantine)[:4]
+    attackers = np.flatnonzero(simulation.setup.byzantine)[:4]
     assert len(context.heldout) == 4
     for (x, _), reference, i in zip(context.heldout, context.references, attackers, strict=True):
-        assert torch.equal(x, simulation.x[simulation.split.participants[i]])
+        assert torch.equal(x, simulation.setup.x[simulation.setup.split.participants[i]])
         assert torch.equal(reference, updates[i])
-    bad = torch.from_numpy(simulation.byzantine)
-    forged = simulation.attack.forge(updates[bad], updates[~bad], torch.Generator().manual_seed(0), context)
+    bad = torch.from_numpy(simulation.setup.byzantine)
+    attack = simulation.setup.attack
+    forged = attack.forge(updates[bad], updates[~bad], torch.Generator().manual_seed(0), context)
     losses = context.estimated_losses(torch.cat([updates[~bad], forged]))
     assert losses[-len(forged) :].max() <= np.median(losses[: int((~bad).sum())]) + 1e-3
 
 
 def test_leaked_variant_pulls_a_detectable_attack_back_among_the_honest_scores():
     simulation, updates, context = round_context("sf+leaked")
-    bad = torch.from_numpy(simulation.byzantine)
+    bad = torch.from_numpy(simulation.setup.byzantine)
     honest = updates[~bad]
     plain = make_participant_attack("sf", 20, 8).forge(updates[bad], honest, GENERATOR)
-    leaked = simulation.attack.forge(updates[bad], honest, GENERATOR, context)
+    leaked = simulation.setup.attack.forge(updates[bad], honest, GENERATOR, context)
     threshold = np.median(context.estimated_losses(honest))
     assert context.estimated_losses(plain).min() > threshold
     assert context.estimated_losses(leaked).max() <= threshold + 1e-3
-    assert simulation.attack.name == "sf+leaked"
+    assert simulation.setup.attack.name == "sf+leaked"
 
 
 def test_sybils_are_distinct_near_copies_of_one_malicious_update():
@@ -100,9 +102,8 @@ def test_backdoor_success_is_reported_per_rule():
 
 def test_backdoor_success_is_measured_for_its_leaked_variant_too():
     def measures(attack: str, byzantine: float = 0.2) -> bool:
-        return Simulation(
-            SimConfig(byzantine=byzantine, attack=attack, aggregators=("fedavg",)), DIGITS
-        ).measures_backdoor
+        config = SimConfig(byzantine=byzantine, attack=attack)
+        return TaskSetup.build(config, DIGITS).triggered is not None
 
     assert measures("backdoor") and measures("backdoor+leaked")
     assert not measures("sf") and not measures("backdoor", byzantine=0.0)

@@ -16,7 +16,7 @@ from sabfl.ml.models import ParamLayout, flatten_params
 from sabfl.ml.scoring import LOSS_CAP, validator_scores
 from sabfl.ml.train import local_train, train_many
 from sabfl.sim.config import SimConfig
-from sabfl.sim.runner import Simulation
+from sabfl.sim.setup import TaskSetup
 
 CLIENTS = 10
 
@@ -25,7 +25,7 @@ CLIENTS = 10
 def fed():
     """The demo task's data with 3 of 10 participants running the scaling attack (label flip, ×10)."""
     config = SimConfig(participants=CLIENTS, byzantine=0.3, attack="scaling", alpha=0.5, epochs=2)
-    return Simulation(config)
+    return TaskSetup.build(config)
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +93,7 @@ def honest_replies(fed, models, messages):
 
 
 def accuracy(fed, params):
-    return float(evaluate_many(fed.model, params[None], fed.x_test, fed.y_test, 10).accuracy[0])
+    return float(evaluate_many(fed.model, params[None], *fed.test, 10).accuracy[0])
 
 
 def test_arrays_round_trip_and_reject_what_does_not_fit_the_model(fed):

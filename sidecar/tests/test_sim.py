@@ -52,21 +52,21 @@ def test_reported_accuracy_is_the_mean_of_the_last_rounds_with_validation_beside
     assert result.test_accuracy["fedavg"] == pytest.approx(np.mean(accuracy[-2:]))
     assert result.validation_accuracy["fedavg"] == pytest.approx(np.mean(validation[-2:]))
     assert len(validation) == 3 and validation != accuracy
-    split = Simulation(config, DIGITS).split
+    split = Simulation(config, DIGITS).setup.split
     assert len(split.validation) == int(0.1 * (len(DIGITS.y_train) - 4 * 50))
 
 
 def test_fltrusts_root_update_is_trained_on_every_validators_held_out_data():
     simulation = Simulation(SimConfig(aggregators=("fltrust",)), DIGITS)
     _, references, roots = simulation._train_round()
-    trusted = np.concatenate(simulation.split.validators)
+    trusted = np.concatenate(simulation.setup.split.validators)
     expected = train_many(
-        simulation.model,
+        simulation.setup.model,
         simulation.params,
-        simulation.x,
-        simulation.y_clean,
+        simulation.setup.x,
+        simulation.setup.y_clean,
         [trusted],
-        simulation.train_config,
+        simulation.setup.train_config,
         [(0, 0, 20 + 4)],
     )
     assert len(trusted) == 4 * 50 and torch.equal(roots[0], expected[0])
@@ -168,7 +168,7 @@ def test_byzantine_validators_are_outvoted():
 def test_rules_whose_precondition_fails_are_skipped():
     simulation = Simulation(SimConfig(byzantine=0.4, attack="sf", aggregators=("bulyan", "fedavg")), DIGITS)
     assert "bulyan" in simulation.skipped and list(simulation.aggregators) == ["fedavg"]
-    assert simulation.byzantine.sum() == 8
+    assert simulation.setup.byzantine.sum() == 8
 
 
 @pytest.mark.parametrize("name", ["paper", "paper-fmnist"])

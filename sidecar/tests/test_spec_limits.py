@@ -42,7 +42,9 @@ def test_the_demo_task_is_within_the_default_limits() -> None:
 def test_every_simconfig_field_is_shared_or_sim_only() -> None:
     sim_only = {"byzantine", "attack", "byzantine_validators", "validator_attack", "rounds", "aggregators"}
     sim_only |= {"validation_fraction", "report_rounds"}
-    assert set(SPEC_FIELDS) | sim_only | {"softmax_rules"} == {f.name for f in dataclasses.fields(SimConfig)}
+    private = {"data_seed"}  # each party's own: which rows are its data
+    fields = {f.name for f in dataclasses.fields(SimConfig)}
+    assert set(SPEC_FIELDS) | sim_only | private | {"softmax_rules"} == fields
     assert set(json.loads(DEMO.model_spec())["experiment"]) == set(SPEC_FIELDS)
 
 
@@ -51,6 +53,7 @@ def test_every_simconfig_field_is_shared_or_sim_only() -> None:
     [
         (spec_with({"softmax_rules": {DEFAULT_SOFTMAX_RULE: {"scoring": {"eta": 9.0}}}}), "unknown keys"),
         (spec_with({"attack": "sf"}), "unknown keys"),
+        (spec_with({"data_seed": 7}), "unknown keys"),
         (spec_with(extra=1), "unknown keys"),
         (spec_with({"epochs": True}), "wrong type"),
         (spec_with({"epochs": 2.5}), "wrong type"),

@@ -76,7 +76,7 @@ def run(grid: Grid, settings: Settings) -> dict:
 
     def evaluate(server_round: int, arrays: ArrayRecord) -> MetricRecord:
         params = arrays_to_flat(arrays, layout)[None]
-        evaluation = evaluate_many(fed.model, params, fed.x_test, fed.y_test, fed.dataset.num_classes)
+        evaluation = evaluate_many(fed.model, params, *fed.test, fed.dataset.num_classes)
         accuracy = float(evaluation.accuracy[0])
         now = time.perf_counter()
         if server_round > 0:

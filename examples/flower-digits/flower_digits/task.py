@@ -1,9 +1,9 @@
 """The experiment both apps share: sabfl's demo task (digits, logistic regression, 10 participants with
 Dirichlet(0.5) label skew, 4 × 50 held-out samples, 5 local epochs), its attackers and their attack.
 
-Partitions, attackers, poisoned labels, held-out sets and local training all come from sabfl's own
-simulation (``sabfl.sim.runner.Simulation``), so a Flower run and a ``sabfl sim`` run of the same
-settings see the same data, the same attackers and the same seeds.
+Partitions, attackers, poisoned labels, held-out sets and local training all come from sabfl's task
+setup (``sabfl.sim.setup.TaskSetup``, which ``sabfl sim`` uses too), so a Flower run and a ``sabfl sim``
+run of the same settings see the same data, the same attackers and the same seeds.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from flwr.app import UserConfig
 from sabfl.aggregators import DEFAULT_SOFTMAX_RULE
 from sabfl.ml.train import local_train
 from sabfl.sim.config import SimConfig
-from sabfl.sim.runner import Simulation
+from sabfl.sim.setup import TaskSetup
 
 # Attacks that forge from the other clients' updates of the round: a Flower client never sees those.
 OMNISCIENT_ATTACKS = ("alie", "ipm", "minmax")
@@ -81,9 +81,9 @@ class Settings:
 
 
 @functools.cache
-def federation(settings: Settings) -> Simulation:
-    """sabfl's simulation of these settings, used only for its data, attackers, model and training."""
-    return Simulation(settings.sim_config())
+def federation(settings: Settings) -> TaskSetup:
+    """sabfl's task setup of these settings: its data, split, attackers, model and training."""
+    return TaskSetup.build(settings.sim_config())
 
 
 def client_model(

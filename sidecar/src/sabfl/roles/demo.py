@@ -50,6 +50,9 @@ PORT_OFFSET = 2000
 METRICS_BASE_PORT = 7460  # + offset: 9460 … 9463 by default
 DASHBOARD_PORT = dashboard.DEFAULT_PORT - PORT_OFFSET  # + offset: 8780 by default
 SABFL = [sys.executable, "-m", "sabfl.cli"]
+# The demo's participants' private data seed: fixed, so the demo's simulations can replay their shards; not on
+# chain, and not the task's public seed.
+DATA_SEED = 4242
 # The robust rules the demo compares with: every rule but FedAvg and the softmax rules, composed ones too.
 CLASSIC_RULES = tuple(name for name in aggregator_names() if name != "fedavg" and name not in SOFTMAX_RULES)
 ENDED = {round_pb2.ROUND_PHASE_FINALIZED, round_pb2.ROUND_PHASE_FAILED}
@@ -187,6 +190,7 @@ def run_task(
             "attack": args.attack,
             "roster": str(roster),
             "limits": {"models": list(serving(spec).models)},
+            "data_seed": args.data_seed,
         }
         participants.write_text(yaml.safe_dump(settings))
         processes.start(
@@ -211,7 +215,11 @@ def report(out: Path, spec: TaskSpec, args: argparse.Namespace, run: ChainRun, w
     """The chain's accuracy beside the same partitions and attackers simulated under FedAvg and under the
     classic robust rule that does best on validation, and FedAvg without attackers; a plot; the final line."""
     experiment = dataclasses.replace(
-        spec.experiment, rounds=spec.rounds, byzantine=args.byzantine, attack=args.attack
+        spec.experiment,
+        rounds=spec.rounds,
+        byzantine=args.byzantine,
+        attack=args.attack,
+        data_seed=args.data_seed,
     )
     attacked = run_simulation(
         dataclasses.replace(experiment, aggregators=("fedavg", *CLASSIC_RULES)), progress=False
@@ -329,6 +337,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--byzantine", type=float, default=0.3, help="fraction of attacking participants")
     parser.add_argument("--out", type=Path, default=Path("out/demo"))
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for the task")
+    parser.add_argument(
+        "--data-seed",
+        type=int,
+        default=DATA_SEED,
+        help="the participants' private seed of their shards (the simulations use it too); "
+        "each validator draws its own",
+    )
     parser.add_argument(
         "--port-offset",
         type=int,

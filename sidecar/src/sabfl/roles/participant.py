@@ -15,7 +15,6 @@ import numpy as np
 import torch
 import yaml
 
-from sabfl.attacks.participants import attack_generator
 from sabfl.blobs import BlobError, BlobRef
 from sabfl.chain import ChainClient, TxError, load_keys, messages
 from sabfl.fedlearn.v1 import round_pb2, task_pb2
@@ -26,7 +25,7 @@ from sabfl.roles.inputs import model_bytes
 from sabfl.roles.loop import add_run_command, poll, serve
 from sabfl.roles.publish import NoBlobStore, Pins, fetcher, operator_stores, publish
 from sabfl.roles.runtime import TaskRuntime
-from sabfl.roles.settings import settings_from
+from sabfl.roles.settings import private_seed, settings_from
 from sabfl.roles.spec import SpecLimits, SpecRefused
 
 log = logging.getLogger("sabfl.participant")
@@ -54,6 +53,8 @@ class ParticipantConfig:
     # come from (sabfl.blobs.stores_from_config entries; default: the keys file's first node's kubo).
     blob_stores: tuple[dict, ...] | None = None
     blob_timeout_s: float = 60.0
+    # The private seed of the participants' shards (sim/setup.py): never on chain. Unset: a fresh one per run.
+    data_seed: int | None = None
 
     @classmethod
     def from_yaml(cls, path: Path) -> ParticipantConfig:
@@ -82,6 +83,7 @@ class ParticipantRunner:
         self.submitted: set[tuple[int, int]] = set()
         self.runtime: TaskRuntime | None = None
         self.refused: set[int] = set()  # tasks whose spec or on-chain rule this runner does not serve
+        self.data_seed = private_seed(config.data_seed, None)
 
     def pick_task(self) -> task_pb2.Task | None:
         active = [t for t in self.clients[0].tasks() if t.status == task_pb2.TASK_STATUS_ACTIVE]
@@ -101,6 +103,7 @@ class ParticipantRunner:
                     self.config.packages,
                     byzantine=self.config.byzantine,
                     attack=self.config.attack,
+                    data_seed=self.data_seed,
                 )
             except SpecRefused as error:
                 self.refused.add(task.id)
@@ -121,7 +124,7 @@ class ParticipantRunner:
 
     def write_roster(self) -> None:
         assert self.runtime is not None
-        mask = self.runtime.sim.byzantine
+        mask = self.runtime.setup.byzantine
         roster = {
             "task_id": self.runtime.task_id,
             "attack": self.config.attack,
@@ -141,21 +144,20 @@ class ParticipantRunner:
 
     def updates(self, rt: TaskRuntime, global_params: torch.Tensor, round_number: int) -> torch.Tensor:
         """Every participant's Δ from θ_t, attackers' replaced by the attack's forgery."""
-        sim, n = rt.sim, len(self.clients)
-        seeds = [(rt.config.seed, round_number, i) for i in range(n)]
+        setup, n = rt.setup, len(self.clients)
         updates = train_many(
-            sim.model,
+            setup.model,
             global_params.expand(n, -1).clone(),
-            sim.x,
-            sim.y_train_used,
-            sim.split.participants,
-            sim.train_config,
-            seeds,
+            setup.x,
+            setup.y_train_used,
+            setup.split.participants,
+            setup.train_config,
+            [setup.participant_seed(round_number, i) for i in range(n)],
         )
-        mask = torch.from_numpy(sim.byzantine)
+        mask = torch.from_numpy(setup.byzantine)
         if mask.any():
-            generator = attack_generator(rt.config.seed, round_number)
-            updates[mask] = sim.attack.forge(updates[mask], updates[~mask], generator)
+            generator = setup.attack_generator(round_number)
+            updates[mask] = setup.attack.forge(updates[mask], updates[~mask], generator)
         return updates
 
     def tick(self) -> None:
@@ -186,7 +188,7 @@ class ParticipantRunner:
             except SerializationError as error:  # e.g. a NaN forgery: the codec refuses to encode it
                 log.warning("participant %d: cannot encode its update (%s); skipped", i, error)
                 continue
-            samples = len(rt.sim.split.participants[i])
+            samples = len(rt.setup.split.participants[i])
             try:
                 locator = publish(payload, max_inline, self.blobs)
             except (NoBlobStore, BlobError) as error:

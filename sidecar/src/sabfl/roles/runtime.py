@@ -1,6 +1,6 @@
-"""What a sidecar rebuilds from a task on chain: from its model_spec the dataset, partitions, model,
-held-out sets and the codec between canonical model bytes and flat parameter vectors; from its on-chain
-rule the rule validators score with."""
+"""What a sidecar rebuilds from a task on chain: from its model_spec and the party's own private data seed
+the task's setup (dataset, split, attackers, model; sim/setup.py) and the codec between canonical model
+bytes and flat parameter vectors; from its on-chain rule the rule validators score with."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from sabfl.ml.serialize import SerializationError, decode_flat, encode_flat
 from sabfl.protocol import weights_to_floats
 from sabfl.roles.spec import SpecLimits, build_task_model, parse_model_spec, parse_task
 from sabfl.sim.config import SimConfig
-from sabfl.sim.runner import Simulation
+from sabfl.sim.setup import TaskSetup
 
 
 @dataclass
@@ -33,7 +33,7 @@ class TaskRuntime:
     task_id: int
     config: SimConfig
     rule: SoftmaxRule
-    sim: Simulation
+    setup: TaskSetup
     layout: ParamLayout
 
     @classmethod
@@ -72,18 +72,19 @@ class TaskRuntime:
         initial_sha256: bytes | None = None,
         **private: object,
     ) -> TaskRuntime:
-        """Rebuild the task's ML setup; `private` sets a role's own SimConfig fields (e.g. the attack).
-        With `limits`, a spec beyond them raises SpecRefused before any work beyond loading its data; its
-        model comes from sabfl or `packages` and, given the chain's `initial_sha256`, must match it."""
-        config = dataclasses.replace(config, aggregators=("fedavg",), **private)
+        """Rebuild the task's ML setup; `private` sets a role's own SimConfig fields (its data_seed, a
+        participant runner's attack). With `limits`, a spec beyond them raises SpecRefused before any work
+        beyond loading its data; its model comes from sabfl or `packages` and, given the chain's
+        `initial_sha256`, must match it (`build_task_model`)."""
+        config = dataclasses.replace(config, **private)
         if limits is not None:
             limits.check(config, packages)
         dataset = load_dataset(config.dataset, max_train=config.max_train, max_test=config.max_test)
         if limits is not None:
             limits.check_dataset(dataset)
         model = build_task_model(config, dataset, limits, packages, initial_sha256)
-        sim = Simulation(config, dataset, model)
-        return cls(task_id, config, rule, sim, ParamLayout.of(sim.model))
+        setup = TaskSetup.build(config, dataset, model)
+        return cls(task_id, config, rule, setup, ParamLayout.of(setup.model))
 
     def decode(self, payload: bytes) -> torch.Tensor:
         """Canonical bytes → flat float32 parameters; raises SerializationError on any defect."""
@@ -119,7 +120,6 @@ class TaskRuntime:
         return build_aggregate(global_params.numpy(), deltas, floats, self.layout.shapes).payload
 
     def test_accuracy(self, params: torch.Tensor) -> float:
-        evaluation = evaluate_many(
-            self.sim.model, params[None], self.sim.x_test, self.sim.y_test, self.sim.dataset.num_classes
-        )
+        setup = self.setup
+        evaluation = evaluate_many(setup.model, params[None], *setup.test, setup.dataset.num_classes)
         return float(evaluation.accuracy[0])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import secrets
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,3 +25,19 @@ def plain(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [plain(v) for v in value]
     return str(value) if isinstance(value, Decimal | Path) else value
+
+
+def private_seed(configured: int | None, keep: Path | None) -> int:
+    """A party's private data seed (which rows are its data; never on chain): the configured one, else the
+    one kept at `keep`, else a fresh random one, kept there (owner-only) when `keep` is given."""
+    if configured is not None:
+        return configured
+    if keep is not None and keep.is_file():
+        return int(keep.read_text())
+    seed = secrets.randbits(63)
+    if keep is not None:
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(keep, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(f"{seed}\n")
+    return seed

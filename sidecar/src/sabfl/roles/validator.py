@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 import yaml
 from google.protobuf.message import Message
@@ -46,15 +45,15 @@ from sabfl.chain import (
 )
 from sabfl.fedlearn.v1 import round_pb2, task_pb2, tx_pb2
 from sabfl.ml.entrypoints import AllowedPackage
-from sabfl.ml.scoring import LOSS_CAP, validator_scores
-from sabfl.protocol import UNAVAILABLE, commitment, loss_to_micro
+from sabfl.protocol import commitment
 from sabfl.roles.inputs import FetchBlobs, RoundInputs, model_bytes
 from sabfl.roles.journal import Journal
 from sabfl.roles.loop import add_run_command, poll, serve
 from sabfl.roles.publish import NoBlobStore, Pins, fetcher, operator_stores, publish
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.scheduler import TaskScheduler
-from sabfl.roles.settings import plain, settings_from
+from sabfl.roles.scores import heldout_scores, revealed_losses
+from sabfl.roles.settings import plain, private_seed, settings_from
 from sabfl.roles.spec import SpecLimits, SpecRefused, parse_task
 from sabfl.sim.config import SimConfig
 
@@ -93,6 +92,9 @@ class ValidatorConfig:
     hot_key_file: Path  # the hot account's key (JSON: name, address, mnemonic)
     validator: int  # its index in a task: which share of the held-out data is its own
     journal: Path
+    # The private seed of its held-out rows (sim/setup.py): never on chain, so nobody can rebuild its data or
+    # its scores. Unset: drawn once and kept beside the journal (data-seed).
+    data_seed: int | None = None
     metrics_port: int = 0
     poll_seconds: float = 0.5
     misbehave: str = "none"
@@ -163,6 +165,7 @@ class ValidatorSidecar:
             raise ValueError("the hot key file holds the operator's own key: give the sidecar a hot account")
         self.client = ChainClient(config.chain, hot.wallet(config.chain.address_prefix))
         self.journal = Journal(config.journal, f"{self.client.chain_identity()}/{self.address}")
+        self.data_seed = private_seed(config.data_seed, config.journal.with_name("data-seed"))
         self.runtimes: dict[int, TaskRuntime] = {}
         # Per task, the inputs of the round it last worked on: fetched and decoded once per round.
         self.round_inputs: dict[int, RoundInputs] = {}
@@ -314,6 +317,7 @@ class ValidatorSidecar:
                 self.config.limits,
                 self.config.packages,
                 initial_sha256=task.initial_model_sha256,
+                data_seed=self.data_seed,
             )
         return self.runtimes[task.id]
 
@@ -368,34 +372,12 @@ class ValidatorSidecar:
         """This validator's loss per update (micro-units, ascending hash order)."""
         inputs = self.inputs(rt, round_)
         started = time.monotonic()
-        x_v, y_v = rt.sim.heldout[self.config.validator]
-        # The simulation's seed for this validator's reference update: (seed, round, participants + v).
-        seed = (rt.config.seed, round_.round, rt.config.participants + self.config.validator)
-        scores = validator_scores(
-            rt.sim.model,
-            rt.rule.scoring,
-            inputs.base,
-            inputs.updates,
-            x_v,
-            y_v,
-            rt.sim.dataset.num_classes,
-            rt.sim.train_config,
-            seed,
-        )
+        scores = heldout_scores(rt, self.config.validator, inputs)
         if self.config.misbehave == "lie":
             # Invert the ranking: the best update gets the worst score and vice versa.
             scores = scores.max() + scores.min() - scores
         SCORING.observe(time.monotonic() - started)
-        cap = loss_to_micro(LOSS_CAP, cap=2**64 - 1)
-        losses = []
-        for score, fetched, no_op in zip(np.asarray(scores), inputs.available, inputs.no_op(), strict=True):
-            if not fetched:
-                losses.append(UNAVAILABLE)  # docs/protocol.md, "Blobs"
-            elif no_op:
-                losses.append(cap)  # an update that changes nothing earns nothing
-            else:
-                losses.append(loss_to_micro(float(score), cap=cap))
-        return losses
+        return revealed_losses(scores, inputs)
 
     def commit(self, rt: TaskRuntime, round_: round_pb2.Round, entry: dict) -> None:
         if "losses" not in entry:

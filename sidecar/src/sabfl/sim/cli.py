@@ -98,20 +98,16 @@ def run(args: argparse.Namespace) -> int:
         print(summary)
         return 0
 
-    from sabfl.sim.runner import Simulation, run_simulation
+    from sabfl.sim.runner import run_simulation
 
     config = dataclasses.replace(config, **overrides(args))
     if args.histogram:
         from sabfl.ml.partition import format_histogram, label_histogram
+        from sabfl.sim.setup import TaskSetup
 
-        simulation = Simulation(config)
-        print(
-            format_histogram(
-                label_histogram(
-                    simulation.dataset.y_train, simulation.split.participants, simulation.dataset.num_classes
-                )
-            )
-        )
+        setup = TaskSetup.build(config)
+        data = setup.dataset
+        print(format_histogram(label_histogram(data.y_train, setup.split.participants, data.num_classes)))
     result = run_simulation(config)
     write_run(result, args.out)
     print(format_table(result))

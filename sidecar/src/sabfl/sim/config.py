@@ -33,6 +33,9 @@ class SimConfig:
     batch_size: int = 16
     lr: float = 0.5
     seed: int = 0
+    # The seed of the data split (participants' shards, validators' held-out rows); None: `seed`. On chain it
+    # is each party's own, never in a task's model_spec (sim/setup.py).
+    data_seed: int | None = None
     # Carved from the participants' data; every choice of rule or hyperparameter is made on it, never on test.
     validation_fraction: float = 0.1
     # Reported accuracy: the mean over the last this many rounds (one round's accuracy swings when non-IID).
@@ -40,6 +43,10 @@ class SimConfig:
     aggregators: tuple[str, ...] = ("all",)
     # Extra named softmax rules: {name: {"scoring": ScoringRule kwargs, "temperature": TemperatureRule kw}}
     softmax_rules: dict = field(default_factory=dict)
+
+    @property
+    def split_seed(self) -> int:
+        return self.seed if self.data_seed is None else self.data_seed
 
     @property
     def num_byzantine(self) -> int:

@@ -11,25 +11,21 @@ import logging
 
 import numpy as np
 import torch
-from torch import nn
 from tqdm import tqdm
 
 from sabfl.aggregators import Aggregator, AggregatorError, RoundInputs, aggregator_names, make_aggregator
 from sabfl.aggregators.softmax import DEFAULT_SOFTMAX_RULE, SOFTMAX_RULES, SoftmaxAggregator, SoftmaxRule
-from sabfl.attacks.backdoor import apply_trigger
 from sabfl.attacks.context import AttackContext
-from sabfl.attacks.participants import attack_generator
-from sabfl.attacks.registry import make_participant_attack
 from sabfl.attacks.validators import make_validator_attack, validator_attack_rng
-from sabfl.ml.data import Dataset, load_dataset
+from sabfl.ml.data import Dataset
 from sabfl.ml.evaluate import evaluate_many
-from sabfl.ml.models import build_model, flatten_params
-from sabfl.ml.partition import FederatedSplit, split_federated
+from sabfl.ml.models import flatten_params
 from sabfl.ml.scoring import ScoringRule, TemperatureRule, score_updates
-from sabfl.ml.train import TrainConfig, train_many
+from sabfl.ml.train import train_many
 from sabfl.sim.config import SimConfig
 from sabfl.sim.dedup import first_copies
 from sabfl.sim.result import SimResult
+from sabfl.sim.setup import TaskSetup
 
 log = logging.getLogger(__name__)
 
@@ -54,66 +50,12 @@ def custom_softmax_rules(specs: dict) -> dict[str, SoftmaxRule]:
 class Simulation:
     """State of one run; ``step()`` plays one round for every aggregator."""
 
-    def __init__(
-        self, config: SimConfig, dataset: Dataset | None = None, model: nn.Module | None = None
-    ) -> None:
-        """`model`: the task's model when a role built it (from a trusted package, checked against the
-        chain); else the built-in model `config.model` names."""
+    def __init__(self, config: SimConfig, dataset: Dataset | None = None) -> None:
         self.config = config
-        self.dataset = dataset or load_dataset(
-            config.dataset, max_train=config.max_train, max_test=config.max_test
-        )
-        data = self.dataset
-        self.split: FederatedSplit = split_federated(
-            data.y_train,
-            num_participants=config.participants,
-            num_validators=config.validators,
-            holdout_per_validator=config.holdout,
-            scheme=config.partition,
-            alpha=config.alpha,
-            shards_per_participant=config.shards_per_participant,
-            seed=config.seed,
-            validation_fraction=config.validation_fraction,
-        )
-        rng = np.random.default_rng([config.seed, 0xB12])
+        self.setup = TaskSetup.build(config, dataset)
         n, f = config.participants, config.num_byzantine
-        self.byzantine = np.zeros(n, dtype=bool)
-        self.byzantine[rng.choice(n, size=f, replace=False)] = True
-        self.byzantine_validators = np.zeros(config.validators, dtype=bool)
-        self.byzantine_validators[
-            rng.choice(config.validators, size=config.num_byzantine_validators, replace=False)
-        ] = True
-        self.attack = make_participant_attack(config.attack, n, f)
         self.validator_attack = make_validator_attack(config.validator_attack)
         self.stakes = np.ones(config.validators)
-
-        # One pool of training rows: the participants' rows (poisoned for Byzantine participants of a
-        # data-poisoning attack) followed by each validator's held-out rows.
-        images, labels = data.x_train.copy(), data.y_train.copy()
-        for i in np.flatnonzero(self.byzantine):
-            rows = self.split.participants[i]
-            images[rows], labels[rows] = self.attack.poison(images[rows], labels[rows], data.num_classes)
-        self.x = torch.from_numpy(images)
-        self.y_train_used = torch.from_numpy(labels)
-        self.y_clean = torch.from_numpy(data.y_train)
-        self.x_test = torch.from_numpy(data.x_test)
-        self.y_test = torch.from_numpy(data.y_test)
-        self.heldout = [(self.x[rows], self.y_clean[rows]) for rows in self.split.validators]
-        self.x_validation = torch.from_numpy(data.x_train[self.split.validation])
-        self.y_validation = self.y_clean[self.split.validation]
-        # A backdoor's success: triggered test images of other classes classified as its target.
-        target = self.attack.backdoor_target if self.byzantine.any() else None
-        self.measures_backdoor = target is not None
-        if target is not None:
-            others = data.y_test != target
-            self.x_triggered = torch.from_numpy(apply_trigger(data.x_test[others]))
-            self.y_triggered = torch.full((int(others.sum()),), target)
-        self.num_samples = torch.tensor([len(p) for p in self.split.participants], dtype=torch.float32)
-
-        if model is None:
-            model = build_model(config.model, data.input_shape, data.num_classes, seed=config.seed)
-        self.model = model
-        self.train_config = TrainConfig(config.epochs, config.batch_size, config.lr)
         # The config's own softmax rules live in this run only: nothing here changes the registry.
         self.softmax_rules = custom_softmax_rules(config.softmax_rules)
         self.aggregators: dict[str, Aggregator] = {}
@@ -127,7 +69,7 @@ class Simulation:
                 )
             except AggregatorError as error:
                 self.skipped[name] = str(error)
-        init = flatten_params(self.model)
+        init = flatten_params(self.setup.model)
         self.params = init.expand(len(self.aggregators), -1).clone()
         self.round = 0
         self.accuracy: dict[str, list[float]] = {name: [] for name in self.aggregators}
@@ -137,15 +79,16 @@ class Simulation:
     def _train_round(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Participant updates [A, n, d], validators' reference updates [A, V, d] (label-clean), and the
         root update [A, d] trained on all validators' held-out data together (FLTrust's trusted data)."""
-        cfg, n, v = self.config, self.config.participants, self.config.validators
+        setup, n, v = self.setup, self.config.participants, self.config.validators
         count = len(self.aggregators)
-        trusted = np.concatenate(self.split.validators)
-        index_sets = (self.split.participants + self.split.validators + [trusted]) * count
-        seeds = [(cfg.seed, self.round, i) for i in range(n + v + 1)] * count
+        trusted = np.concatenate(setup.split.validators)
+        index_sets = (setup.split.participants + setup.split.validators + [trusted]) * count
+        # Participant i trains with seed i, validator v with n + v (as setup.validator_seed), the root n + V.
+        seeds = [setup.participant_seed(self.round, i) for i in range(n + v + 1)] * count
         starts = self.params.repeat_interleave(n + v + 1, dim=0)
         # Validators' rows carry clean labels even under label flipping (their rows are never poisoned).
         updates = train_many(
-            self.model, starts, self.x, self.y_train_used, index_sets, self.train_config, seeds
+            setup.model, starts, setup.x, setup.y_train_used, index_sets, setup.train_config, seeds
         )
         updates = updates.reshape(count, n + v + 1, -1)
         return updates[:, :n], updates[:, n : n + v], updates[:, n + v]
@@ -156,26 +99,27 @@ class Simulation:
         """For attacks that score their forgeries: the rule's scoring (the default softmax rule's for a rule
         without scores), θ_t and validators' data with reference updates — the real validators' when the
         attack is told them, else up to V attackers playing validator with their own data and updates."""
-        if not self.attack.needs_context:
+        setup = self.setup
+        if not setup.attack.needs_context:
             return None
         scoring = aggregator.scoring
         if scoring is None:
             scoring = SOFTMAX_RULES[DEFAULT_SOFTMAX_RULE].scoring
-        heldout = self.heldout
-        if not self.attack.knows_validators_data:
-            proxies = np.flatnonzero(self.byzantine)[: self.config.validators]
+        heldout = setup.heldout
+        if not setup.attack.knows_validators_data:
+            proxies = np.flatnonzero(setup.byzantine)[: self.config.validators]
             heldout = [
-                (self.x[rows], self.y_train_used[rows])
-                for rows in (self.split.participants[i] for i in proxies)
+                (setup.x[rows], setup.y_train_used[rows])
+                for rows in (setup.split.participants[i] for i in proxies)
             ]
             references = updates[torch.from_numpy(proxies)]
         return AttackContext(
-            self.model, self.params[index], self.dataset.num_classes, scoring, heldout, references
+            setup.model, self.params[index], setup.dataset.num_classes, scoring, heldout, references
         )
 
     def _evaluate_into(self, per_round: dict[str, list[float]], x: torch.Tensor, y: torch.Tensor) -> dict:
         """Every rule's accuracy on (x, y) this round, appended to ``per_round``."""
-        evaluation = evaluate_many(self.model, self.params, x, y, self.dataset.num_classes)
+        evaluation = evaluate_many(self.setup.model, self.params, x, y, self.setup.dataset.num_classes)
         values = dict(zip(self.aggregators, evaluation.accuracy.tolist(), strict=True))
         for name, value in values.items():
             per_round[name].append(value)
@@ -194,45 +138,44 @@ class Simulation:
 
     def step(self) -> dict[str, float]:
         participant_updates, reference_updates, root_updates = self._train_round()
-        data = self.dataset
+        setup = self.setup
+        attackers = torch.from_numpy(setup.byzantine)
         new_params = []
         for a, (name, aggregator) in enumerate(self.aggregators.items()):
             updates = participant_updates[a].clone()
-            if self.byzantine.any():
-                honest = updates[~torch.from_numpy(self.byzantine)]
+            if attackers.any():
                 # A fresh generator per rule: a rule's attackers do not depend on which other rules ran.
-                generator = attack_generator(self.config.seed, self.round)
+                generator = setup.attack_generator(self.round)
                 context = self._attack_context(aggregator, a, reference_updates[a], updates)
-                forged = self.attack.forge(
-                    updates[torch.from_numpy(self.byzantine)], honest, generator, context
+                updates[attackers] = setup.attack.forge(
+                    updates[attackers], updates[~attackers], generator, context
                 )
-                updates[torch.from_numpy(self.byzantine)] = forged
             # As on chain: decoding rejects non-finite payloads, and a copy of an earlier update is refused.
             accepted = torch.isfinite(updates).all(dim=1) & first_copies(updates)
             if not accepted.any():
                 new_params.append(self.params[a])
                 continue
-            inputs = RoundInputs(updates[accepted], self.num_samples[accepted])
+            inputs = RoundInputs(updates[accepted], setup.num_samples[accepted])
             if aggregator.scoring is not None:
                 scores = np.stack(
                     [
                         score_updates(
-                            self.model,
+                            setup.model,
                             aggregator.scoring,
                             self.params[a],
                             inputs.updates,
                             x_v,
                             y_v,
-                            data.num_classes,
+                            setup.dataset.num_classes,
                             reference_updates[a, v],
                         )
-                        for v, (x_v, y_v) in enumerate(self.heldout)
+                        for v, (x_v, y_v) in enumerate(setup.heldout)
                     ]
                 )
                 inputs.scores = self.validator_attack(
                     scores,
-                    self.byzantine_validators,
-                    self.byzantine[accepted.numpy()],
+                    setup.byzantine_validators,
+                    setup.byzantine[accepted.numpy()],
                     validator_attack_rng(self.config.seed, self.round),
                 )
                 inputs.stakes = self.stakes
@@ -249,11 +192,11 @@ class Simulation:
         self._drop_skipped()
         if not self.aggregators:
             return {}
-        accuracy = self._evaluate_into(self.accuracy, self.x_test, self.y_test)
-        if len(self.y_validation):
-            self._evaluate_into(self.validation, self.x_validation, self.y_validation)
-        if self.measures_backdoor:
-            self._evaluate_into(self.attack_success, self.x_triggered, self.y_triggered)
+        accuracy = self._evaluate_into(self.accuracy, *setup.test)
+        if len(setup.validation[1]):
+            self._evaluate_into(self.validation, *setup.validation)
+        if setup.triggered is not None:
+            self._evaluate_into(self.attack_success, *setup.triggered)
         log.info(
             "round %d accuracy %s",
             self.round,
