@@ -1,0 +1,106 @@
+"""Bring your own model and data: the separately installed example package (examples/clinic-tabular, its
+own pyproject) supplies the task's model factory and loads the clinics' records; a task naming the factory
+by entry point runs through the localnet for three finalized rounds, every sidecar trusting the package in
+its config and rebuilding the chain's initial model from it, and the model learns.
+
+Until each party's data moves into its own config, the task's public dataset is the npz file the example's
+loader produces from the clinics' records."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sabfl.chain import ChainClient, KeysFile
+from sabfl.fedlearn.v1 import query_pb2
+from sabfl.ml.entrypoints import AllowedPackage
+from sabfl.ml.loaders import check_matches, load_source
+from sabfl.roles.runtime import TaskRuntime
+from sabfl.roles.spec import SpecLimits, TaskSpec
+from sabfl.roles.tasks import create_task
+from sabfl.sim.config import SimConfig
+
+from .test_sidecars import PHASE, Sidecars, wait_round
+
+EXAMPLE = "sabfl-clinic-tabular"
+VERSION = "0.1.0"
+PACKAGES = [{"name": EXAMPLE, "version": VERSION}]
+MODEL = {
+    "entry_point": "clinic_tabular.model:tabular_mlp",
+    "distribution": EXAMPLE,
+    "version": VERSION,
+    "params": {"hidden": 16},
+}
+LOADER = {"entry_point": "clinic_tabular.data:clinic_records", "distribution": EXAMPLE, "version": VERSION}
+
+
+@pytest.fixture(scope="module")
+def clinics_npz(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The clinics' records, loaded by the example's own loader (a trusted entry point), as one npz."""
+    try:
+        from clinic_tabular.export import export
+    except ImportError:
+        pytest.fail(f"{EXAMPLE} is not installed: `make install` (or see examples/clinic-tabular/README.md)")
+    assert metadata.version(EXAMPLE) == VERSION
+    folder = tmp_path_factory.mktemp("clinics")
+    records = export(folder, clinics=4)[-1]
+    data = load_source({"loader": LOADER, "path": str(records)}, AllowedPackage.from_config(PACKAGES))
+    check_matches(data, (1, 1, 30), 2)
+    path = folder / "clinics.npz"
+    np.savez(path, x_train=data.x_train, y_train=data.y_train, x_test=data.x_test, y_test=data.y_test)
+    return path
+
+
+@pytest.fixture
+def sidecars(localnet_dir: Path, keys: KeysFile, tmp_path: Path) -> Iterator[Sidecars]:
+    running = Sidecars(keys, localnet_dir / "keys.json", tmp_path)
+    yield running
+    running.processes.stop()
+
+
+def test_the_example_packages_model_trains_through_three_finalized_rounds(
+    creator: ChainClient, sidecars: Sidecars, clinics_npz: Path
+) -> None:
+    dataset = f"npz:{clinics_npz}"
+    experiment = SimConfig(
+        dataset=dataset,
+        model=MODEL,
+        participants=6,
+        validators=4,
+        holdout=20,
+        alpha=1.0,
+        epochs=2,
+        batch_size=16,
+        lr=0.1,
+        seed=7,
+    )
+    spec = TaskSpec(
+        experiment=experiment,
+        rounds=3,
+        committee_size=4,
+        phases=(10, 30, 30, 30, 30),
+        budget=600_000,
+        max_updates_per_round=6,
+    )
+    task_id = create_task(creator, spec)
+    limits = SpecLimits(datasets=(dataset,))
+    for v in range(4):
+        sidecars.start_validator(v, limits=limits, packages=AllowedPackage.from_config(PACKAGES))
+    sidecars.start_participants(task_id, limits={"datasets": [dataset]}, packages=PACKAGES)
+    task = creator.fedlearn.Task(query_pb2.QueryTaskRequest(task_id=task_id)).task
+    assert task.initial_model_sha256 == hashlib.sha256(spec.initial_model()).digest()
+    runtime = TaskRuntime.from_task(task, limits, AllowedPackage.from_config(PACKAGES))
+    accuracy = [runtime.test_accuracy(runtime.decode(creator.global_model(task_id).payload))]
+    for number in (1, 2, 3):
+        round_ = wait_round(creator, task_id, number, timeout=120)
+        assert round_.phase == PHASE.ROUND_PHASE_FINALIZED, round_.failure_reason
+        assert len(round_.updates) == 6
+        accuracy.append(runtime.test_accuracy(runtime.decode(creator.global_model(task_id).payload)))
+    assert accuracy[-1] > 0.9 and accuracy[-1] > accuracy[0] + 0.2, accuracy
+    for v in range(4):
+        assert not sidecars.declined(v, task_id)
