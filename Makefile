@@ -61,13 +61,14 @@ system-deps:
 
 python-deps: $(VENV)/.installed
 
-# One pip command for every pinned dependency (the flower extra and the Flower example included), then
+# One pip command for every pinned dependency (the flower extra and both examples included), then
 # `pip check`: a conflicting pin fails here. Separate commands would let pip lift protobuf and grpcio past
 # cosmpy's pins, or leave packaging and virtualenv at versions that conflict.
-$(VENV)/.installed: sidecar/pyproject.toml examples/flower-digits/pyproject.toml
+$(VENV)/.installed: sidecar/pyproject.toml examples/flower-digits/pyproject.toml examples/clinic-tabular/pyproject.toml
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '$(ROOT)/sidecar[dev,flower]' -e '$(ROOT)/examples/flower-digits'
+	$(VENV)/bin/pip install -q -e '$(ROOT)/sidecar[dev,flower]' -e '$(ROOT)/examples/flower-digits' \
+	  -e '$(ROOT)/examples/clinic-tabular'
 	$(VENV)/bin/pip check
 	touch $@
 
