@@ -11,6 +11,7 @@ import pytest
 
 from sabfl.aggregators import DEFAULT_SOFTMAX_RULE, SOFTMAX_RULES, aggregator_names
 from sabfl.ml.data import load_dataset
+from sabfl.ml.entrypoints import AllowedPackage
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.spec import SPEC_FIELDS, SpecLimits, SpecRefused, TaskSpec, parse_model_spec
 from sabfl.roles.tasks import DEFAULT_SPEC
@@ -164,4 +165,25 @@ def test_participants_bound_a_task_by_their_own_limits(tmp_path) -> None:
         TaskRuntime.from_model_spec(1, spec_with({"epochs": 2}), config.limits)
     path.write_text("keys_file: keys.json\nlimts: {}\n")
     with pytest.raises(ValueError, match="unknown settings"):
+        ParticipantConfig.from_yaml(path)
+
+
+def test_both_roles_configs_list_the_packages_they_trust(tmp_path) -> None:
+    from sabfl.roles.participant import ParticipantConfig
+    from sabfl.roles.validator import ValidatorConfig
+
+    packages = "packages: [{name: my-models, version: 1.2.0}, {name: other, sha256: " + "ab" * 32 + "}]\n"
+    path = tmp_path / "participants.yaml"
+    path.write_text("keys_file: keys.json\n" + packages)
+    trusted = ParticipantConfig.from_yaml(path).packages
+    assert trusted == (AllowedPackage("my-models", "1.2.0"), AllowedPackage("other", sha256="ab" * 32))
+    path = tmp_path / "validator.yaml"
+    path.write_text("chain: {chain_id: c, grpc_address: 'a:1'}\noperator: o\nhot_key_file: k\nvalidator: 0\n")
+    path.write_text(path.read_text() + "journal: j\n" + packages)
+    config = ValidatorConfig.from_yaml(path)
+    assert config.packages == trusted
+    config.save(path)
+    assert ValidatorConfig.from_yaml(path) == config
+    path.write_text("keys_file: keys.json\npackages: [{name: my-models}]\n")
+    with pytest.raises(ValueError, match="give exactly one of version and sha256"):
         ParticipantConfig.from_yaml(path)

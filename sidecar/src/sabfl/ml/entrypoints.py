@@ -18,6 +18,8 @@ from importlib import metadata
 from typing import Any
 
 SABFL_DISTRIBUTION = "sabfl"
+# The files of a distribution's .dist-info that its files hash covers (what it is and what it declares).
+HASHED_METADATA = ("METADATA", "entry_points.txt")
 INSTALL_HINT = (
     "install it with the project's pins: `.venv/bin/pip install {requirement} -e 'sidecar[dev,flower]'` "
     "then `.venv/bin/pip check`"
@@ -76,11 +78,16 @@ class EntryPointRef:
 
 
 def installed_files_sha256(name: str) -> str:
-    """sha256 over the sorted (path, content sha256) of every file the installed distribution's RECORD
-    lists: what an operator pins with `{name: ..., sha256: ...}` instead of a version."""
+    """sha256 over the sorted (path, content sha256) of the installed distribution's files its RECORD
+    lists — its code and data, its METADATA and entry_points.txt; not what an install derives or records
+    about itself (.pyc, INSTALLER, direct_url.json, RECORD): what an operator pins with `{name: ...,
+    sha256: ...}` instead of a version. An editable install lists no source files: pin it by version."""
     dist = _distribution(name, None)
     digest = hashlib.sha256()
     for path in sorted(dist.files or [], key=str):
+        in_metadata = any(part.endswith(".dist-info") for part in path.parts)
+        if path.suffix == ".pyc" or (in_metadata and path.name not in HASHED_METADATA):
+            continue
         located = path.locate()
         content = located.read_bytes() if located.is_file() else b""
         digest.update(f"{path}\0{hashlib.sha256(content).hexdigest()}\n".encode())
