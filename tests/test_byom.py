@@ -101,6 +101,7 @@ def test_the_example_packages_model_trains_through_three_finalized_rounds(
         assert round_.phase == PHASE.ROUND_PHASE_FINALIZED, round_.failure_reason
         assert len(round_.updates) == 6
         accuracy.append(runtime.test_accuracy(runtime.decode(creator.global_model(task_id).payload)))
+    print(f"test accuracy of the global model, rounds 0-3: {[round(a, 3) for a in accuracy]}")
     assert accuracy[-1] > 0.9 and accuracy[-1] > accuracy[0] + 0.2, accuracy
     for v in range(4):
         assert not sidecars.declined(v, task_id)
