@@ -11,6 +11,7 @@ import pytest
 import torch
 from packages import install_distribution
 
+from sabfl.cli import main
 from sabfl.ml.data import load_dataset
 from sabfl.ml.entrypoints import (
     AllowedPackage,
@@ -149,3 +150,22 @@ def test_a_task_spec_names_its_model_by_entry_point(package: str) -> None:
         build_task_model(config, DIGITS, limits, TRUSTED, hashlib.sha256(b"other").digest())
     with pytest.raises(SpecRefused, match="missing \\['version'\\]"):
         parse_model_spec(spec.model_spec().replace(', "version": "1.2.0"', ""))
+
+
+def test_the_packages_command_shows_pins_hashes_and_entry_points(
+    package: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "validator.yaml"
+    config.write_text("packages: [{name: my-models, version: 1.2.0}]\n")
+    assert main(["packages", "--config", str(config)]) == 0
+    shown = capsys.readouterr().out
+    digest = installed_files_sha256("my-models")
+    assert f"my-models 1.2.0 sha256={digest} pin ok" in shown
+    assert f"sabfl.models: doubles = {package}:doubles" in shown
+    # The hash it shows is a pin the sidecar accepts.
+    pins = f"[{{name: my-models, sha256: {digest}}}, {{name: my-models, version: '1.0'}}]"
+    config.write_text(f"packages: {pins}\n")
+    assert main(["packages", "--config", str(config), "sabfl", "absent-models"]) == 1
+    shown = capsys.readouterr().out
+    assert "pin ok" in shown and "my-models: FAILS: the config trusts my-models==1.0" in shown
+    assert "sabfl.models: mlp = sabfl.ml.models:mlp" in shown and "absent-models: not installed" in shown

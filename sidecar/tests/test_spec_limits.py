@@ -187,3 +187,6 @@ def test_both_roles_configs_list_the_packages_they_trust(tmp_path) -> None:
     path.write_text("keys_file: keys.json\npackages: [{name: my-models}]\n")
     with pytest.raises(ValueError, match="give exactly one of version and sha256"):
         ParticipantConfig.from_yaml(path)
+    path.write_text("keys_file: keys.json\npackages: [{name: my-models, version: 1.10}]\n")
+    with pytest.raises(ValueError, match=r"1.1 is not a string; quote it in YAML \('1.10'\)"):
+        ParticipantConfig.from_yaml(path)

@@ -7,10 +7,10 @@ import sys
 from collections.abc import Sequence
 
 from sabfl.dashboard import cli as dashboard_cli
-from sabfl.roles import demo, participant, tasks, validator
+from sabfl.roles import demo, packages, participant, tasks, validator
 from sabfl.sim import cli as sim_cli
 
-SUBCOMMANDS = (sim_cli, validator, participant, tasks, demo, dashboard_cli)
+SUBCOMMANDS = (sim_cli, validator, participant, tasks, demo, dashboard_cli, packages)
 
 
 def build_parser() -> argparse.ArgumentParser:

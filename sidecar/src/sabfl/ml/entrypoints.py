@@ -59,6 +59,11 @@ class AllowedPackage:
     def __post_init__(self) -> None:
         if (self.version is None) == (self.sha256 is None):
             raise ValueError(f"allowed package {self.name!r}: give exactly one of version and sha256")
+        for value in (self.name, self.version or "", self.sha256 or ""):
+            if not isinstance(value, str):
+                raise ValueError(
+                    f"allowed package {self.name!r}: {value!r} is not a string; quote it in YAML ('1.10')"
+                )
 
     @classmethod
     def from_config(cls, entries: Sequence[Mapping[str, str]]) -> tuple[AllowedPackage, ...]:
@@ -94,6 +99,23 @@ def installed_files_sha256(name: str) -> str:
     return digest.hexdigest()
 
 
+def verify_package(pin: AllowedPackage) -> metadata.Distribution:
+    """The installed distribution `pin` names, if it is the version or build the operator trusts; else
+    PackageMissing (not installed) or NotAllowed (another version, or files that hash otherwise)."""
+    dist = _distribution(pin.name, pin.version)
+    if pin.version is not None and pin.version != dist.version:
+        raise NotAllowed(
+            f"the config trusts {pin.name}=={pin.version}, not the installed {dist.version}: "
+            "list the version you reviewed or install it"
+        )
+    if pin.sha256 is not None and pin.sha256 != installed_files_sha256(pin.name):
+        raise NotAllowed(
+            f"the installed files of {pin.name} do not hash to the sha256 its config lists: "
+            "reinstall the build you reviewed, or list the new hash (`sabfl packages`)"
+        )
+    return dist
+
+
 def load_entry_point(group: str, ref: EntryPointRef, allowed: Sequence[AllowedPackage]) -> Callable[..., Any]:
     """The callable `ref` names, imported only after every check: the distribution is sabfl or on
     `allowed`, installed at `ref.version` (and at the allowed version or files hash), and declares
@@ -113,16 +135,7 @@ def load_entry_point(group: str, ref: EntryPointRef, allowed: Sequence[AllowedPa
             + INSTALL_HINT.format(requirement=f"'{ref.distribution}=={ref.version}'")
         )
     for pin in trusted:
-        if pin.version is not None and pin.version != dist.version:
-            raise NotAllowed(
-                f"the config trusts {pin.name}=={pin.version}, not the installed {dist.version}: "
-                "list the version you reviewed or install it"
-            )
-        if pin.sha256 is not None and pin.sha256 != installed_files_sha256(ref.distribution):
-            raise NotAllowed(
-                f"the installed files of {pin.name} do not hash to the sha256 its config lists: "
-                "reinstall the build you reviewed, or list the new hash (`installed_files_sha256`)"
-            )
+        verify_package(pin)
     declared = [ep for ep in dist.entry_points if ep.group == group]
     matches = [ep for ep in declared if ep.value == ref.target]
     if not matches:
