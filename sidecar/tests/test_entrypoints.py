@@ -5,6 +5,8 @@ says what to do."""
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,7 @@ from sabfl.ml.entrypoints import (
     installed_files_sha256,
 )
 from sabfl.ml.models import MODEL_GROUP, MODEL_NAMES, ModelError, build_model, flatten_params, model_ref
+from sabfl.roles.rule import rule_to_chain
 from sabfl.roles.spec import SpecLimits, SpecRefused, TaskSpec, build_task_model, parse_model_spec
 from sabfl.sim.config import SimConfig
 
@@ -169,3 +172,30 @@ def test_the_packages_command_shows_pins_hashes_and_entry_points(
     shown = capsys.readouterr().out
     assert "pin ok" in shown and "my-models: FAILS: the config trusts my-models==1.0" in shown
     assert "sabfl.models: mlp = sabfl.ml.models:mlp" in shown and "absent-models: not installed" in shown
+
+
+def test_a_participant_does_not_join_a_task_from_a_package_it_does_not_trust(
+    package: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sabfl.fedlearn.v1 import task_pb2
+    from sabfl.roles.participant import ParticipantConfig, ParticipantRunner
+
+    model = {"entry_point": f"{package}:tabular", "distribution": "my-models", "version": "1.2.0"}
+    spec = TaskSpec(experiment=SimConfig(model=model, participants=4, validators=2, holdout=10))
+    task = task_pb2.Task(id=5, model_spec=spec.model_spec(), rule=rule_to_chain(spec.softmax_rule))
+    task.initial_model_sha256 = hashlib.sha256(spec.initial_model()).digest()
+    node = {"name": "node0", "rpc": "http://127.0.0.1:1", "grpc": "127.0.0.1:1", "api": "http://127.0.0.1:1"}
+    node["validator"] = {"name": "v", "address": "sabfl1v", "mnemonic": "m", "valoper": "sabflvaloper1v"}
+    creator = {"name": "c", "address": "sabfl1c", "mnemonic": "m"}
+    keys = {"chain_id": "c", "denom": "stake", "address_prefix": "sabfl", "gas_price": "0.01"}
+    keys |= {"nodes": [node], "participants": [], "creator": creator}
+    (tmp_path / "keys.json").write_text(json.dumps(keys))
+    runner = ParticipantRunner(ParticipantConfig(keys_file=tmp_path / "keys.json", blob_stores=()))
+    with caplog.at_level(logging.WARNING):
+        assert runner.prepare(task) is None
+    assert runner.refused == {5}
+    assert "task 5: not joined: its model comes from distribution my-models 1.2.0, which this" in caplog.text
+    # Trusting the package, it builds the task's model and goes on (to find it has no accounts to train).
+    config = ParticipantConfig(keys_file=tmp_path / "keys.json", blob_stores=(), packages=TRUSTED)
+    with pytest.raises(ValueError, match="task wants 4 participants, keys file has 0 accounts"):
+        ParticipantRunner(config).prepare(task)
