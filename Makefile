@@ -35,7 +35,7 @@ FUZZ_TARGETS := x/fedlearn/consensus:FuzzSoftmaxWeights x/fedlearn/consensus:Fuz
 GO_SOURCES := $(shell find chain -name '*.go' -not -path '*/testdata/*') chain/go.mod chain/go.sum
 gomod_version = $(shell cd chain && go list -m -f '{{.Version}}' $(1))
 
-.PHONY: bench bench-blobs bench-flower demo build install system-deps python-deps proto proto-tools blob-tools \
+.PHONY: bench bench-quick bench-go bench-rounds bench-blobs bench-flower demo build install system-deps python-deps proto proto-tools blob-tools \
         s3-tools localnet localnet-stop localnet-status localnet-reset test test-go test-python lint clean
 
 build: $(SABFLD)
@@ -119,12 +119,21 @@ TASK ?= demo-task
 demo: install
 	$(PY) -m sabfl.cli demo --spec $(TASK) --out $(ROOT)/out/demo
 
-# Speed of the consensus maths, of x/fedlearn's EndBlocker against the number of tasks, and of a whole demo
-# run; results go in BENCHMARKS.md.
-bench: install
+# Every benchmark, each rewriting its section of BENCHMARKS.md: the consensus maths and x/fedlearn's
+# EndBlocker against the number of tasks (Go), rounds through the chain against `sabfl sim` (P1, P2, P4:
+# the demo task and fmnist-cnn), one round's blobs through kubo, and sabfl's rule inside Flower.
+bench: bench-go bench-rounds bench-blobs bench-flower
+
+# In minutes: the Go benchmarks and the demo task's rounds (3 of them).
+bench-quick: bench-go
+	$(PY) $(ROOT)/localnet/bench_rounds.py --quick
+
+bench-go: install
 	cd chain && go test -run '^$$' -bench . -benchmem ./x/fedlearn/consensus/
 	cd chain && go test -run '^$$' -bench BenchmarkEndBlocker -benchmem ./x/fedlearn/keeper/
-	$(PY) -m sabfl.cli demo --out $(ROOT)/out/bench-demo | tail -n 3
+
+bench-rounds: install
+	$(PY) $(ROOT)/localnet/bench_rounds.py
 
 # One round's blob traffic through kubo: 20 updates of 1, 10 and 100 MB uploaded and fetched-and-verified by
 # 4 validators' daemons, against the inline path's sidecar cost; writes its section of BENCHMARKS.md. Needs

@@ -12,7 +12,6 @@ import dataclasses
 import json
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
@@ -31,10 +30,10 @@ from flower_digits import client_app, server_app  # noqa: E402
 from flower_digits.task import Settings  # noqa: E402
 from flwr.simulation import run_simulation  # noqa: E402
 
+from sabfl.benchdoc import write_section  # noqa: E402
 from sabfl.roles.tasks import DEFAULT_SPEC  # noqa: E402
 from sabfl.sim.runner import Simulation  # noqa: E402
 
-START, END = "<!-- bench-flower:start -->", "<!-- bench-flower:end -->"
 BACKEND: dict[str, Any] = {"client_resources": {"num_cpus": 1}, "init_args": {"num_cpus": 2}}
 
 
@@ -176,16 +175,6 @@ def section(results: dict, settings: Settings, load: tuple[float, float], comman
     )
 
 
-def rewrite(path: Path, body: str) -> None:
-    text = path.read_text()
-    block = f"{START}\n{body}\n{END}"
-    if START in text and END in text:
-        text = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _: block, text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(text)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
@@ -211,7 +200,7 @@ def main() -> int:
     body = section(results, settings, (load, os.getloadavg()[0]), command)
     print(body)
     if args.benchmarks:
-        rewrite(args.benchmarks, body)
+        write_section(args.benchmarks, "flower", body)
         print(f"rewrote the Flower section of {args.benchmarks}")
     return 0
 

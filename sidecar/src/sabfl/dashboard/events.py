@@ -108,15 +108,15 @@ class EventLog:
 
 
 class EventReader:
-    """Follows a node's CometBFT RPC (e.g. http://127.0.0.1:26657) from block 1: each `poll` reads the
+    """Follows a node's CometBFT RPC (e.g. http://127.0.0.1:26657) from block `start`: each `poll` reads the
     blocks it has not read yet, at most `max_blocks` of them (a long chain is caught up over several polls,
     so the page stays responsive)."""
 
-    def __init__(self, rpc_url: str, max_blocks: int = 200, timeout: float = 5.0) -> None:
+    def __init__(self, rpc_url: str, max_blocks: int = 200, timeout: float = 5.0, start: int = 1) -> None:
         if max_blocks < 1:
             raise ValueError(f"max_blocks must be at least 1, got {max_blocks}")
         self.rpc_url = rpc_url.rstrip("/")
-        self.next_height = 1
+        self.next_height = max(start, 1)
         self.max_blocks = max_blocks
         self.timeout = timeout
 

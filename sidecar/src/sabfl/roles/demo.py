@@ -37,6 +37,7 @@ from sabfl.roles.tasks import (
     round_row,
     spec_path,
 )
+from sabfl.roles.timing import RoundTiming, format_timings, round_timings, timing_summary
 from sabfl.roles.validator import ValidatorConfig
 from sabfl.sim.plots import plot_accuracy_per_round
 from sabfl.sim.runner import run_simulation
@@ -113,6 +114,7 @@ class ChainRun:
     # (its bytes when inline, its reference otherwise), in bytes.
     round_record_bytes: float
     model_record_bytes: int
+    timings: list[RoundTiming]
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -206,9 +208,11 @@ def run_task(
         rows = [round_row(creator, r, attackers(roster)) for r in rounds]
         round_bytes = sum(r.ByteSize() for r in rounds) / max(len(rounds), 1)
         model_bytes_kept = creator.global_model(task_id).ByteSize()
+        first = min((r.start_height for r in rounds), default=1)
+        timings = round_timings(creator, keys.nodes[0].rpc, task_id, first)
     metrics = [METRICS_BASE_PORT + args.port_offset + v for v in range(len(keys.nodes))]
     spent = sum(scoring_seconds(port) for port in metrics) / len(keys.nodes)
-    return ChainRun(accuracy, rows, spent, round_bytes, model_bytes_kept)
+    return ChainRun(accuracy, rows, spent, round_bytes, model_bytes_kept, timings)
 
 
 def report(out: Path, spec: TaskSpec, args: argparse.Namespace, run: ChainRun, wall_seconds: float) -> int:
@@ -259,6 +263,7 @@ def report(out: Path, spec: TaskSpec, args: argparse.Namespace, run: ChainRun, w
         "blocks_per_round": blocks,
         "seconds_per_round": seconds,
         "scoring_seconds_per_validator": run.scoring_seconds,
+        **timing_summary(run.timings),
         "round_record_bytes": run.round_record_bytes,
         "model_record_bytes": run.model_record_bytes,
         "wall_seconds": wall_seconds,
@@ -271,6 +276,7 @@ def report(out: Path, spec: TaskSpec, args: argparse.Namespace, run: ChainRun, w
         f"\nper round: {blocks:.1f} blocks, {seconds:.1f} s; each validator spent {run.scoring_seconds:.2f} s"
         f" scoring in {sum(r.seconds for r in run.rows):.1f} s of rounds (the rest is waiting for the chain)"
     )
+    print(format_timings(summary))
     print(
         f"chain state kept per round: {run.round_record_bytes:.0f} bytes (its Round record); the global "
         f"model's record: {run.model_record_bytes} bytes"

@@ -54,6 +54,17 @@ def model_bytes(model: task_pb2.GlobalModel, fetch_blobs: FetchBlobs) -> bytes:
     return payload
 
 
+def base_model(
+    client: ChainClient, rt: TaskRuntime, round_: round_pb2.Round, fetch_blobs: FetchBlobs
+) -> torch.Tensor:
+    """The round's base model θ_t, decoded: the chain's global model until the round finalizes;
+    BaseModelPending when it is not yet the round's base, BlobsUnavailable when it cannot be fetched."""
+    model = client.global_model(rt.task_id)
+    if model.sha256 != round_.base_model_sha256:
+        raise BaseModelPending(f"global model of task {rt.task_id} is not round {round_.round}'s base")
+    return rt.decode(model_bytes(model, fetch_blobs))
+
+
 @dataclass(frozen=True)
 class RoundInputs:
     """The base model θ_t and the round's updates [n, d] in ascending hash order: a row of NaN for an
@@ -73,10 +84,7 @@ class RoundInputs:
         """Read the base model and every update of `round_` once, references through `fetch_blobs` (each
         decoded as it arrives); BaseModelPending when the chain's global model is not the round's base yet,
         BlobsUnavailable when the base model cannot be fetched."""
-        model = client.global_model(rt.task_id)
-        if model.sha256 != round_.base_model_sha256:
-            raise BaseModelPending(f"global model of task {rt.task_id} is not round {round_.round}'s base")
-        base = rt.decode(model_bytes(model, fetch_blobs))
+        base = base_model(client, rt, round_, fetch_blobs)
         n = len(round_.updates)
         updates = torch.full((n, rt.layout.numel), float("nan"))
         decoded, available = [False] * n, [True] * n

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,22 +34,45 @@ def add_run_command(
     return sub
 
 
+# How often a block-driven loop asks for the latest height (a local read of a few bytes).
+HEIGHT_POLL_S = 0.05
+
+
 def poll(
     tick: Callable[[], None],
     stop: threading.Event,
     seconds: float,
     log: logging.Logger,
     on_error: Callable[[], None] | None = None,
+    height: Callable[[], int] | None = None,
 ) -> None:
-    """Call tick every `seconds` until stopped; a chain failure is logged and retried, never fatal."""
+    """Call tick every `seconds` until stopped — and, given the chain's `height`, as soon as a new block is
+    committed, so a phase that opens is acted on at once; a chain failure is logged and retried, never
+    fatal."""
     while not stop.is_set():
+        seen = None
         try:
+            seen = height() if height else None
             tick()
         except CHAIN_ERRORS as error:
             if on_error:
                 on_error()
             log.warning("chain step failed: %s", error)
-        stop.wait(seconds)
+        if seen is None:
+            stop.wait(seconds)
+        else:
+            next_block(height, seen, stop, seconds)
+
+
+def next_block(height: Callable[[], int], seen: int, stop: threading.Event, seconds: float) -> None:
+    """Return once the chain is past height `seen`, after `seconds` at most, or when stopped."""
+    deadline = time.monotonic() + seconds
+    while not stop.wait(HEIGHT_POLL_S) and time.monotonic() < deadline:
+        try:
+            if height() > seen:
+                return
+        except CHAIN_ERRORS:
+            return  # the tick will meet the error and back off
 
 
 def serve(run: Callable[[threading.Event], int | None]) -> int:

@@ -218,7 +218,7 @@ class ParticipantRunner:
         )
 
     def run(self, stop: threading.Event) -> None:
-        poll(self.tick, stop, self.config.poll_seconds, log)
+        poll(self.tick, stop, self.config.poll_seconds, log, height=self.clients[0].height)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

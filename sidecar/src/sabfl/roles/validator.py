@@ -46,13 +46,13 @@ from sabfl.chain import (
 from sabfl.fedlearn.v1 import round_pb2, task_pb2, tx_pb2
 from sabfl.ml.entrypoints import AllowedPackage
 from sabfl.protocol import commitment
-from sabfl.roles.inputs import FetchBlobs, RoundInputs, model_bytes
+from sabfl.roles.inputs import FetchBlobs, RoundInputs, base_model, model_bytes
 from sabfl.roles.journal import Journal
 from sabfl.roles.loop import add_run_command, poll, serve
 from sabfl.roles.publish import NoBlobStore, Pins, fetcher, operator_stores, publish
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.scheduler import TaskScheduler
-from sabfl.roles.scores import heldout_scores, revealed_losses
+from sabfl.roles.scores import Reference, heldout_scores, reference_update, revealed_losses
 from sabfl.roles.settings import plain, private_seed, settings_from
 from sabfl.roles.spec import SpecLimits, SpecRefused, parse_task
 from sabfl.sim.config import SimConfig
@@ -169,6 +169,8 @@ class ValidatorSidecar:
         self.runtimes: dict[int, TaskRuntime] = {}
         # Per task, the inputs of the round it last worked on: fetched and decoded once per round.
         self.round_inputs: dict[int, RoundInputs] = {}
+        # Per task, its reference update of the round it last prepared: keyed by (round, base model sha256).
+        self.references: dict[int, tuple[tuple[int, bytes], Reference]] = {}
         self.blobs = operator_stores(config.blob_stores)
         self.pins = Pins(self.blobs, keep=2) if self.blobs else None
         self.fetch_blobs: FetchBlobs = fetcher(
@@ -210,7 +212,14 @@ class ValidatorSidecar:
             self.config.misbehave,
         )
         # A dead node or a rejected tx must not stop the sidecar: poll logs it, backs off and retries.
-        poll(self.tick, stop, self.config.poll_seconds, log, on_error=ERRORS.labels("chain").inc)
+        poll(
+            self.tick,
+            stop,
+            self.config.poll_seconds,
+            log,
+            on_error=ERRORS.labels("chain").inc,
+            height=self.client.height,
+        )
         return 0
 
     def tick(self) -> None:
@@ -223,6 +232,7 @@ class ValidatorSidecar:
             if task_id not in live:
                 rt = self.runtimes.pop(task_id)
                 self.round_inputs.pop(task_id, None)
+                self.references.pop(task_id, None)
                 ended = tasks.get(task_id)
                 if ended is not None and self.measured.get(task_id) != ended.rounds_finalized:
                     self.measure(rt, ended)  # the last global model, finalized as the task ended
@@ -279,9 +289,13 @@ class ValidatorSidecar:
         if "opt_in_tx" not in self.journal.get(task.id, 0):
             self.opt_in(task)
         if task.status == task_pb2.TASK_STATUS_ACTIVE and task.current_round > 0:
-            round_ = self.client.round(task.id)
-            CURRENT_ROUND.labels(str(task.id)).set(round_.round)
-            self.act(task, round_)
+            # Once its tx is in, the next phase may already be open (all others were as quick): act on it
+            # now rather than at the next block. A round has five phases; a miner's retry starts another.
+            for _ in range(len(PHASE.keys())):
+                round_ = self.client.round(task.id)
+                CURRENT_ROUND.labels(str(task.id)).set(round_.round)
+                if not self.act(task, round_):
+                    break
             if self.measured.get(task.id) != task.rounds_finalized:
                 self.measure(self.runtime(task), task)
 
@@ -321,13 +335,17 @@ class ValidatorSidecar:
             )
         return self.runtimes[task.id]
 
-    def act(self, task: task_pb2.Task, round_: round_pb2.Round) -> None:
+    def act(self, task: task_pb2.Task, round_: round_pb2.Round) -> bool:
+        """Do what the round's phase asks of this validator, if anything; whether it sent a tx."""
         members = [m.address for m in round_.committee]
         if self.address not in members or self.config.misbehave == "silent":
-            return
+            return False
         rt = self.runtime(task)
         me = round_.committee[members.index(self.address)]
         entry = self.journal.get(task.id, round_.round)
+        if round_.phase == PHASE.ROUND_PHASE_SUBMIT:
+            self.reference(rt, round_)  # ready before SUBMIT closes: COMMIT then only scores
+            return False
         if round_.phase == PHASE.ROUND_PHASE_COMMIT and not me.committed and "commit_tx" not in entry:
             self.commit(rt, round_, entry)
         elif (
@@ -348,6 +366,9 @@ class ValidatorSidecar:
             "attested", []
         ):
             self.attest(rt, round_, entry)
+        else:
+            return False
+        return True
 
     def send(self, task_id: int, kind: str, msg: Message) -> str:
         """Execute an operator's message from the hot account (x/authz MsgExec); returns the tx hash. A
@@ -368,11 +389,22 @@ class ValidatorSidecar:
             self.round_inputs[rt.task_id] = cached
         return cached
 
+    def reference(self, rt: TaskRuntime, round_: round_pb2.Round) -> Reference:
+        """This validator's reference update of the round, trained once from the round's base model (the
+        chain's global model until the round finalizes; BaseModelPending before it moved on)."""
+        cached = self.references.get(rt.task_id)
+        if cached is None or cached[0] != (round_.round, bytes(round_.base_model_sha256)):
+            base = base_model(self.client, rt, round_, self.fetch_blobs)
+            reference = reference_update(rt, self.config.validator, round_.round, base)
+            cached = ((round_.round, bytes(round_.base_model_sha256)), reference)
+            self.references[rt.task_id] = cached
+        return cached[1]
+
     def score(self, rt: TaskRuntime, round_: round_pb2.Round) -> list[int]:
         """This validator's loss per update (micro-units, ascending hash order)."""
         inputs = self.inputs(rt, round_)
         started = time.monotonic()
-        scores = heldout_scores(rt, self.config.validator, inputs)
+        scores = heldout_scores(rt, self.config.validator, inputs, self.reference(rt, round_))
         if self.config.misbehave == "lie":
             # Invert the ranking: the best update gets the worst score and vice versa.
             scores = scores.max() + scores.min() - scores
