@@ -38,3 +38,13 @@ def test_wrong_length_is_rejected():
     layout = ParamLayout.of(build_model("logreg", (1, 8, 8), 10))
     with pytest.raises(ValueError, match="650"):
         unflatten_params(torch.zeros(649), layout)
+
+
+def test_models_built_on_several_threads_at_once_keep_their_seeds():
+    """A validator builds its tasks' models on their own threads: each must still be its seed's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    expected = {seed: flatten_params(build_model("mlp", (1, 8, 8), 10, seed=seed)) for seed in range(4)}
+    with ThreadPoolExecutor(4) as pool:
+        built = list(pool.map(lambda s: (s, build_model("mlp", (1, 8, 8), 10, seed=s)), list(range(4)) * 25))
+    assert all(torch.equal(flatten_params(model), expected[seed]) for seed, model in built)

@@ -7,6 +7,7 @@ single model (a sidecar) and a stack of hundreds (the simulation, a validator sc
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,9 @@ from sabfl.ml.entrypoints import AllowedPackage, EntryPointRef, builtin_ref, loa
 # The built-in models' short aliases: sabfl's own entry points in MODEL_GROUP (sidecar/pyproject.toml).
 MODEL_NAMES = ("logreg", "mlp", "cnn", "cnn-large")
 MODEL_GROUP = "sabfl.models"
+# Layers initialise from torch's global generator: one build at a time, or a validator building two
+# tasks' models on their threads would interleave their seeds (and miss the chain's initial model).
+_GLOBAL_RNG = threading.Lock()
 FACTORY_SIGNATURE = "factory(input_shape: tuple[int, ...], num_classes: int, **params) -> torch.nn.Module"
 
 
@@ -114,12 +118,13 @@ def build_model(
         with torch.device("meta"):
             planned = _call(factory, ref, input_shape, num_classes)
         _check_size(ref, planned, max_params)
-    generator_state = torch.random.get_rng_state()
-    torch.manual_seed(seed)
-    try:
-        built = _call(factory, ref, input_shape, num_classes)
-    finally:
-        torch.random.set_rng_state(generator_state)
+    with _GLOBAL_RNG:
+        generator_state = torch.random.get_rng_state()
+        torch.manual_seed(seed)
+        try:
+            built = _call(factory, ref, input_shape, num_classes)
+        finally:
+            torch.random.set_rng_state(generator_state)
     if max_params is not None:
         _check_size(ref, built, max_params)
     check_trainable(built, ref.target)
