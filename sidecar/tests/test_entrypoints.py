@@ -22,6 +22,7 @@ from sabfl.ml.entrypoints import (
     PackageMissing,
     UnknownEntryPoint,
     builtin_names,
+    builtin_ref,
     installed_files_sha256,
 )
 from sabfl.ml.models import MODEL_GROUP, MODEL_NAMES, ModelError, build_model, flatten_params, model_ref
@@ -118,6 +119,9 @@ def test_an_unknown_entry_point_names_those_declared(package: str) -> None:
         build_model(ref("os", "system"), (1, 8, 8), 10, allowed=TRUSTED)
     with pytest.raises(UnknownEntryPoint, match="no built-in sabfl.models named 'resnet'"):
         build_model("resnet", (1, 8, 8), 10)
+    # A sabfl installed before its entry points existed says how to fix it.
+    with pytest.raises(UnknownEntryPoint, match=r"declares no sabfl.nothing entry points .* reinstall it"):
+        builtin_ref("sabfl.nothing", "x")
 
 
 def test_a_model_sabfl_cannot_train_says_what_to_change(package: str) -> None:

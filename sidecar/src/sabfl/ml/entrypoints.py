@@ -159,6 +159,11 @@ def builtin_ref(group: str, name: str, params: Mapping[str, Any] | None = None) 
     installed sabfl version. Raises UnknownEntryPoint when sabfl declares none of that name."""
     dist = _distribution(SABFL_DISTRIBUTION, None)
     declared = {ep.name: ep.value for ep in dist.entry_points if ep.group == group}
+    if not declared:
+        raise UnknownEntryPoint(
+            f"the installed sabfl declares no {group} entry points (installed before they existed): "
+            "reinstall it, `make install` or `.venv/bin/pip install --no-deps -e sidecar`"
+        )
     if name not in declared:
         raise UnknownEntryPoint(
             f"no built-in {group} named {name!r}: use one of {sorted(declared)} or an entry point "
