@@ -3,13 +3,16 @@ own pyproject) supplies the task's model factory and loads the clinics' records;
 by entry point runs through the localnet for three finalized rounds, every sidecar trusting the package in
 its config and rebuilding the chain's initial model from it, and the model learns.
 
-Until each party's data moves into its own config, the task's public dataset is the npz file the example's
-loader produces from the clinics' records."""
+Each party loads its own records through the example's loader (its config's `data`): validator v clinic
+v's CSV, the participants all clinics' records (which include the validators' clinics: one public sample
+set plays every party). The task names, as its public dataset, the npz the same loader makes of all
+records; the test measures accuracy on it."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -39,21 +42,28 @@ MODEL = {
 LOADER = {"entry_point": "clinic_tabular.data:clinic_records", "distribution": EXAMPLE, "version": VERSION}
 
 
+@dataclass(frozen=True)
+class Clinics:
+    npz: Path  # all records, as the task's public dataset
+    csvs: list[Path]  # clinic 0, 1, …, then all records
+
+
 @pytest.fixture(scope="module")
-def clinics_npz(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The clinics' records, loaded by the example's own loader (a trusted entry point), as one npz."""
+def clinics(tmp_path_factory: pytest.TempPathFactory) -> Clinics:
+    """The clinics' records as CSVs, and all of them, loaded by the example's own loader (a trusted entry
+    point), as one npz."""
     try:
         from clinic_tabular.export import export
     except ImportError:
         pytest.fail(f"{EXAMPLE} is not installed: `make install` (or see examples/clinic-tabular/README.md)")
     assert metadata.version(EXAMPLE) == VERSION
     folder = tmp_path_factory.mktemp("clinics")
-    records = export(folder, clinics=4)[-1]
-    data = load_source({"loader": LOADER, "path": str(records)}, AllowedPackage.from_config(PACKAGES))
+    csvs = export(folder, clinics=4)
+    data = load_source({"loader": LOADER, "path": str(csvs[-1])}, AllowedPackage.from_config(PACKAGES))
     check_matches(data, (1, 1, 30), 2)
     path = folder / "clinics.npz"
     np.savez(path, x_train=data.x_train, y_train=data.y_train, x_test=data.x_test, y_test=data.y_test)
-    return path
+    return Clinics(path, csvs)
 
 
 @pytest.fixture
@@ -64,9 +74,9 @@ def sidecars(localnet_dir: Path, keys: KeysFile, tmp_path: Path) -> Iterator[Sid
 
 
 def test_the_example_packages_model_trains_through_three_finalized_rounds(
-    creator: ChainClient, sidecars: Sidecars, clinics_npz: Path
+    creator: ChainClient, sidecars: Sidecars, clinics: Clinics
 ) -> None:
-    dataset = f"npz:{clinics_npz}"
+    dataset = f"npz:{clinics.npz}"
     experiment = SimConfig(
         dataset=dataset,
         model=MODEL,
@@ -89,9 +99,12 @@ def test_the_example_packages_model_trains_through_three_finalized_rounds(
     )
     task_id = create_task(creator, spec)
     limits = SpecLimits(datasets=(dataset,))
+    trusted = AllowedPackage.from_config(PACKAGES)
     for v in range(4):
-        sidecars.start_validator(v, limits=limits, packages=AllowedPackage.from_config(PACKAGES))
-    sidecars.start_participants(task_id, limits={"datasets": [dataset]}, packages=PACKAGES)
+        own = {"loader": LOADER, "path": str(clinics.csvs[v])}
+        sidecars.start_validator(v, limits=limits, packages=trusted, data=own)
+    own = {"loader": LOADER, "path": str(clinics.csvs[-1])}
+    sidecars.start_participants(task_id, limits={"datasets": [dataset]}, packages=PACKAGES, data=own)
     task = creator.fedlearn.Task(query_pb2.QueryTaskRequest(task_id=task_id)).task
     assert task.initial_model_sha256 == hashlib.sha256(spec.initial_model()).digest()
     runtime = TaskRuntime.from_task(task, limits, AllowedPackage.from_config(PACKAGES))

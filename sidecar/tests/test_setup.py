@@ -1,3 +1,4 @@
+import dataclasses
 import stat
 
 import numpy as np
@@ -5,7 +6,10 @@ import torch
 
 from sabfl.ml.data import load_dataset
 from sabfl.ml.models import flatten_params
+from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.settings import private_seed
+from sabfl.roles.spec import TaskSpec
+from sabfl.roles.tasks import DEFAULT_SPEC
 from sabfl.sim.config import SimConfig
 from sabfl.sim.setup import TaskSetup
 
@@ -47,3 +51,14 @@ def test_a_private_seed_is_drawn_once_kept_owner_only_and_configured_wins(tmp_pa
     assert stat.S_IMODE(keep.stat().st_mode) == 0o600
     assert private_seed(17, keep) == 17
     assert private_seed(None, None) != private_seed(None, None)  # unkept: fresh each time
+
+
+def test_a_partys_own_data_replaces_the_named_dataset() -> None:
+    spec = TaskSpec.from_yaml(DEFAULT_SPEC)
+    # Data of its own: only the digits 0-4 (the label space stays the task's ten classes).
+    mine = DIGITS.y_train < 5
+    own = dataclasses.replace(DIGITS, name="own", x_train=DIGITS.x_train[mine], y_train=DIGITS.y_train[mine])
+    runtime = TaskRuntime.from_model_spec(1, spec.model_spec(), data=own, data_seed=3)
+    assert runtime.setup.dataset.name == "own"
+    _, y_v = runtime.setup.heldout[0]
+    assert len(y_v) == spec.experiment.holdout and int(y_v.max()) < 5

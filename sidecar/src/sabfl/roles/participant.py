@@ -19,6 +19,7 @@ from sabfl.blobs import BlobError, BlobRef
 from sabfl.chain import ChainClient, TxError, load_keys, messages
 from sabfl.fedlearn.v1 import round_pb2, task_pb2
 from sabfl.ml.entrypoints import AllowedPackage
+from sabfl.ml.loaders import load_source
 from sabfl.ml.serialize import SerializationError
 from sabfl.ml.train import train_many
 from sabfl.roles.inputs import model_bytes
@@ -55,6 +56,9 @@ class ParticipantConfig:
     blob_timeout_s: float = 60.0
     # The private seed of the participants' shards (sim/setup.py): never on chain. Unset: a fresh one per run.
     data_seed: int | None = None
+    # The participants' own data (a sabfl.ml.loaders source), which data_seed splits into their shards;
+    # unset: the rows of the dataset a task names.
+    data: dict | None = None
 
     @classmethod
     def from_yaml(cls, path: Path) -> ParticipantConfig:
@@ -84,6 +88,7 @@ class ParticipantRunner:
         self.runtime: TaskRuntime | None = None
         self.refused: set[int] = set()  # tasks whose spec or on-chain rule this runner does not serve
         self.data_seed = private_seed(config.data_seed, None)
+        self.data = load_source(config.data, config.packages) if config.data else None
 
     def pick_task(self) -> task_pb2.Task | None:
         active = [t for t in self.clients[0].tasks() if t.status == task_pb2.TASK_STATUS_ACTIVE]
@@ -101,6 +106,7 @@ class ParticipantRunner:
                     task,
                     self.config.limits,
                     self.config.packages,
+                    self.data,
                     byzantine=self.config.byzantine,
                     attack=self.config.attack,
                     data_seed=self.data_seed,

@@ -14,7 +14,7 @@ import torch
 from sabfl.aggregators.softmax import SOFTMAX_RULES, SoftmaxRule
 from sabfl.fedlearn.v1 import task_pb2
 from sabfl.ml.aggregate import build_aggregate
-from sabfl.ml.data import load_dataset
+from sabfl.ml.data import Dataset, load_dataset
 from sabfl.ml.entrypoints import AllowedPackage
 from sabfl.ml.evaluate import evaluate_many
 from sabfl.ml.models import ParamLayout
@@ -42,6 +42,7 @@ class TaskRuntime:
         task: task_pb2.Task,
         limits: SpecLimits | None = None,
         packages: Sequence[AllowedPackage] = (),
+        data: Dataset | None = None,
         **private: object,
     ) -> TaskRuntime:
         """The runtime of a task from the chain; SpecRefused when its model_spec is refused, its on-chain
@@ -49,7 +50,14 @@ class TaskRuntime:
         built from `packages` into the task's initial model (`build_task_model`)."""
         config, rule = parse_task(task)
         return cls.build(
-            task.id, config, rule, limits, packages, initial_sha256=task.initial_model_sha256, **private
+            task.id,
+            config,
+            rule,
+            limits,
+            packages,
+            initial_sha256=task.initial_model_sha256,
+            data=data,
+            **private,
         )
 
     @classmethod
@@ -70,16 +78,19 @@ class TaskRuntime:
         limits: SpecLimits | None = None,
         packages: Sequence[AllowedPackage] = (),
         initial_sha256: bytes | None = None,
+        data: Dataset | None = None,
         **private: object,
     ) -> TaskRuntime:
         """Rebuild the task's ML setup; `private` sets a role's own SimConfig fields (its data_seed, a
         participant runner's attack). With `limits`, a spec beyond them raises SpecRefused before any work
         beyond loading its data; its model comes from sabfl or `packages` and, given the chain's
-        `initial_sha256`, must match it (`build_task_model`)."""
+        `initial_sha256`, must match it (`build_task_model`). `data` is the party's own (its config's
+        source, `sabfl.ml.loaders`), split with its private data_seed as the task's named dataset would be;
+        a model built for data of another shape or label space is not the task's initial model."""
         config = dataclasses.replace(config, **private)
         if limits is not None:
             limits.check(config, packages)
-        dataset = load_dataset(config.dataset, max_train=config.max_train, max_test=config.max_test)
+        dataset = data or load_dataset(config.dataset, max_train=config.max_train, max_test=config.max_test)
         if limits is not None:
             limits.check_dataset(dataset)
         model = build_task_model(config, dataset, limits, packages, initial_sha256)

@@ -45,6 +45,7 @@ from sabfl.chain import (
 )
 from sabfl.fedlearn.v1 import round_pb2, task_pb2, tx_pb2
 from sabfl.ml.entrypoints import AllowedPackage
+from sabfl.ml.loaders import load_source
 from sabfl.protocol import commitment
 from sabfl.roles.inputs import FetchBlobs, RoundInputs, base_model, model_bytes
 from sabfl.roles.journal import Journal
@@ -95,6 +96,9 @@ class ValidatorConfig:
     # The private seed of its held-out rows (sim/setup.py): never on chain, so nobody can rebuild its data or
     # its scores. Unset: drawn once and kept beside the journal (data-seed).
     data_seed: int | None = None
+    # Its own data (a sabfl.ml.loaders source: npz, idx, csv, image-folder, or a trusted package's loader),
+    # which its data_seed splits; unset: the rows of the dataset a task names.
+    data: dict | None = None
     metrics_port: int = 0
     poll_seconds: float = 0.5
     misbehave: str = "none"
@@ -166,6 +170,7 @@ class ValidatorSidecar:
         self.client = ChainClient(config.chain, hot.wallet(config.chain.address_prefix))
         self.journal = Journal(config.journal, f"{self.client.chain_identity()}/{self.address}")
         self.data_seed = private_seed(config.data_seed, config.journal.with_name("data-seed"))
+        self.data = load_source(config.data, config.packages) if config.data else None
         self.runtimes: dict[int, TaskRuntime] = {}
         # Per task, the inputs of the round it last worked on: fetched and decoded once per round.
         self.round_inputs: dict[int, RoundInputs] = {}
@@ -331,6 +336,7 @@ class ValidatorSidecar:
                 self.config.limits,
                 self.config.packages,
                 initial_sha256=task.initial_model_sha256,
+                data=self.data,
                 data_seed=self.data_seed,
             )
         return self.runtimes[task.id]
