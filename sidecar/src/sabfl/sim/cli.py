@@ -75,6 +75,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     leak.add_argument("--mix-rows", type=int, default=40, help="the target validator's held-out rows")
     leak.add_argument("--mix-alpha", type=float, default=0.3, help="Dirichlet α of the target's class mix")
     leak.add_argument("--no-probe", action="store_true", help="only the cost of each step (no probing)")
+    leak.add_argument("--no-cost", action="store_true", help="only the probing (no accuracy runs)")
     parser.set_defaults(handler=run)
 
 
@@ -139,6 +140,7 @@ def run_leakage(config: SimConfig, args: argparse.Namespace) -> int:
         rows=args.mix_rows,
         alpha=args.mix_alpha,
         probe=not args.no_probe,
+        cost=not args.no_cost,
     )
     command = ["sabfl", "sim", *sys.argv[2:]] if sys.argv[1:2] == ["sim"] else ["sabfl", "sim", "--leakage"]
     print(run_study(config, study, args.out, command))

@@ -31,6 +31,7 @@ class Study:
     rows: int  # the target validator's held-out rows
     alpha: float  # Dirichlet concentration of its class mix
     probe: bool = True  # False: only the cost of each step (e.g. under an attack)
+    cost: bool = True  # False: only the probing
 
 
 def present(mix: np.ndarray, rows: int) -> np.ndarray:
@@ -64,20 +65,20 @@ def run_study(config: SimConfig, study: Study, out: Path, command: list[str]) ->
             probes[rule, seed] = probe_run(
                 seeded, rule, study.steps, study.shift, study.rows, study.alpha, dataset
             )
-        for (rule, step), value in quantized_accuracy(seeded, study.rules, study.steps, dataset).items():
-            accuracy[rule, step, seed] = value
-    write_files(study, probes, accuracy, out)
+        if study.cost:
+            for (rule, step), value in quantized_accuracy(seeded, study.rules, study.steps, dataset).items():
+                accuracy[rule, step, seed] = value
+    if probes:
+        write_probes(probes, out)
+    if accuracy:
+        write_accuracy(accuracy, out)
     report = format_report(config, study, probes, accuracy, command)
     (out / "README.md").write_text(report)
     return report
 
 
-def write_files(
-    study: Study,
-    probes: dict[tuple[str, int], ProbeRun],
-    accuracy: dict[tuple[str, int, int], float],
-    out: Path,
-) -> None:
+def write_probes(probes: dict[tuple[str, int], ProbeRun], out: Path) -> None:
+    """leakage.csv (TV after every round) and mixes.json (true mix and final estimate per step)."""
     with (out / "leakage.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["rule", "step", "seed", "round", "tv"])
@@ -86,10 +87,6 @@ def write_files(
                 writer.writerows(
                     [rule, step / LOSS_SCALE, seed, t, f"{e:.6f}"] for t, e in enumerate(errors, 1)
                 )
-    with (out / "accuracy.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["rule", "step", "seed", "test_accuracy"])
-        writer.writerows([r, s / LOSS_SCALE, seed, f"{a:.4f}"] for (r, s, seed), a in accuracy.items())
     mixes = {
         f"{rule}/{seed}": {
             "truth": run.truth.tolist(),
@@ -98,6 +95,13 @@ def write_files(
         for (rule, seed), run in probes.items()
     }
     (out / "mixes.json").write_text(json.dumps(mixes, indent=1) + "\n")
+
+
+def write_accuracy(accuracy: dict[tuple[str, int, int], float], out: Path) -> None:
+    with (out / "accuracy.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["rule", "step", "seed", "test_accuracy"])
+        writer.writerows([r, s / LOSS_SCALE, seed, f"{a:.4f}"] for (r, s, seed), a in accuracy.items())
 
 
 def format_report(
@@ -120,6 +124,14 @@ def format_report(
         "Regenerate: `" + shlex.join(command) + "`",
         "",
         *(probe_table(config, study, probes) if probes else []),
+        *(cost_table(config, study, accuracy) if accuracy else []),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def cost_table(config: SimConfig, study: Study, accuracy: dict[tuple[str, int, int], float]) -> list[str]:
+    """Test accuracy per rule at every quantization step."""
+    lines = [
         f"## Cost: test accuracy (mean of the last {config.report_rounds} rounds), {config.dataset}, "
         f"attack {config.attack}, f = {config.byzantine}, α = {config.alpha}, mean ± std over seeds",
         "",
@@ -129,7 +141,7 @@ def format_report(
     for rule in study.rules:
         cells = [mean_std([accuracy[rule, s, seed] for seed in study.seeds]) for s in study.steps]
         lines.append(f"| {rule} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def probe_table(config: SimConfig, study: Study, probes: dict[tuple[str, int], ProbeRun]) -> list[str]:
