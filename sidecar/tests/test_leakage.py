@@ -2,6 +2,7 @@
 revealing code (roles/scores.py): it must recover a strongly skewed class mix from today's micro-unit
 losses and fail once the losses are rounded coarsely."""
 
+import csv
 import dataclasses
 
 import numpy as np
@@ -111,3 +112,18 @@ def test_quantized_softmax_ties_scores_below_its_step() -> None:
     torch.testing.assert_close(fine, make_softmax("softmax_guarded_norm").weights(inputs))
     coarse = QuantizedSoftmax(rule, "q", 10_000).weights(inputs)  # 0.01: the first two tie at 0
     assert coarse[0] == coarse[1] > fine[1]
+
+
+def test_sim_leakage_writes_its_tables(tmp_path) -> None:
+    from sabfl.cli import main
+
+    flags = "--rounds 1 --participants 4 --validators 2 --holdout 60 --mix-rows 20 --leak-seeds 0"
+    assert main(["sim", "--leakage", *flags.split(), "--leak-steps", "1e-6", "--out", str(tmp_path)]) == 0
+    rows = list(csv.DictReader((tmp_path / "leakage.csv").open()))
+    tv = {row["rule"]: float(row["tv"]) for row in rows}
+    assert tv["softmax_paper"] < 0.01 < tv["softmax_guarded_norm"]
+    accuracy = list(csv.DictReader((tmp_path / "accuracy.csv").open()))
+    assert {row["rule"] for row in accuracy} == set(tv) and all(
+        float(r["test_accuracy"]) > 0.3 for r in accuracy
+    )
+    assert "| softmax_paper | 1e-06 | 0.000 ± 0.000 |" in (tmp_path / "README.md").read_text()
