@@ -102,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
     config_path = preset_path(args.preset) if args.preset else args.config
     config = load_config(config_path) if config_path else SimConfig()
     if args.leakage:
+        if isinstance(config, GridConfig):
+            raise SystemExit("--leakage takes one run's settings (flags or a run config), not a grid")
         return run_leakage(dataclasses.replace(config, **overrides(args)), args)
     if isinstance(config, GridConfig):
         from sabfl.sim.grid import run_grid
@@ -129,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_leakage(config: SimConfig, args: argparse.Namespace) -> int:
+    """The leakage study (sim/leakage_report.py) around ``config``; its tables go to ``args.out``."""
     from sabfl.protocol import LOSS_SCALE
     from sabfl.sim.leakage_report import Study, run_study
 
