@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import sys
 from pathlib import Path
 
 import torch
@@ -65,6 +66,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch threads per process")
     parser.add_argument("--histogram", action="store_true", help="print each participant's label histogram")
     parser.add_argument("-v", "--verbose", action="store_true", help="log per-round accuracy to stderr")
+    leak = parser.add_argument_group("leakage study (--leakage, sim/leakage.py)")
+    leak.add_argument("--leakage", action="store_true", help="probe a validator's class mix instead of a run")
+    leak.add_argument("--leak-rules", default="softmax_paper,softmax_guarded_norm", help="comma-separated")
+    leak.add_argument("--leak-steps", default="1e-6,1e-3,1e-2,1e-1,1,10", help="loss quantization steps")
+    leak.add_argument("--leak-seeds", default="0,1,2", help="comma-separated seeds")
+    leak.add_argument("--probe-shift", type=float, default=100.0, help="the attacker's bias shift δ")
+    leak.add_argument("--mix-rows", type=int, default=40, help="the target validator's held-out rows")
+    leak.add_argument("--mix-alpha", type=float, default=0.3, help="Dirichlet α of the target's class mix")
+    leak.add_argument("--no-probe", action="store_true", help="only the cost of each step (no probing)")
+    leak.add_argument("--no-cost", action="store_true", help="only the probing (no accuracy runs)")
     parser.set_defaults(handler=run)
 
 
@@ -90,6 +101,10 @@ def run(args: argparse.Namespace) -> int:
 
     config_path = preset_path(args.preset) if args.preset else args.config
     config = load_config(config_path) if config_path else SimConfig()
+    if args.leakage:
+        if isinstance(config, GridConfig):
+            raise SystemExit("--leakage takes one run's settings (flags or a run config), not a grid")
+        return run_leakage(dataclasses.replace(config, **overrides(args)), args)
     if isinstance(config, GridConfig):
         from sabfl.sim.grid import run_grid
 
@@ -112,4 +127,24 @@ def run(args: argparse.Namespace) -> int:
     write_run(result, args.out)
     print(format_table(result))
     print(f"results in {args.out}/results.json")
+    return 0
+
+
+def run_leakage(config: SimConfig, args: argparse.Namespace) -> int:
+    """The leakage study (sim/leakage_report.py) around ``config``; its tables go to ``args.out``."""
+    from sabfl.protocol import LOSS_SCALE
+    from sabfl.sim.leakage_report import Study, run_study
+
+    study = Study(
+        rules=args.leak_rules.split(","),
+        steps=[max(1, round(float(s) * LOSS_SCALE)) for s in args.leak_steps.split(",")],
+        seeds=[int(s) for s in args.leak_seeds.split(",")],
+        shift=args.probe_shift,
+        rows=args.mix_rows,
+        alpha=args.mix_alpha,
+        probe=not args.no_probe,
+        cost=not args.no_cost,
+    )
+    command = ["sabfl", "sim", *sys.argv[2:]] if sys.argv[1:2] == ["sim"] else ["sabfl", "sim", "--leakage"]
+    print(run_study(config, study, args.out, command))
     return 0
