@@ -78,7 +78,7 @@ func newFixtureOver(tb testing.TB, wrapBank func(*fakeBank) types.BankKeeper) (f
 	return fixture{
 		ctx: testCtx.Ctx.WithBlockHeight(7).WithHeaderHash(make([]byte, 32)), keeper: k, msgs: keeper.NewMsgServerImpl(k),
 		queries: keeper.NewQueryServerImpl(k), bank: bank, staking: staking, slashing: slashing, codec: codec,
-		creator: creator, authority: authority, validators: validators,
+		creator: creator, authority: authority, validators: validators, storeKey: key,
 	}, testCtx.CMS
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	addresscodec "cosmossdk.io/core/address"
+	storetypes "cosmossdk.io/store/types"
 	sdkmath "cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -142,6 +143,7 @@ type fixture struct {
 	creator    string
 	authority  string
 	validators []string // operator account addresses, in the order of powers
+	storeKey   *storetypes.KVStoreKey
 }
 
 // validatorPowers are the consensus powers of the fixture's bonded validators.
