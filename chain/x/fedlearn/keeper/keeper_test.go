@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	addresscodec "cosmossdk.io/core/address"
-	storetypes "cosmossdk.io/store/types"
 	sdkmath "cosmossdk.io/math"
+	storetypes "cosmossdk.io/store/types"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
