@@ -141,4 +141,3 @@ def test_softmax_rejects_bad_losses() -> None:
     for losses in ([], [-1], [2**64], [UNAVAILABLE, UNAVAILABLE]):
         with pytest.raises(InvalidInput):
             softmax_weights(losses, fixed(1))
-
