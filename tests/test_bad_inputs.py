@@ -12,9 +12,9 @@ One task drives the round by hand (as tests/test_round_protocol.py does) and the
 while the round is in it: SUBMIT, COMMIT (one committee member stays silent, so COMMIT ends at its
 deadline and a member without a commitment exists in REVEAL), REVEAL, AGGREGATE, ATTEST, and after the
 task completed. Two inputs must be accepted: an update whose payload is garbage (the chain binds only its
-hash) and an aggregate (it carries no weights: the chain has them). The task is allowlisted to three participants, so a
-fourth account is refused. Afterwards the chain must still produce blocks with one app hash on all four
-nodes."""
+hash) and the miner's aggregate (it carries no weights: the chain has them). The task is allowlisted to
+three participants, so a fourth account is refused. Afterwards the chain must still produce blocks with
+one app hash on all four nodes."""
 
 from __future__ import annotations
 

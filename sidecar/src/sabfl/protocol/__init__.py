@@ -1,10 +1,9 @@
 """Pure-Python, bit-identical port of the chain's round maths (chain/x/fedlearn/consensus).
 
-The miner and attesters apply exactly the weights the chain computes, validators build their loss commitments and
-anyone recomputes a round's committee. Standard library only; every value is an integer with the scale
-named in :mod:`sabfl.protocol.fixedpoint`. Both implementations are checked against the shared vectors in
-chain/x/fedlearn/consensus/testdata/vectors.json.
-"""
+The miner and attesters apply exactly the weights the chain computes, validators build their loss
+commitments and anyone recomputes a round's committee. Standard library only; every value is an integer
+with the scale named in :mod:`sabfl.protocol.fixedpoint`. Both implementations are checked against the
+shared vectors in chain/x/fedlearn/consensus/testdata/vectors.json."""
 
 from sabfl.protocol.commitment import COMMITMENT_DOMAIN, commitment
 from sabfl.protocol.consensus import (

@@ -11,7 +11,6 @@ from sabfl.protocol.fixedpoint import (
     U64_MAX,
     WEIGHT_SCALE,
     _exp_neg_ratio,
-    require_u64,
     require_u64s,
 )
 
