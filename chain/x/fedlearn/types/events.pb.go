@@ -1196,7 +1196,7 @@ func (m *EventTaskQuorumReached) GetActivationHeight() int64 {
 type EventTaskExpired struct {
 	TaskId uint64 `protobuf:"varint,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
 	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
-	// refund: the unspent escrow and, unless forfeited, the task deposit, returned to the creator.
+	// refund: the unspent escrow, returned to the creator (with the task deposit unless it was burnt).
 	Refund types.Coin `protobuf:"bytes,3,opt,name=refund,proto3" json:"refund"`
 	// deposit_burnt: the task deposit, burnt when the task expired for want of opt-ins or updates.
 	DepositBurnt types.Coin `protobuf:"bytes,4,opt,name=deposit_burnt,json=depositBurnt,proto3" json:"deposit_burnt"`
