@@ -1,5 +1,5 @@
 """A software upgrade by governance, on a localnet of its own started with the previous release's binary
-(`make previous-build`: x/fedlearn at consensus version 1, no handler for the "v2" plan):
+(`make previous-build`: x/fedlearn state v1, no handler for the "v2" plan):
 
 - a gov proposal carrying x/upgrade's MsgSoftwareUpgrade for plan "v2" passes;
 - at the plan's height every node halts (no handler) and writes the plan to data/upgrade-info.json;
@@ -93,7 +93,8 @@ def test_software_upgrade_by_proposal_migrates_and_keeps_producing_blocks(upgrad
         assert module.account.Unpack(gov_account)
         upgrade = upgrade_grpc.QueryStub(creator.channel)
         versions = upgrade.ModuleVersions(upgrade_query.QueryModuleVersionsRequest(module_name="fedlearn"))
-        assert [v.version for v in versions.module_versions] == [1], "the previous release is x/fedlearn v1"
+        # The previous release declared no x/fedlearn version: x/upgrade recorded 0 (the handler reads it as 1).
+        assert [v.version for v in versions.module_versions] == [0]
 
         plan_height = latest_height(creator) + int(PLAN_MARGIN_S * block_rate(creator)) + 5
         plan = upgrade_pb2.Plan(name=PLAN, height=plan_height, info="x/fedlearn 1 -> 2")

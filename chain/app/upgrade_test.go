@@ -14,8 +14,8 @@ import (
 	fedlearntypes "github.com/sabfl/sabfl/chain/x/fedlearn/types"
 )
 
-// The v2 upgrade on a chain whose state is v1's: x/fedlearn at consensus version 1 and a fedlearn module
-// account without the Burner permission. At the plan's height the handler runs x/fedlearn's 1 → 2
+// The v2 upgrade on a chain whose state is v1's: x/fedlearn at consensus version 0 (the previous release
+// declared none, so x/upgrade recorded 0) and a fedlearn module account without the Burner permission. At the plan's height the handler runs x/fedlearn's 1 → 2
 // migration and grants the permission; the chain keeps producing blocks.
 func TestV2UpgradeMigratesFedlearnAndGrantsTheBurner(t *testing.T) {
 	c := newChain(t)
@@ -26,7 +26,7 @@ func TestV2UpgradeMigratesFedlearnAndGrantsTheBurner(t *testing.T) {
 	versions, err := c.app.UpgradeKeeper.GetModuleVersionMap(ctx)
 	require.NoError(t, err)
 	require.Equal(t, uint64(fedlearnmodule.ConsensusVersion), versions[fedlearntypes.ModuleName])
-	versions[fedlearntypes.ModuleName] = 1
+	versions[fedlearntypes.ModuleName] = 0
 	require.NoError(t, c.app.UpgradeKeeper.SetModuleVersionMap(ctx, versions))
 	account := c.app.AccountKeeper.GetModuleAccount(ctx, fedlearntypes.ModuleName).(*authtypes.ModuleAccount)
 	account.Permissions = nil

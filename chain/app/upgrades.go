@@ -25,6 +25,9 @@ type Upgrade struct {
 	StoreUpgrades storetypes.StoreUpgrades
 	// Prepare changes state outside the modules' own migrations (e.g. another module's records); optional.
 	Prepare func(ctx context.Context, app *App) error
+	// Unversioned names the modules whose stored version is 0 because the previous release did not declare
+	// one (x/upgrade records 0 for a module without ConsensusVersion): their migrations start at 1.
+	Unversioned []string
 }
 
 // upgrades are the upgrades this binary knows. A change to a stored type ships as a module migration
@@ -32,8 +35,9 @@ type Upgrade struct {
 // here, and is applied by an upgrade proposal instead of a re-genesis.
 var upgrades = []Upgrade{{
 	// x/fedlearn 1 → 2 (its Migrate1to2); the fedlearn module account may now burn forfeited task deposits.
-	Name:    "v2",
-	Prepare: grantBurner(fedlearntypes.ModuleName),
+	Name:        "v2",
+	Prepare:     grantBurner(fedlearntypes.ModuleName),
+	Unversioned: []string{fedlearntypes.ModuleName},
 }}
 
 // registerUpgrades registers a handler for every known upgrade and, when the node restarts at the height
@@ -42,6 +46,11 @@ func (app *App) registerUpgrades() error {
 	for _, u := range upgrades {
 		app.UpgradeKeeper.SetUpgradeHandler(u.Name,
 			func(ctx context.Context, _ upgradetypes.Plan, fromVM module.VersionMap) (module.VersionMap, error) {
+				for _, name := range u.Unversioned {
+					if fromVM[name] == 0 {
+						fromVM[name] = 1
+					}
+				}
 				if u.Prepare != nil {
 					if err := u.Prepare(ctx, app); err != nil {
 						return nil, fmt.Errorf("upgrade %s: %w", u.Name, err)
