@@ -38,6 +38,8 @@ func TestParamsValidate(t *testing.T) {
 		"zero steps per block":              func(p *types.Params) { p.MaxTaskStepsPerBlock = 0 },
 		"opt-in share above 100%":           func(p *types.Params) { p.MinOptInPowerBps = 10_001 },
 		"invalid min_round_reward":          func(p *types.Params) { p.MinRoundReward.Denom = "" },
+		"grace as long as the idle bound":   func(p *types.Params) { p.OptInGraceBlocks = p.MaxIdleBlocks },
+		"task deposit without denom":        func(p *types.Params) { p.TaskDeposit = sdk.Coin{} },
 		"huge slash fraction string":        func(p *types.Params) { p.MinerSlashFraction = strings.Repeat("1", 1<<20) },
 		"jail for a century":                func(p *types.Params) { p.JailDurationSeconds = 100 * 365 * 24 * 3600 },
 	}
