@@ -93,7 +93,7 @@ def test_software_upgrade_by_proposal_migrates_and_keeps_producing_blocks(upgrad
         assert module.account.Unpack(gov_account)
         upgrade = upgrade_grpc.QueryStub(creator.channel)
         versions = upgrade.ModuleVersions(upgrade_query.QueryModuleVersionsRequest(module_name="fedlearn"))
-        # The previous release declared no x/fedlearn version: x/upgrade recorded 0 (read by the handler as 1).
+        # The previous release declared no x/fedlearn version: x/upgrade recorded 0 (the handler reads 1).
         assert [v.version for v in versions.module_versions] == [0]
 
         plan_height = latest_height(creator) + int(PLAN_MARGIN_S * block_rate(creator)) + 5
