@@ -35,7 +35,7 @@ FUZZ_TARGETS := x/fedlearn/consensus:FuzzSoftmaxWeights x/fedlearn/consensus:Fuz
 GO_SOURCES := $(shell find chain -name '*.go' -not -path '*/testdata/*') chain/go.mod chain/go.sum
 gomod_version = $(shell cd chain && go list -m -f '{{.Version}}' $(1))
 
-.PHONY: bench bench-quick bench-go bench-rounds bench-blobs bench-flower demo build install system-deps python-deps proto proto-tools blob-tools \
+.PHONY: bench bench-quick bench-go bench-rounds bench-blobs bench-flower demo build previous-build install system-deps python-deps proto proto-tools blob-tools \
         s3-tools localnet localnet-stop localnet-status localnet-reset test test-go test-python lint clean
 
 build: $(SABFLD)
@@ -49,6 +49,18 @@ LDFLAGS     := -X $(VERSION_PKG).Name=sabfl -X $(VERSION_PKG).AppName=sabfld \
 
 $(SABFLD): $(GO_SOURCES)
 	cd chain && go build -ldflags '$(LDFLAGS)' -o $(SABFLD) ./cmd/sabfld
+
+# The previous release's binary, for the upgrade test (tests/test_upgrade.py): the chain at PREVIOUS_COMMIT,
+# the last commit before x/fedlearn's state v2 (no handler for the "v2" plan), built from git history.
+PREVIOUS_COMMIT := 11aee5848acd4bb2a87104b6ee04cd6a3e155a81
+SABFLD_PREVIOUS := $(BIN)/sabfld-previous
+previous-build: $(SABFLD_PREVIOUS)
+
+$(SABFLD_PREVIOUS):
+	rm -rf build/previous && mkdir -p build/previous
+	git archive $(PREVIOUS_COMMIT) chain | tar -x -C build/previous
+	cd build/previous/chain && go build -o $(SABFLD_PREVIOUS) ./cmd/sabfld
+	rm -rf build/previous
 
 install: system-deps python-deps build proto-tools blob-tools
 
@@ -157,7 +169,7 @@ test-go:
 	done
 
 # Unit tests of the sidecar package, then the end-to-end tests over a real localnet.
-test-python: python-deps build proto-tools blob-tools s3-tools
+test-python: python-deps build previous-build proto-tools blob-tools s3-tools
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q sidecar/tests
 	$(PY) -m pytest -q tests

@@ -75,7 +75,8 @@ def validators(keys: KeysFile) -> Iterator[dict[str, ChainClient]]:
 
 
 def opt_in_all(validators: dict[str, ChainClient], task_id: int) -> None:
-    """Every validator opts in to the task (broadcast together: the task starts in one block)."""
+    """Every validator opts in to the task (broadcast together: the opt-in quorum is reached in one block and
+    the first round opens opt_in_grace_blocks later)."""
     sent = [(c, c.broadcast(messages.opt_in(a, task_id))) for a, c in validators.items()]
     for client, txhash in sent:
         client.wait(txhash)

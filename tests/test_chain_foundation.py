@@ -91,7 +91,9 @@ def test_create_task_round_trips_every_field(creator: ChainClient) -> None:
     assert task.created_height == response.height
     model = creator.fedlearn.GlobalModel(query_pb2.QueryGlobalModelRequest(task_id=task.id)).model
     assert model.payload == payload and model.sha256 == hashlib.sha256(payload).digest() and model.round == 0
-    assert creator.balance() == escrow_before - 700_000 - creator.config.fee(response.gas_wanted)
+    assert task.deposit == creator.fedlearn.Params(query_pb2.QueryParamsRequest()).params.task_deposit
+    escrowed = 700_000 + int(task.deposit.amount)  # the budget and the task deposit
+    assert creator.balance() == escrow_before - escrowed - creator.config.fee(response.gas_wanted)
     listed = creator.fedlearn.Tasks(query_pb2.QueryTasksRequest()).tasks
     assert task.id in [t.id for t in listed]
 

@@ -11,6 +11,7 @@ not share the session localnet):
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -41,7 +42,7 @@ from sabfl.fedlearn.v1 import query_pb2, tx_pb2
 from .conftest import client_for, running_localnet
 
 # Apart from the session localnet (1000) and `make localnet` (0).
-PORT_OFFSET = "3000"
+PORT_OFFSET = os.environ.get("SABFL_TEST_GOV_PORT_OFFSET", "3000")
 # localnet.py's gov genesis: 15 s voting period, 1000stake minimum deposit.
 VOTING_PERIOD_S = 15
 MIN_DEPOSIT = 1000

@@ -82,7 +82,7 @@ def test_full_round_finalizes(
 
     miner = round_.committee[round_.miner_attempt].address
     aggregate = b"aggregate of round 1"
-    validators[miner].submit(messages.submit_aggregate(miner, task_id, 1, round_.weights, aggregate))
+    validators[miner].submit(messages.submit_aggregate(miner, task_id, 1, aggregate))
     creator.wait_for_phase(task_id, 1, {PHASE.ROUND_PHASE_ATTEST})
     # Sidecars attest concurrently: broadcast all four, then wait (a 2/3 quorum finalizes in that block).
     attest = [

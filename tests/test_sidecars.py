@@ -313,6 +313,7 @@ def test_sidecar_killed_after_commit_reveals_after_restart(
         sidecars.start_validator(v)
     sidecars.start_participants(task_id)
     victim = keys.nodes[0].validator.address
+    creator.wait_for_phase(task_id, 1, set(PHASE.values()))  # round 1 opens a grace after the opt-ins
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         round_ = creator.round(task_id, 1)

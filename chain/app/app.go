@@ -96,8 +96,8 @@ var moduleAccountPermissions = map[string][]string{
 	stakingtypes.NotBondedPoolName: {authtypes.Burner, authtypes.Staking},
 	// gov holds proposal deposits and burns those of rejected or vetoed proposals.
 	govtypes.ModuleName: {authtypes.Burner},
-	// fedlearn holds task escrows.
-	fedlearntypes.ModuleName: nil,
+	// fedlearn holds task escrows and deposits, and burns the deposits of tasks nobody served.
+	fedlearntypes.ModuleName: {authtypes.Burner},
 }
 
 // App is the sabfl application.

@@ -289,12 +289,16 @@ func (c *chain) runToAggregate() fedlearntypes.Round {
 		Phases: fedlearntypes.PhaseLengths{Submit: 5, Commit: 5, Reveal: 5, Aggregate: 5, Attest: 5}, MaxUpdatesPerRound: 3,
 		Budget: sdk.NewInt64Coin(app.BondDenom, 400_000), AllowedParticipants: c.participantAddresses(),
 	})})
-	// Every validator serves the task: the opt-ins start its first round in the same block.
+	// Every validator serves the task: the opt-ins reach the quorum in one block, and the first round opens
+	// opt_in_grace_blocks later.
 	var optIns [][]byte
 	for _, operator := range c.operators {
 		optIns = append(optIns, c.tx(operator, &fedlearntypes.MsgOptIn{Validator: operator.String(), TaskId: taskID}))
 	}
 	c.block(optIns)
+	for range fedlearntypes.DefaultParams().OptInGraceBlocks {
+		c.block(nil)
+	}
 	round := c.round(taskID)
 	require.Equal(c.t, fedlearntypes.ROUND_PHASE_SUBMIT, round.Phase)
 	require.Len(c.t, round.Committee, len(validatorPowers))
@@ -347,11 +351,11 @@ func (c *chain) runToAggregate() fedlearntypes.Round {
 	return round
 }
 
-func (c *chain) aggregateTx(round fedlearntypes.Round, weights []uint64, label string) []byte {
+func (c *chain) aggregateTx(round fedlearntypes.Round, label string) []byte {
 	miner := round.Committee[round.MinerAttempt].Address
 	model, hash := payload(label)
 	return c.tx(c.operator(miner), &fedlearntypes.MsgSubmitAggregate{
-		Miner: miner, TaskId: taskID, Round: round.Round, Weights: weights, ModelSha256: hash, Payload: model,
+		Miner: miner, TaskId: taskID, Round: round.Round, ModelSha256: hash, Payload: model,
 	})
 }
 
@@ -373,19 +377,13 @@ func TestRoundFinalizesWithRealValidators(t *testing.T) {
 	c := newChain(t)
 	round := c.runToAggregate()
 
-	// A miner that averaged the updates plainly sends weights the chain rejects.
-	plain := []uint64{consensus.WeightScale / 3, consensus.WeightScale / 3, consensus.WeightScale - 2*(consensus.WeightScale/3)}
-	res := c.block([][]byte{c.aggregateTx(round, plain, "plain average"), c.aggregateTx(round, round.Weights, "softmax")}, 0)
-	rejected := res.TxResults[0]
-	require.Equal(t, fedlearntypes.ModuleName, rejected.Codespace)
-	require.Equal(t, fedlearntypes.ErrWeightMismatch.ABCICode(), rejected.Code)
-	require.Contains(t, rejected.Log, "weights do not match the chain's softmax")
+	c.block([][]byte{c.aggregateTx(round, "softmax")})
 	round = c.round(taskID)
 	require.Equal(t, fedlearntypes.ROUND_PHASE_ATTEST, round.Phase)
 	_, modelHash := payload("softmax")
 	require.Equal(t, modelHash, round.AggregateSha256)
 
-	res = c.block(c.attestTxs(round, func(string) []byte { return modelHash }))
+	res := c.block(c.attestTxs(round, func(string) []byte { return modelHash }))
 	round = c.round(taskID)
 	require.Equal(t, fedlearntypes.ROUND_PHASE_FINALIZED, round.Phase)
 	require.Equal(t, modelHash, c.globalModel(taskID).Sha256)
@@ -409,14 +407,16 @@ func TestRoundFinalizesWithRealValidators(t *testing.T) {
 	c.query("/cosmos.bank.v1beta1.Query/Balance", &banktypes.QueryBalanceRequest{
 		Address: c.creator.String(), Denom: app.BondDenom,
 	}, &balance)
-	require.Equal(t, before.Add(sdkmath.NewInt(400_000)).Sub(paid), balance.Balance.Amount, "the unspent escrow is refunded")
+	deposit := fedlearntypes.DefaultParams().TaskDeposit.Amount
+	require.Equal(t, before.Add(sdkmath.NewInt(400_000)).Sub(paid).Add(deposit), balance.Balance.Amount,
+		"the unspent escrow and the task deposit are refunded")
 }
 
 func TestMinerMissingTheAttestQuorumIsJailedAndReplaced(t *testing.T) {
 	c := newChain(t)
 	round := c.runToAggregate()
 	first := round.Committee[0].Address
-	c.block([][]byte{c.aggregateTx(round, round.Weights, "first miner's model")})
+	c.block([][]byte{c.aggregateTx(round, "first miner's model")})
 	round = c.round(taskID)
 	require.Equal(t, fedlearntypes.ROUND_PHASE_ATTEST, round.Phase)
 
@@ -453,10 +453,10 @@ func TestMinerMissingTheAttestQuorumIsJailedAndReplaced(t *testing.T) {
 	// A jailed member's messages are refused: the failed miner cannot take the next window.
 	model, hash := payload("the failed miner again")
 	refused := c.block([][]byte{c.tx(c.operator(first), &fedlearntypes.MsgSubmitAggregate{
-		Miner: first, TaskId: taskID, Round: round.Round, Weights: round.Weights, ModelSha256: hash, Payload: model,
+		Miner: first, TaskId: taskID, Round: round.Round, ModelSha256: hash, Payload: model,
 	})}, 0)
 	require.Equal(t, fedlearntypes.ErrValidatorNotActive.ABCICode(), refused.TxResults[0].Code)
-	c.block([][]byte{c.aggregateTx(round, round.Weights, "the model the others recompute")})
+	c.block([][]byte{c.aggregateTx(round, "the model the others recompute")})
 	round = c.round(taskID)
 	require.Equal(t, fedlearntypes.ROUND_PHASE_ATTEST, round.Phase)
 	c.block(c.attestTxs(round, func(string) []byte { return recomputed }))

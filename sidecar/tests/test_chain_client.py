@@ -216,7 +216,7 @@ def test_payloads_travel_inline_or_by_reference() -> None:
     assert (inline.sha256, inline.payload, inline.size_bytes, inline.locator) == (digest, payload, 0, "")
     ref = messages.submit_update("p", 1, 2, payload, num_samples=3, locator="ipfs://cid")
     assert (ref.sha256, ref.payload, ref.size_bytes, ref.locator) == (digest, b"", len(payload), "ipfs://cid")
-    aggregate = messages.submit_aggregate("m", 1, 2, [1], payload, locator="s3://b/k")
+    aggregate = messages.submit_aggregate("m", 1, 2, payload, locator="s3://b/k")
     assert (aggregate.model_sha256, aggregate.payload, aggregate.size_bytes, aggregate.locator) == (
         digest,
         b"",

@@ -9,8 +9,8 @@
 //  2. Commit/reveal: Commitment binds a validator's losses, keyed by update hash.
 //  3. Consensus: ConsensusLosses takes, per update, the StakeWeightedMedian of the revealed losses.
 //  4. Softmax: TemperatureRule.Temperature picks τ, SoftmaxWeights turns consensus losses into weights
-//     that sum to exactly WeightScale.
-//  5. Aggregate check: CheckWeights compares the miner's weights with the recomputed ones.
+//     that sum to exactly WeightScale. The miner applies these on-chain weights; the attesters check its
+//     aggregate by recomputing its hash.
 //
 // Scales (all unsigned integers, never floats):
 //

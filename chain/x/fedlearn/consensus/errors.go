@@ -9,8 +9,6 @@ var (
 	ErrInvalidInput = errors.New("invalid input")
 	// ErrInvalidRule: a TemperatureRule with an unknown mode or a zero parameter.
 	ErrInvalidRule = errors.New("invalid temperature rule")
-	// ErrWeightsRejected: submitted weights that fail CheckWeights.
-	ErrWeightsRejected = errors.New("weights rejected")
 	// ErrUnsortedHashes: update hashes that are not strictly ascending.
 	ErrUnsortedHashes = errors.New("update hashes not strictly ascending")
 )

@@ -10,8 +10,6 @@ const (
 	LossScale uint64 = 1_000_000
 	// WeightScale is the fixed-point scale of weights and of ExpNeg: 1 = 1e18 units (LegacyDec's 18 decimals).
 	WeightScale uint64 = 1_000_000_000_000_000_000
-	// DefaultWeightTolerance is the largest per-weight deviation CheckWeights accepts by default: 1e-6.
-	DefaultWeightTolerance uint64 = 1_000_000_000_000
 
 	// expNegCutoff: for x ≥ 90, e^(−x) < 1e-39 is below one unit of the internal scale and is taken as 0
 	// without computing it.

@@ -139,29 +139,3 @@ func SoftmaxWeights(losses []uint64, rule TemperatureRule) ([]uint64, error) {
 	}
 	return weights, nil
 }
-
-// CheckWeights accepts a miner's submitted weights if they have the expected length, sum to exactly
-// WeightScale and each lies within tolerance (WeightScale units; see DefaultWeightTolerance) of the
-// expected weight recomputed with SoftmaxWeights. The error names the first offending index.
-func CheckWeights(submitted, expected []uint64, tolerance uint64) error {
-	if len(submitted) != len(expected) {
-		return fmt.Errorf("%w: %d weights, want %d", ErrWeightsRejected, len(submitted), len(expected))
-	}
-	var sum uint64
-	for _, w := range submitted {
-		var carry uint64
-		if sum, carry = bits.Add64(sum, w, 0); carry != 0 {
-			return fmt.Errorf("%w: weights overflow uint64, want sum %d", ErrWeightsRejected, WeightScale)
-		}
-	}
-	if sum != WeightScale {
-		return fmt.Errorf("%w: weights sum to %d, want %d", ErrWeightsRejected, sum, WeightScale)
-	}
-	for i, got := range submitted {
-		want := expected[i]
-		if max(got, want)-min(got, want) > tolerance {
-			return fmt.Errorf("%w: weight %d is %d, want %d ± %d", ErrWeightsRejected, i, got, want, tolerance)
-		}
-	}
-	return nil
-}

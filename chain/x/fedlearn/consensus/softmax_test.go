@@ -174,31 +174,3 @@ func TestSoftmaxWeightsOrderFollowsLosses(t *testing.T) {
 		t.Errorf("weights %v do not decrease with the losses %v", w, losses)
 	}
 }
-
-func TestCheckWeights(t *testing.T) {
-	expected := []uint64{600_000_000_000_000_000, 400_000_000_000_000_000}
-	shift := func(d uint64) []uint64 { return []uint64{expected[0] + d, expected[1] - d} }
-	if err := CheckWeights(expected, expected, 0); err != nil {
-		t.Errorf("identical weights: %v", err)
-	}
-	if err := CheckWeights(shift(DefaultWeightTolerance), expected, DefaultWeightTolerance); err != nil {
-		t.Errorf("at the tolerance: %v", err)
-	}
-	for name, submitted := range map[string][]uint64{
-		"tolerance + 1": shift(DefaultWeightTolerance + 1),
-		"sum one short": {expected[0], expected[1] - 1},
-		"sum one over":  {expected[0] + 1, expected[1]},
-		"sum overflows": {math.MaxUint64, WeightScale + 1},
-		"length":        {WeightScale},
-		"no weights":    nil,
-	} {
-		if err := CheckWeights(submitted, expected, DefaultWeightTolerance); !errors.Is(err, ErrWeightsRejected) {
-			t.Errorf("%s: error %v, want ErrWeightsRejected", name, err)
-		}
-	}
-	err := CheckWeights(shift(DefaultWeightTolerance+1), expected, DefaultWeightTolerance)
-	const want = "weights rejected: weight 0 is 600001000000000001, want 600000000000000000 ± 1000000000000"
-	if err == nil || err.Error() != want {
-		t.Errorf("error text %q, want %q", err, want)
-	}
-}

@@ -204,7 +204,7 @@ func buildCompletedTasks(b *testing.B, c *benchChain, n int) {
 		func(id uint64) sdk.Msg {
 			round := rounds(id)
 			return &types.MsgSubmitAggregate{
-				Miner: round.Committee[0].Address, TaskId: id, Round: 1, Weights: round.Weights, ModelSha256: modelHash[:], Payload: model,
+				Miner: round.Committee[0].Address, TaskId: id, Round: 1, ModelSha256: modelHash[:], Payload: model,
 			}
 		},
 		func(id uint64) sdk.Msg {

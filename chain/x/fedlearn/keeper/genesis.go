@@ -30,7 +30,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		if err := k.Tasks.Set(ctx, task.Id, task); err != nil {
 			return err
 		}
-		escrow = escrow.Add(task.Escrow)
+		escrow = escrow.Add(task.Escrow).Add(task.Deposit)
 		switch task.Status {
 		case types.TASK_STATUS_PENDING, types.TASK_STATUS_ACTIVE:
 			// The first EndBlocker looks at every running task once; each then schedules its next step.
@@ -46,7 +46,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			}
 		}
 	}
-	// Bank's genesis is loaded first: the module account must hold every task's escrow.
+	// Bank's genesis is loaded first: the module account must hold every task's escrow and deposit.
 	if held := k.bank.GetAllBalances(ctx, authtypes.NewModuleAddress(types.ModuleName)); !held.IsAllGTE(escrow) {
 		return fmt.Errorf("fedlearn module account holds %s, tasks escrow %s", held, escrow)
 	}

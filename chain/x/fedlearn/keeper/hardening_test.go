@@ -70,11 +70,15 @@ func newFixtureOver(tb testing.TB, wrapBank func(*fakeBank) types.BankKeeper) (f
 		bankKeeper = wrapBank(bank)
 	}
 	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(key), codec, bankKeeper, staking, slashing, authority)
-	require.NoError(tb, k.InitGenesis(testCtx.Ctx, types.DefaultGenesis()))
+	genesis := types.DefaultGenesis()
+	// Tasks start in the block of their opt-in quorum, as most tests count blocks from there; the grace
+	// tests (TestOptInGrace…) restore the default.
+	genesis.Params.OptInGraceBlocks = 0
+	require.NoError(tb, k.InitGenesis(testCtx.Ctx, genesis))
 	return fixture{
 		ctx: testCtx.Ctx.WithBlockHeight(7).WithHeaderHash(make([]byte, 32)), keeper: k, msgs: keeper.NewMsgServerImpl(k),
 		queries: keeper.NewQueryServerImpl(k), bank: bank, staking: staking, slashing: slashing, codec: codec,
-		creator: creator, authority: authority, validators: validators,
+		creator: creator, authority: authority, validators: validators, storeKey: key,
 	}, testCtx.CMS
 }
 
@@ -252,7 +256,8 @@ func TestBudgetOfOneBaseUnitIsRefused(t *testing.T) {
 	require.NoError(t, err)
 }
 
-// 3. Tasks that nobody serves, or that receive no update, expire after max_idle_blocks and refund in full.
+// 3. Tasks that nobody serves, or that receive no update, expire after max_idle_blocks: the escrow is refunded
+// and the task deposit burnt (the price of the active-task slot the task held for nothing).
 func TestIdleTasksExpireAndRefundTheirEscrow(t *testing.T) {
 	const idle = 12
 	t.Run("pending task nobody opts in to", func(t *testing.T) {
@@ -266,13 +271,16 @@ func TestIdleTasksExpireAndRefundTheirEscrow(t *testing.T) {
 			require.Equal(t, types.TASK_STATUS_PENDING, f.taskOf(t, id).Status)
 		}
 		events := f.endBlock(t)
-		require.Equal(t, []*types.EventTaskExpired{{TaskId: id, Reason: "too few validators opted in", Refund: task.Budget}},
+		deposit := types.DefaultParams().TaskDeposit
+		require.Equal(t, []*types.EventTaskExpired{{TaskId: id, Reason: "too few validators opted in", Refund: task.Budget, DepositBurnt: deposit}},
 			eventsOf[*types.EventTaskExpired](t, events))
 		ended := f.taskOf(t, id)
 		require.Equal(t, types.TASK_STATUS_EXPIRED, ended.Status)
 		require.Equal(t, task.CreatedHeight+idle, ended.EndedHeight)
 		require.True(t, ended.Escrow.IsZero())
-		require.Equal(t, balance, f.balance(f.creator), "the whole budget is back")
+		require.True(t, ended.Deposit.IsZero())
+		require.Equal(t, balance-deposit.Amount.Int64(), f.balance(f.creator), "the whole budget is back, the deposit is not")
+		require.Equal(t, sdk.NewCoins(deposit), f.bank.burnt)
 		require.True(t, f.moduleBalance().IsZero())
 		require.Empty(t, f.activeCounts(t))
 	})
@@ -289,7 +297,8 @@ func TestIdleTasksExpireAndRefundTheirEscrow(t *testing.T) {
 		}
 		require.GreaterOrEqual(t, f.ctx.BlockHeight()-1, start+idle, "not before max_idle_blocks")
 		reason := "no update within max_idle_blocks"
-		require.Equal(t, []*types.EventTaskExpired{{TaskId: d.taskID, Reason: reason, Refund: budget}},
+		deposit := types.DefaultParams().TaskDeposit
+		require.Equal(t, []*types.EventTaskExpired{{TaskId: d.taskID, Reason: reason, Refund: budget, DepositBurnt: deposit}},
 			eventsOf[*types.EventTaskExpired](t, events))
 		round := d.round(t)
 		require.Equal(t, types.ROUND_PHASE_FAILED, round.Phase)
@@ -297,7 +306,8 @@ func TestIdleTasksExpireAndRefundTheirEscrow(t *testing.T) {
 		task := d.task(t)
 		require.Equal(t, types.TASK_STATUS_EXPIRED, task.Status)
 		require.Equal(t, uint64(1), task.RoundsFailed)
-		require.Equal(t, balance, f.balance(f.creator), "the whole budget is back")
+		require.Equal(t, balance-deposit.Amount.Int64(), f.balance(f.creator), "the whole budget is back, the deposit is not")
+		require.Equal(t, sdk.NewCoins(deposit), f.bank.burnt)
 		require.True(t, f.moduleBalance().IsZero())
 		require.Empty(t, f.activeCounts(t))
 		require.Empty(t, f.slashing.slashed, "nobody is penalised for an idle task")
@@ -315,7 +325,8 @@ func TestIdleTasksExpireAndRefundTheirEscrow(t *testing.T) {
 			require.Less(t, f.ctx.BlockHeight(), int64(200))
 			events = append(events, f.endBlock(t)...)
 		}
-		require.Equal(t, []*types.EventTaskExpired{{TaskId: d.taskID, Reason: "no update within max_idle_blocks", Refund: escrow}},
+		deposit := types.DefaultParams().TaskDeposit
+		require.Equal(t, []*types.EventTaskExpired{{TaskId: d.taskID, Reason: "no update within max_idle_blocks", Refund: escrow, DepositBurnt: deposit}},
 			eventsOf[*types.EventTaskExpired](t, events))
 		require.Equal(t, balance+escrow.Amount.Int64(), f.balance(f.creator))
 		require.True(t, f.moduleBalance().IsZero())
@@ -779,10 +790,11 @@ func TestPanickingTaskStepIsRecoveredAndRetriedLater(t *testing.T) {
 			expired = append(expired, e)
 		}
 	}
-	require.Equal(t, []*types.EventTaskExpired{{TaskId: broken, Reason: "too few validators opted in", Refund: task.Budget}}, expired,
+	deposit := types.DefaultParams().TaskDeposit
+	require.Equal(t, []*types.EventTaskExpired{{TaskId: broken, Reason: "too few validators opted in", Refund: task.Budget, DepositBurnt: deposit}}, expired,
 		"the mended task expires at its next retry")
 	require.Equal(t, types.TASK_STATUS_EXPIRED, f.taskOf(t, broken).Status)
-	require.Equal(t, int64(10_000_000), f.balance(brokenCreator), "its refund is paid in full")
+	require.Equal(t, 10_000_000-deposit.Amount.Int64(), f.balance(brokenCreator), "its refund is paid in full, its deposit burnt")
 }
 
 // 12. max_task_steps_per_block: one step per block with the bound at 1, the oldest due step first.
@@ -1008,9 +1020,13 @@ func TestActiveTaskWhoseOptedInValidatorsLeftExpires(t *testing.T) {
 	task := d.task(t)
 	require.Equal(t, types.TASK_STATUS_EXPIRED, task.Status)
 	require.Equal(t, uint64(1), task.CurrentRound, "no round could start")
-	require.Equal(t, []*types.EventTaskExpired{{TaskId: id, Reason: "no opted-in validator bonded and unjailed", Refund: escrow}},
-		eventsOf[*types.EventTaskExpired](t, events))
-	require.Equal(t, balance+escrow.Amount.Int64(), f.balance(f.creator))
+	// The validators left: not the creator's fault, so its deposit comes back with the escrow.
+	deposit := types.DefaultParams().TaskDeposit
+	require.Equal(t, []*types.EventTaskExpired{{
+		TaskId: id, Reason: "no opted-in validator bonded and unjailed", Refund: escrow, DepositBurnt: sdk.NewInt64Coin(deposit.Denom, 0),
+	}}, eventsOf[*types.EventTaskExpired](t, events))
+	require.Equal(t, balance+escrow.Amount.Add(deposit.Amount).Int64(), f.balance(f.creator))
+	require.Empty(t, f.bank.burnt)
 	require.True(t, f.moduleBalance().IsZero())
 	require.Empty(t, f.activeCounts(t), "its slot is free")
 }

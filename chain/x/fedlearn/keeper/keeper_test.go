@@ -14,6 +14,7 @@ import (
 
 	addresscodec "cosmossdk.io/core/address"
 	sdkmath "cosmossdk.io/math"
+	storetypes "cosmossdk.io/store/types"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
@@ -26,6 +27,17 @@ import (
 // fakeBank keeps balances in memory: enough to observe escrow movements without a bank module.
 type fakeBank struct {
 	balances map[string]sdk.Coins
+	burnt    sdk.Coins
+}
+
+func (b *fakeBank) BurnCoins(_ context.Context, module string, amt sdk.Coins) error {
+	moduleAddr := authtypes.NewModuleAddress(module).String()
+	if !b.balances[moduleAddr].IsAllGTE(amt) {
+		return fmt.Errorf("module %s: cannot burn %s, holds %s", module, amt, b.balances[moduleAddr])
+	}
+	b.balances[moduleAddr] = b.balances[moduleAddr].Sub(amt...)
+	b.burnt = b.burnt.Add(amt...)
+	return nil
 }
 
 func (b *fakeBank) SpendableCoins(_ context.Context, addr sdk.AccAddress) sdk.Coins {
@@ -131,6 +143,7 @@ type fixture struct {
 	creator    string
 	authority  string
 	validators []string // operator account addresses, in the order of powers
+	storeKey   *storetypes.KVStoreKey
 }
 
 // validatorPowers are the consensus powers of the fixture's bonded validators.
@@ -179,7 +192,7 @@ func TestCreateTaskStoresTaskEscrowAndModel(t *testing.T) {
 		Id: 1, Creator: f.creator, ModelSpec: msg.ModelSpec, InitialModelSha256: msg.InitialModelSha256,
 		NumRounds: 5, CommitteeSize: 3, Rule: msg.Rule, Phases: msg.Phases, MaxUpdatesPerRound: 20,
 		Budget: msg.Budget, Escrow: msg.Budget, Status: types.TASK_STATUS_PENDING, CreatedHeight: 7,
-		UpdateFee: sdk.NewInt64Coin("stake", 0),
+		UpdateFee: sdk.NewInt64Coin("stake", 0), Deposit: types.DefaultParams().TaskDeposit,
 	}, task.Task)
 
 	model, err := f.queries.GlobalModel(f.ctx, &types.QueryGlobalModelRequest{TaskId: 1})
@@ -187,8 +200,9 @@ func TestCreateTaskStoresTaskEscrowAndModel(t *testing.T) {
 	require.Equal(t, msg.InitialModel, model.Model.Payload)
 	require.Equal(t, uint64(0), model.Model.Round)
 
-	require.Equal(t, sdk.NewCoins(msg.Budget), f.moduleBalance())
-	require.Equal(t, int64(9_600_000), f.bank.balances[sdk.AccAddress("creator_____________").String()].AmountOf("stake").Int64())
+	// The budget and the task deposit (10,000stake by default) are escrowed.
+	require.Equal(t, sdk.NewCoins(msg.Budget).Add(types.DefaultParams().TaskDeposit), f.moduleBalance())
+	require.Equal(t, int64(9_590_000), f.bank.balances[sdk.AccAddress("creator_____________").String()].AmountOf("stake").Int64())
 
 	var created bool
 	for _, event := range f.ctx.EventManager().Events() {
@@ -322,7 +336,7 @@ func TestGenesisRoundTrip(t *testing.T) {
 	require.Equal(t, uint64(3), exported.NextTaskId)
 
 	g := newFixture(t)
-	require.ErrorContains(t, g.keeper.InitGenesis(g.ctx, exported), "tasks escrow 800000stake",
+	require.ErrorContains(t, g.keeper.InitGenesis(g.ctx, exported), "tasks escrow 820000stake",
 		"a module account that does not hold the escrow is refused")
 	g = newFixture(t)
 	g.bank.balances = maps.Clone(f.bank.balances)

@@ -65,10 +65,13 @@ func (k Keeper) addActive(ctx context.Context, creator string, delta int) error 
 	return nil
 }
 
-// stepPending starts a pending task once validators holding min_opt_in_power_bps of the bonded power have
-// opted in, or expires it after max_idle_blocks.
+// stepPending starts a pending task opt_in_grace_blocks after validators holding min_opt_in_power_bps of the
+// bonded power have opted in, so that round 1's committee is drawn from every validator whose opt-in lands
+// in that window, not only from the first ones; or it expires the task after max_idle_blocks without a
+// quorum. One commented branch per outcome.
 func (k Keeper) stepPending(ctx context.Context, task *types.Task, params types.Params) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	height := sdkCtx.BlockHeight()
 	candidates, total, err := k.candidates(ctx, task.Id)
 	if err != nil {
 		return err
@@ -78,7 +81,26 @@ func (k Keeper) stepPending(ctx context.Context, task *types.Task, params types.
 		opted += c.Power
 	}
 	// Both sides below 2^64: power is bounded by the bonded supply over the power reduction.
-	if total > 0 && opted*10_000 >= total*uint64(params.MinOptInPowerBps) && len(candidates) > 0 {
+	quorum := total > 0 && opted*10_000 >= total*uint64(params.MinOptInPowerBps) && len(candidates) > 0
+	grace := int64(params.OptInGraceBlocks)
+	switch {
+	case quorum && task.QuorumHeight == 0:
+		// The quorum is reached now: the grace starts (with no grace, the task starts in the next branch).
+		task.QuorumHeight = height
+		if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventTaskQuorumReached{
+			TaskId: task.Id, OptedInPowerBps: uint32(opted * 10_000 / total), ActivationHeight: height + grace,
+		}); err != nil {
+			return err
+		}
+		if grace > 0 {
+			if err := k.Tasks.Set(ctx, task.Id, *task); err != nil {
+				return err
+			}
+			return k.schedule(ctx, task.Id, height+grace)
+		}
+		fallthrough
+	case quorum && height >= task.QuorumHeight+grace:
+		// The grace is over and the quorum still holds: the task starts with every validator opted in by now.
 		task.Status = types.TASK_STATUS_ACTIVE
 		if err := k.Tasks.Set(ctx, task.Id, *task); err != nil {
 			return err
@@ -89,25 +111,47 @@ func (k Keeper) stepPending(ctx context.Context, task *types.Task, params types.
 			return err
 		}
 		return k.startRound(ctx, task, params)
+	case quorum:
+		// Within the grace (an opt-in woke the task): it starts when the grace ends.
+		return k.schedule(ctx, task.Id, task.QuorumHeight+grace)
+	case task.QuorumHeight != 0:
+		// The quorum was lost within the grace (validators jailed or unbonded): wait for a new one.
+		task.QuorumHeight = 0
+		if err := k.Tasks.Set(ctx, task.Id, *task); err != nil {
+			return err
+		}
 	}
-	if sdkCtx.BlockHeight()-task.CreatedHeight >= int64(params.MaxIdleBlocks) {
-		return k.endTask(ctx, task, params, types.TASK_STATUS_EXPIRED, "too few validators opted in")
+	if height-task.CreatedHeight >= int64(params.MaxIdleBlocks) {
+		// Nobody served the task: its creator loses the deposit for the slot it held.
+		return k.endTask(ctx, task, params, types.TASK_STATUS_EXPIRED, "too few validators opted in", true)
 	}
 	// Opt-ins wake the task; otherwise look again when it would expire.
 	return k.schedule(ctx, task.Id, task.CreatedHeight+int64(params.MaxIdleBlocks))
 }
 
-// endTask retires a task (COMPLETED after its last round, or EXPIRED), refunds the unspent escrow to its
-// creator, frees its active slot and schedules the pruning of its model and rounds.
-func (k Keeper) endTask(ctx context.Context, task *types.Task, params types.Params, status types.TaskStatus, reason string) error {
+// endTask retires a task (COMPLETED after its last round, or EXPIRED), refunds the unspent escrow and the
+// task deposit to its creator — or burns the deposit when burnDeposit says the task expired for want of
+// opt-ins or updates —, frees its active slot and schedules the pruning of its model and rounds.
+func (k Keeper) endTask(ctx context.Context, task *types.Task, params types.Params, status types.TaskStatus, reason string, burnDeposit bool) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	refund := task.Escrow
-	if refund.IsPositive() {
+	burnt := sdk.NewCoin(task.Deposit.Denom, sdkmath.ZeroInt())
+	refund := sdk.NewCoins(task.Escrow)
+	if burnDeposit {
+		burnt = task.Deposit
+	} else {
+		refund = refund.Add(task.Deposit)
+	}
+	if refund.IsAllPositive() {
 		creator, err := k.addressCodec.StringToBytes(task.Creator)
 		if err != nil {
 			return err
 		}
-		if err := k.bank.SendCoinsFromModuleToAccount(ctx, types.ModuleName, creator, sdk.NewCoins(refund)); err != nil {
+		if err := k.bank.SendCoinsFromModuleToAccount(ctx, types.ModuleName, creator, refund); err != nil {
+			return err
+		}
+	}
+	if burnt.IsPositive() {
+		if err := k.bank.BurnCoins(ctx, types.ModuleName, sdk.NewCoins(burnt)); err != nil {
 			return err
 		}
 	}
@@ -115,7 +159,9 @@ func (k Keeper) endTask(ctx context.Context, task *types.Task, params types.Para
 	if err != nil {
 		return err
 	}
+	escrowRefund := task.Escrow
 	task.Escrow = sdk.NewCoin(task.Escrow.Denom, sdkmath.ZeroInt())
+	task.Deposit = sdk.NewCoin(task.Deposit.Denom, sdkmath.ZeroInt())
 	task.Status = status
 	task.FinalModelSha256 = model.Sha256
 	task.EndedHeight = sdkCtx.BlockHeight()
@@ -129,10 +175,12 @@ func (k Keeper) endTask(ctx context.Context, task *types.Task, params types.Para
 		return err
 	}
 	if status == types.TASK_STATUS_EXPIRED {
-		return sdkCtx.EventManager().EmitTypedEvent(&types.EventTaskExpired{TaskId: task.Id, Reason: reason, Refund: refund})
+		return sdkCtx.EventManager().EmitTypedEvent(&types.EventTaskExpired{
+			TaskId: task.Id, Reason: reason, Refund: escrowRefund, DepositBurnt: burnt,
+		})
 	}
 	return sdkCtx.EventManager().EmitTypedEvent(&types.EventTaskCompleted{
-		TaskId: task.Id, RoundsFinalized: task.RoundsFinalized, RoundsFailed: task.RoundsFailed, Refund: refund,
+		TaskId: task.Id, RoundsFinalized: task.RoundsFinalized, RoundsFailed: task.RoundsFailed, Refund: escrowRefund,
 	})
 }
 

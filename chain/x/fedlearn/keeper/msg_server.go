@@ -18,8 +18,8 @@ var _ types.MsgServer = msgServer{}
 // NewMsgServerImpl returns the module's Msg service.
 func NewMsgServerImpl(k Keeper) types.MsgServer { return msgServer{k: k} }
 
-// CreateTask validates the task, escrows its budget in the module account and stores it, PENDING until
-// enough validators opt in, with its initial model as the task's global model.
+// CreateTask validates the task, escrows its budget and the task deposit in the module account and stores
+// it, PENDING until enough validators opt in, with its initial model as the task's global model.
 func (s msgServer) CreateTask(ctx context.Context, msg *types.MsgCreateTask) (*types.MsgCreateTaskResponse, error) {
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
@@ -50,11 +50,11 @@ func (s msgServer) CreateTask(ctx context.Context, msg *types.MsgCreateTask) (*t
 	if err := s.k.reserveActiveSlot(ctx, creatorName, params); err != nil {
 		return nil, err
 	}
-	budget := sdk.NewCoins(msg.Budget)
-	if spendable := s.k.bank.SpendableCoins(ctx, creator); !spendable.IsAllGTE(budget) {
-		return nil, errorsmod.Wrapf(types.ErrInsufficientFunds, "budget %s, spendable %s", msg.Budget, spendable)
+	escrowed := sdk.NewCoins(msg.Budget).Add(params.TaskDeposit)
+	if spendable := s.k.bank.SpendableCoins(ctx, creator); !spendable.IsAllGTE(escrowed) {
+		return nil, errorsmod.Wrapf(types.ErrInsufficientFunds, "budget %s and task deposit %s, spendable %s", msg.Budget, params.TaskDeposit, spendable)
 	}
-	if err := s.k.bank.SendCoinsFromAccountToModule(ctx, creator, types.ModuleName, budget); err != nil {
+	if err := s.k.bank.SendCoinsFromAccountToModule(ctx, creator, types.ModuleName, escrowed); err != nil {
 		return nil, errorsmod.Wrap(types.ErrInsufficientFunds, err.Error())
 	}
 	id, err := s.k.TaskSeq.Next(ctx)
@@ -73,6 +73,7 @@ func (s msgServer) CreateTask(ctx context.Context, msg *types.MsgCreateTask) (*t
 		MaxUpdatesPerRound:  msg.MaxUpdatesPerRound,
 		Budget:              msg.Budget,
 		Escrow:              msg.Budget,
+		Deposit:             params.TaskDeposit,
 		AllowedParticipants: allowed,
 		UpdateFee:           fee,
 		Status:              types.TASK_STATUS_PENDING,

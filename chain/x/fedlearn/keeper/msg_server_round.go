@@ -245,7 +245,8 @@ func (s msgServer) RevealLosses(ctx context.Context, msg *types.MsgRevealLosses)
 	})
 }
 
-// SubmitAggregate accepts the current miner's aggregate if its weights match the chain's softmax.
+// SubmitAggregate accepts the current miner's aggregate for attestation. The miner applies the round's
+// on-chain weights; whether it did is what the attesters' recomputed hashes decide.
 func (s msgServer) SubmitAggregate(ctx context.Context, msg *types.MsgSubmitAggregate) (*types.MsgSubmitAggregateResponse, error) {
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
@@ -269,16 +270,13 @@ func (s msgServer) SubmitAggregate(ctx context.Context, msg *types.MsgSubmitAggr
 	if err := blob.ValidateAgainst(params, "max_model_bytes", params.MaxModelBytes); err != nil {
 		return nil, err
 	}
-	if err := consensus.CheckWeights(msg.Weights, round.Weights, params.WeightTolerance); err != nil {
-		return nil, errorsmod.Wrap(types.ErrWeightMismatch, err.Error())
-	}
 	key := collections.Join(msg.TaskId, round.Round)
 	round.AggregateSha256 = msg.ModelSha256
 	if err := s.k.Rounds.Set(ctx, key, round); err != nil {
 		return nil, err
 	}
 	aggregate := types.Aggregate{
-		TaskId: msg.TaskId, Round: round.Round, Miner: miner, Weights: msg.Weights, Sha256: msg.ModelSha256, Payload: msg.Payload,
+		TaskId: msg.TaskId, Round: round.Round, Miner: miner, Sha256: msg.ModelSha256, Payload: msg.Payload,
 		SizeBytes: blob.Bytes(), Locator: blob.Locator,
 	}
 	if err := s.k.Aggregates.Set(ctx, key, aggregate); err != nil {

@@ -191,37 +191,3 @@ func TestRoundFailsWhenTheMinerAttemptsRunOut(t *testing.T) {
 		})
 	}
 }
-
-func TestWeightCheckToleranceBoundary(t *testing.T) {
-	defaultTolerance := types.DefaultParams().WeightTolerance
-	cases := []struct {
-		name      string
-		tolerance uint64
-		offBy     uint64
-		accepted  bool
-	}{
-		{"off by the tolerance", defaultTolerance, defaultTolerance, true},
-		{"off by the tolerance + 1", defaultTolerance, defaultTolerance + 1, false},
-		{"exact weights with zero tolerance", 0, 0, true},
-		{"off by 1 with zero tolerance", 0, 1, false},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			f := newFixture(t)
-			f.setParams(t, func(p *types.Params) { p.WeightTolerance = tc.tolerance })
-			d := f.startTask(t, nil)
-			d.driveTo(t, types.ROUND_PHASE_AGGREGATE)
-			msg := d.aggregateMsg(t, "with moved weight")
-			msg.Weights = moveWeight(msg.Weights, tc.offBy)
-			err := f.deliver(msg)
-			if !tc.accepted {
-				require.ErrorIs(t, err, types.ErrWeightMismatch)
-				return
-			}
-			require.NoError(t, err)
-			aggregate, err := f.keeper.Aggregates.Get(f.ctx, d.key(t))
-			require.NoError(t, err)
-			require.Equal(t, msg.Weights, aggregate.Weights, "the miner's weights are stored as sent")
-		})
-	}
-}

@@ -28,7 +28,7 @@ func (k Keeper) advanceTask(ctx context.Context, task *types.Task, params types.
 	}
 	if round.Phase == types.ROUND_PHASE_FINALIZED || round.Phase == types.ROUND_PHASE_FAILED {
 		if task.CurrentRound >= task.NumRounds {
-			return k.endTask(ctx, task, params, types.TASK_STATUS_COMPLETED, "")
+			return k.endTask(ctx, task, params, types.TASK_STATUS_COMPLETED, "", false)
 		}
 		return k.startRound(ctx, task, params)
 	}
@@ -74,7 +74,8 @@ func (k Keeper) advanceRound(ctx context.Context, task *types.Task, round *types
 				if err := k.failRound(ctx, task, round, "no update within max_idle_blocks"); err != nil {
 					return err
 				}
-				return k.endTask(ctx, task, params, types.TASK_STATUS_EXPIRED, "no update within max_idle_blocks")
+				// Nobody took part: the creator loses the deposit for the slot the task held.
+				return k.endTask(ctx, task, params, types.TASK_STATUS_EXPIRED, "no update within max_idle_blocks", true)
 			}
 			// Nothing to score yet: keep the window open rather than burn a round.
 			round.Deadline = height + int64(task.Phases.Submit)
@@ -275,7 +276,8 @@ func (k Keeper) startRound(ctx context.Context, task *types.Task, params types.P
 			idleSince = previous.EndHeight
 		}
 		if sdkCtx.BlockHeight()-idleSince >= int64(params.MaxIdleBlocks) {
-			return k.endTask(ctx, task, params, types.TASK_STATUS_EXPIRED, "no opted-in validator bonded and unjailed")
+			// The validators left, not the creator's fault: the deposit is refunded.
+			return k.endTask(ctx, task, params, types.TASK_STATUS_EXPIRED, "no opted-in validator bonded and unjailed", false)
 		}
 		return k.schedule(ctx, task.Id, sdkCtx.BlockHeight()+int64(task.Phases.Submit))
 	}

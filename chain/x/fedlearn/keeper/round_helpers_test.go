@@ -327,14 +327,14 @@ func (d driver) reveal(t *testing.T, validators ...string) {
 	}
 }
 
-// aggregateMsg is the current miner's aggregate with the chain's weights and a payload named by label.
+// aggregateMsg is the current miner's aggregate, a payload named by label.
 func (d driver) aggregateMsg(t *testing.T, label string) *types.MsgSubmitAggregate {
 	t.Helper()
 	round := d.round(t)
 	payload := []byte("aggregate " + label)
 	digest := sha256.Sum256(payload)
 	return &types.MsgSubmitAggregate{
-		Miner: d.miner(t), TaskId: d.taskID, Round: round.Round, Weights: slices.Clone(round.Weights),
+		Miner: d.miner(t), TaskId: d.taskID, Round: round.Round,
 		ModelSha256: digest[:], Payload: payload,
 	}
 }

@@ -78,7 +78,7 @@ func TestRoundMessagesStoreTheirRecords(t *testing.T) {
 	storedAggregate, err := f.keeper.Aggregates.Get(f.ctx, key)
 	require.NoError(t, err)
 	require.Equal(t, types.Aggregate{
-		TaskId: d.taskID, Round: 1, Miner: aggregate.Miner, Weights: aggregate.Weights, Sha256: aggregate.ModelSha256, Payload: aggregate.Payload,
+		TaskId: d.taskID, Round: 1, Miner: aggregate.Miner, Sha256: aggregate.ModelSha256, Payload: aggregate.Payload,
 		SizeBytes: uint64(len(aggregate.Payload)),
 	}, storedAggregate)
 	require.Equal(t, aggregate.ModelSha256, d.round(t).AggregateSha256)
@@ -107,16 +107,6 @@ func nonMember(t *testing.T, d driver) string {
 	i := slices.IndexFunc(d.f.validators, func(v string) bool { return !slices.Contains(members, v) })
 	require.GreaterOrEqual(t, i, 0, "every validator is in the committee")
 	return d.f.validators[i]
-}
-
-// moveWeight moves delta units of weight from the largest weight to another one, keeping the sum.
-func moveWeight(weights []uint64, delta uint64) []uint64 {
-	moved := slices.Clone(weights)
-	from := slices.Index(moved, slices.Max(moved))
-	to := (from + 1) % len(moved)
-	moved[from] -= delta
-	moved[to] += delta
-	return moved
 }
 
 func TestRoundMessageRejections(t *testing.T) {
@@ -360,29 +350,6 @@ func TestRoundMessageRejections(t *testing.T) {
 				return m
 			},
 			err: types.ErrNotMiner,
-		},
-		{
-			name: "aggregate: weight off by twice the tolerance", at: types.ROUND_PHASE_AGGREGATE,
-			msg: func(t *testing.T, d driver) sdk.Msg {
-				m := d.aggregateMsg(t, "skewed")
-				m.Weights = moveWeight(m.Weights, 2*types.DefaultParams().WeightTolerance)
-				return m
-			},
-			err: types.ErrWeightMismatch,
-		},
-		{
-			name: "aggregate: weights not summing to 1", at: types.ROUND_PHASE_AGGREGATE,
-			msg: func(t *testing.T, d driver) sdk.Msg { m := d.aggregateMsg(t, "heavy"); m.Weights[0]++; return m },
-			err: types.ErrWeightMismatch,
-		},
-		{
-			name: "aggregate: one weight missing", at: types.ROUND_PHASE_AGGREGATE,
-			msg: func(t *testing.T, d driver) sdk.Msg {
-				m := d.aggregateMsg(t, "short")
-				m.Weights = m.Weights[:2]
-				return m
-			},
-			err: types.ErrWeightMismatch,
 		},
 		{
 			name: "aggregate: payload above max_model_bytes", at: types.ROUND_PHASE_AGGREGATE,

@@ -273,7 +273,8 @@ func TestFullRoundsFinalizePayAndCompleteTheTask(t *testing.T) {
 		TaskId: d.taskID, RoundsFinalized: 2, Refund: sdk.NewInt64Coin("stake", refund),
 	}}, eventsOf[*types.EventTaskCompleted](t, lastBlock))
 	require.True(t, task.Escrow.IsZero())
-	require.Equal(t, creatorBefore+refund, f.balance(f.creator), "the creator gets the unspent escrow back")
+	deposit := types.DefaultParams().TaskDeposit.Amount.Int64()
+	require.Equal(t, creatorBefore+refund+deposit, f.balance(f.creator), "the creator gets the unspent escrow and the deposit back")
 	require.True(t, f.moduleBalance().IsZero())
 	wake, err := f.keeper.WakeAt.Get(f.ctx, d.taskID)
 	require.NoError(t, err)

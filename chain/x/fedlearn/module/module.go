@@ -8,7 +8,6 @@ import (
 
 	"cosmossdk.io/core/appmodule"
 	gwruntime "github.com/grpc-ecosystem/grpc-gateway/runtime"
-	"google.golang.org/grpc"
 
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/codec"
@@ -20,11 +19,17 @@ import (
 	"github.com/sabfl/sabfl/chain/x/fedlearn/types"
 )
 
+// ConsensusVersion is x/fedlearn's state version; each bump comes with a migration registered in
+// RegisterServices and an upgrade in app/upgrades.go. v2: MsgSubmitAggregate/Aggregate without the miner's
+// weights, params opt_in_grace_blocks and task_deposit, a deposit per task.
+const ConsensusVersion = 2
+
 var (
-	_ module.AppModuleBasic = AppModule{}
-	_ module.HasGenesis     = AppModule{}
-	_ appmodule.AppModule   = AppModule{}
-	_ appmodule.HasServices = AppModule{}
+	_ module.AppModuleBasic      = AppModule{}
+	_ module.HasGenesis          = AppModule{}
+	_ module.HasServices         = AppModule{}
+	_ module.HasConsensusVersion = AppModule{}
+	_ appmodule.AppModule        = AppModule{}
 )
 
 // AppModule is x/fedlearn's module.
@@ -59,12 +64,18 @@ func (AppModule) RegisterGRPCGatewayRoutes(clientCtx client.Context, mux *gwrunt
 	}
 }
 
-// RegisterServices registers the Msg and Query services.
-func (am AppModule) RegisterServices(registrar grpc.ServiceRegistrar) error {
-	types.RegisterMsgServer(registrar, keeper.NewMsgServerImpl(am.keeper))
-	types.RegisterQueryServer(registrar, keeper.NewQueryServerImpl(am.keeper))
-	return nil
+// RegisterServices registers the Msg and Query services and the state migrations, one per version step.
+func (am AppModule) RegisterServices(cfg module.Configurator) {
+	types.RegisterMsgServer(cfg.MsgServer(), keeper.NewMsgServerImpl(am.keeper))
+	types.RegisterQueryServer(cfg.QueryServer(), keeper.NewQueryServerImpl(am.keeper))
+	m := keeper.NewMigrator(am.keeper)
+	if err := cfg.RegisterMigration(types.ModuleName, 1, m.Migrate1to2); err != nil {
+		panic(fmt.Errorf("register %s migration 1 to 2: %w", types.ModuleName, err))
+	}
 }
+
+// ConsensusVersion is the module's state version, recorded by x/upgrade.
+func (AppModule) ConsensusVersion() uint64 { return ConsensusVersion }
 
 // EndBlock advances every active task's round.
 func (am AppModule) EndBlock(ctx context.Context) error {

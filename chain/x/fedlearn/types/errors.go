@@ -30,12 +30,14 @@ var (
 	ErrRevealMismatch     = errorsmod.Register(ModuleName, 25, "reveal does not match commitment")
 	ErrLossCount          = errorsmod.Register(ModuleName, 26, "wrong number of losses")
 	ErrLossAboveCap       = errorsmod.Register(ModuleName, 27, "loss above the loss cap")
-	ErrWeightMismatch     = errorsmod.Register(ModuleName, 28, "weights do not match the chain's softmax")
-	ErrInvalidHash        = errorsmod.Register(ModuleName, 29, "invalid sha256")
-	ErrInvalidSalt        = errorsmod.Register(ModuleName, 30, "invalid salt")
-	ErrInvalidSamples     = errorsmod.Register(ModuleName, 31, "invalid number of samples")
-	ErrUpdateNotFound     = errorsmod.Register(ModuleName, 32, "update not found")
-	ErrAggregateNotFound  = errorsmod.Register(ModuleName, 33, "aggregate not found")
+	// ErrWeightMismatch is retired (v2: MsgSubmitAggregate carries no weights); it stays registered so that
+	// code 28 is never given another meaning.
+	ErrWeightMismatch    = errorsmod.Register(ModuleName, 28, "weights do not match the chain's softmax")
+	ErrInvalidHash       = errorsmod.Register(ModuleName, 29, "invalid sha256")
+	ErrInvalidSalt       = errorsmod.Register(ModuleName, 30, "invalid salt")
+	ErrInvalidSamples    = errorsmod.Register(ModuleName, 31, "invalid number of samples")
+	ErrUpdateNotFound    = errorsmod.Register(ModuleName, 32, "update not found")
+	ErrAggregateNotFound = errorsmod.Register(ModuleName, 33, "aggregate not found")
 )
 
 // Errors added with chain hardening (docs/protocol.md, "Threat model").

@@ -16,6 +16,8 @@ type BankKeeper interface {
 	SendCoinsFromModuleToAccount(ctx context.Context, senderModule string, recipientAddr sdk.AccAddress, amt sdk.Coins) error
 	SpendableCoins(ctx context.Context, addr sdk.AccAddress) sdk.Coins
 	GetAllBalances(ctx context.Context, addr sdk.AccAddress) sdk.Coins
+	// BurnCoins burns forfeited task deposits (the module account has the Burner permission).
+	BurnCoins(ctx context.Context, moduleName string, amt sdk.Coins) error
 }
 
 // StakingKeeper gives the bonded validators a committee is drawn from.

@@ -127,6 +127,12 @@ func (t Task) validate() error {
 	if !t.Budget.IsValid() || !t.Escrow.IsValid() || t.Escrow.Denom != t.Budget.Denom || t.Escrow.Amount.GT(t.Budget.Amount) {
 		return fmt.Errorf("escrow %s must be a valid coin of the budget's denom, at most the budget %s", t.Escrow, t.Budget)
 	}
+	if !t.Deposit.IsValid() {
+		return fmt.Errorf("deposit %s must be a valid coin", t.Deposit)
+	}
+	if t.QuorumHeight < 0 || (t.QuorumHeight > 0 && t.QuorumHeight < t.CreatedHeight) {
+		return fmt.Errorf("quorum height %d before the task's creation at %d", t.QuorumHeight, t.CreatedHeight)
+	}
 	return nil
 }
 

@@ -195,13 +195,10 @@ func (m *MsgRevealLosses) ValidateBasic() error {
 	return nil
 }
 
-// ValidateBasic checks the miner, the number of weights and the aggregate's payload (inline or by reference).
+// ValidateBasic checks the miner and the aggregate's payload (inline or by reference).
 func (m *MsgSubmitAggregate) ValidateBasic() error {
 	if err := checkAddress("miner", m.Miner); err != nil {
 		return err
-	}
-	if len(m.Weights) > MaxUpdatesPerRound {
-		return errorsmod.Wrapf(ErrWeightMismatch, "%d weights, at most %d updates per round", len(m.Weights), MaxUpdatesPerRound)
 	}
 	return m.Blob().ValidateBasic()
 }

@@ -5,8 +5,6 @@ import (
 	sdkmath "cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
-
-	"github.com/sabfl/sabfl/chain/x/fedlearn/consensus"
 )
 
 // Upper bounds of params that have no natural one: generous, but finite, so no param can make a task's
@@ -25,6 +23,8 @@ const (
 	defaultRewardDenom     = "stake"
 	defaultMinPhaseBlocks  = 5
 	defaultMinRoundRewards = 1_000
+	defaultTaskDeposit     = 10_000
+	defaultOptInGrace      = 3
 )
 
 // DefaultParams suit a localnet: small models inline, models up to 256 MiB by reference.
@@ -39,7 +39,6 @@ func DefaultParams() Params {
 		MaxPhaseBlocks:           10_000,
 		MaxUpdatesPerRound:       256,
 		LossCap:                  1_000_000 * 1_000_000, // a loss of 1e6
-		WeightTolerance:          1_000_000_000_000,     // 1e-6 at weight scale 1e18
 		MaxMinerAttempts:         3,
 		ParticipantRewardBps:     6000,
 		CommitteeRewardBps:       3000,
@@ -57,6 +56,8 @@ func DefaultParams() Params {
 		ModelRetentionBlocks:     1_000,
 		MaxTaskStepsPerBlock:     200,
 		MinOptInPowerBps:         5_000,
+		OptInGraceBlocks:         defaultOptInGrace,
+		TaskDeposit:              sdk.NewInt64Coin(defaultRewardDenom, defaultTaskDeposit),
 	}
 }
 
@@ -84,7 +85,6 @@ func (p Params) Validate() error {
 		{"min_phases.attest", p.MinPhases.Attest, 1, p.MaxPhaseBlocks},
 		{"max_updates_per_round", uint64(p.MaxUpdatesPerRound), 1, MaxUpdatesPerRound},
 		{"loss_cap", p.LossCap, 1, maxLossCap},
-		{"weight_tolerance", p.WeightTolerance, 0, consensus.WeightScale},
 		{"max_miner_attempts", uint64(p.MaxMinerAttempts), 1, uint64(p.MaxCommitteeSize)},
 		{"participant_reward_bps", uint64(p.ParticipantRewardBps), 0, bpsScale},
 		{"committee_reward_bps", uint64(p.CommitteeRewardBps), 0, bpsScale},
@@ -98,6 +98,8 @@ func (p Params) Validate() error {
 		{"model_retention_blocks", p.ModelRetentionBlocks, 0, maxRetentionBlocks},
 		{"max_task_steps_per_block", uint64(p.MaxTaskStepsPerBlock), 1, maxTaskStepsBound},
 		{"min_opt_in_power_bps", uint64(p.MinOptInPowerBps), 1, bpsScale},
+		// The grace ends before a pending task would expire.
+		{"opt_in_grace_blocks", p.OptInGraceBlocks, 0, p.MaxIdleBlocks - 1},
 	} {
 		if b.value < b.min || b.value > b.max {
 			return errorsmod.Wrapf(ErrInvalidParams, "%s %d outside [%d, %d]", b.name, b.value, b.min, b.max)
@@ -107,8 +109,13 @@ func (p Params) Validate() error {
 	if sum := p.ParticipantRewardBps + p.CommitteeRewardBps + p.MinerRewardBps; sum != bpsScale {
 		return errorsmod.Wrapf(ErrInvalidParams, "reward shares sum to %d bps, want %d", sum, bpsScale)
 	}
-	if !p.MinRoundReward.IsValid() {
-		return errorsmod.Wrapf(ErrInvalidParams, "min_round_reward %s is not a valid coin", p.MinRoundReward)
+	for _, c := range []struct {
+		name string
+		coin sdk.Coin
+	}{{"min_round_reward", p.MinRoundReward}, {"task_deposit", p.TaskDeposit}} {
+		if !c.coin.IsValid() {
+			return errorsmod.Wrapf(ErrInvalidParams, "%s %s is not a valid coin", c.name, c.coin)
+		}
 	}
 	for _, f := range []struct{ name, fraction string }{
 		{"liveness_slash_fraction", p.LivenessSlashFraction}, {"miner_slash_fraction", p.MinerSlashFraction},

@@ -30,7 +30,6 @@ func TestParamsValidate(t *testing.T) {
 		"payload bound above the hard cap":  func(p *types.Params) { p.MaxUpdateBytes = types.MaxBlobBytes + 1 },
 		"committee above the hard cap":      func(p *types.Params) { p.MaxCommitteeSize = types.MaxCommitteeSize + 1 },
 		"updates above the hard cap":        func(p *types.Params) { p.MaxUpdatesPerRound = types.MaxUpdatesPerRound + 1 },
-		"weight tolerance above 1":          func(p *types.Params) { p.WeightTolerance = 1_000_000_000_000_000_001 },
 		"miner attempts above committee":    func(p *types.Params) { p.MaxMinerAttempts = p.MaxCommitteeSize + 1 },
 		"phase bound without end":           func(p *types.Params) { p.MaxPhaseBlocks = 1 << 40 },
 		"zero max_active_tasks":             func(p *types.Params) { p.MaxActiveTasks = 0 },
@@ -39,6 +38,8 @@ func TestParamsValidate(t *testing.T) {
 		"zero steps per block":              func(p *types.Params) { p.MaxTaskStepsPerBlock = 0 },
 		"opt-in share above 100%":           func(p *types.Params) { p.MinOptInPowerBps = 10_001 },
 		"invalid min_round_reward":          func(p *types.Params) { p.MinRoundReward.Denom = "" },
+		"grace as long as the idle bound":   func(p *types.Params) { p.OptInGraceBlocks = p.MaxIdleBlocks },
+		"task deposit without denom":        func(p *types.Params) { p.TaskDeposit = sdk.Coin{} },
 		"huge slash fraction string":        func(p *types.Params) { p.MinerSlashFraction = strings.Repeat("1", 1<<20) },
 		"jail for a century":                func(p *types.Params) { p.JailDurationSeconds = 100 * 365 * 24 * 3600 },
 	}
@@ -100,6 +101,8 @@ func TestGenesisValidate(t *testing.T) {
 		"upper-case creator":                 func(g *types.GenesisState) { g.Tasks[0].Creator = strings.ToUpper(g.Tasks[0].Creator) },
 		"escrow above budget":                func(g *types.GenesisState) { g.Tasks[0].Escrow = g.Tasks[0].Budget.AddAmount(g.Tasks[0].Budget.Amount) },
 		"invalid rule":                       func(g *types.GenesisState) { g.Tasks[0].Rule.Temperature = "0" },
+		"deposit without denom":              func(g *types.GenesisState) { g.Tasks[0].Deposit = sdk.Coin{} },
+		"quorum before creation":             func(g *types.GenesisState) { g.Tasks[1].QuorumHeight = 2 },
 		"round past the current":             func(g *types.GenesisState) { g.Rounds[0].Round = 3 },
 		"round without committee":            func(g *types.GenesisState) { g.Rounds[0].Committee = nil },
 		"miner outside committee":            func(g *types.GenesisState) { g.Rounds[0].MinerAttempt = 1 },
@@ -127,6 +130,6 @@ func validTask(id uint64, status types.TaskStatus, current uint64) types.Task {
 	return types.Task{
 		Id: id, Creator: member, Status: status, NumRounds: 5, CurrentRound: current, CommitteeSize: 1,
 		Rule:   types.AggregationRule{TemperatureMode: types.TEMPERATURE_MODE_FIXED, Temperature: "1", ScoreStep: "1"},
-		Budget: budget, Escrow: budget,
+		Budget: budget, Escrow: budget, Deposit: sdk.NewInt64Coin("stake", 10), CreatedHeight: 3,
 	}
 }

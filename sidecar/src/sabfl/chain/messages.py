@@ -123,17 +123,16 @@ def submit_aggregate(
     miner: str,
     task_id: int,
     round_number: int,
-    weights: Sequence[int],
     payload: bytes,
     locator: str = "",
 ) -> tx_pb2.MsgSubmitAggregate:
-    """An aggregate of `payload`'s bytes, inline or (with `locator`) by reference."""
+    """An aggregate of `payload`'s bytes, inline or (with `locator`) by reference. It carries no weights:
+    the miner applies the round's on-chain weights and the attesters recompute its hash."""
     blob = _blob(payload, locator)
     return tx_pb2.MsgSubmitAggregate(
         miner=miner,
         task_id=task_id,
         round=round_number,
-        weights=list(weights),
         model_sha256=blob.pop("sha256"),
         **blob,
     )

@@ -1,10 +1,9 @@
 """Pure-Python, bit-identical port of the chain's round maths (chain/x/fedlearn/consensus).
 
-The miner computes exactly the weights the chain will check, validators build their loss commitments and
-anyone recomputes a round's committee. Standard library only; every value is an integer with the scale
-named in :mod:`sabfl.protocol.fixedpoint`. Both implementations are checked against the shared vectors in
-chain/x/fedlearn/consensus/testdata/vectors.json.
-"""
+The miner and attesters apply exactly the weights the chain computes, validators build their loss
+commitments and anyone recomputes a round's committee. Standard library only; every value is an integer
+with the scale named in :mod:`sabfl.protocol.fixedpoint`. Both implementations are checked against the
+shared vectors in chain/x/fedlearn/consensus/testdata/vectors.json."""
 
 from sabfl.protocol.commitment import COMMITMENT_DOMAIN, commitment
 from sabfl.protocol.consensus import (
@@ -12,14 +11,12 @@ from sabfl.protocol.consensus import (
     TEMPERATURE_MAD,
     UNAVAILABLE,
     TemperatureRule,
-    check_weights,
     consensus_losses,
     softmax_weights,
     stake_weighted_median,
 )
-from sabfl.protocol.errors import InvalidInput, InvalidRule, ProtocolError, UnsortedHashes, WeightsRejected
+from sabfl.protocol.errors import InvalidInput, InvalidRule, ProtocolError, UnsortedHashes
 from sabfl.protocol.fixedpoint import (
-    DEFAULT_WEIGHT_TOLERANCE,
     LOSS_SCALE,
     MAX_DECIMAL_CHARS,
     U64_MAX,
@@ -34,7 +31,6 @@ from sabfl.protocol.selection import Candidate, draw_committee, round_seed
 
 __all__ = [
     "COMMITMENT_DOMAIN",
-    "DEFAULT_WEIGHT_TOLERANCE",
     "LOSS_SCALE",
     "MAX_DECIMAL_CHARS",
     "TEMPERATURE_FIXED",
@@ -48,8 +44,6 @@ __all__ = [
     "ProtocolError",
     "TemperatureRule",
     "UnsortedHashes",
-    "WeightsRejected",
-    "check_weights",
     "commitment",
     "consensus_losses",
     "draw_committee",

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sabfl.protocol.errors import InvalidInput, InvalidRule, WeightsRejected
+from sabfl.protocol.errors import InvalidInput, InvalidRule
 from sabfl.protocol.fixedpoint import (
     LOSS_SCALE,
     U64_MAX,
     WEIGHT_SCALE,
     _exp_neg_ratio,
-    require_u64,
     require_u64s,
 )
 
@@ -138,21 +137,3 @@ def softmax_weights(losses: Sequence[int], rule: TemperatureRule) -> list[int]:
     for i in sorted(range(len(losses)), key=lambda i: (-remainders[i], i))[:missing]:
         weights[i] += 1
     return weights
-
-
-def check_weights(submitted: Sequence[int], expected: Sequence[int], tolerance: int) -> None:
-    """Raise WeightsRejected unless ``submitted`` has the expected length, sums to exactly WEIGHT_SCALE and
-    each weight is within ``tolerance`` (WEIGHT_SCALE units) of the expected one. Names the first offender."""
-    if len(submitted) != len(expected):
-        raise WeightsRejected(f"{len(submitted)} weights, want {len(expected)}")
-    submitted = require_u64s("submitted", submitted)
-    expected = require_u64s("expected", expected)
-    require_u64("tolerance", tolerance)
-    total = sum(submitted)
-    if total > U64_MAX:
-        raise WeightsRejected(f"weights overflow uint64, want sum {WEIGHT_SCALE}")
-    if total != WEIGHT_SCALE:
-        raise WeightsRejected(f"weights sum to {total}, want {WEIGHT_SCALE}")
-    for i, (got, want) in enumerate(zip(submitted, expected, strict=True)):
-        if abs(got - want) > tolerance:
-            raise WeightsRejected(f"weight {i} is {got}, want {want} ± {tolerance}")

@@ -16,9 +16,5 @@ class InvalidRule(ProtocolError):
     """A temperature rule with an unknown mode or a zero parameter (Go: ErrInvalidRule)."""
 
 
-class WeightsRejected(ProtocolError):
-    """Submitted weights that fail :func:`check_weights` (Go: ErrWeightsRejected)."""
-
-
 class UnsortedHashes(ProtocolError):
     """Update hashes that are not strictly ascending (Go: ErrUnsortedHashes)."""

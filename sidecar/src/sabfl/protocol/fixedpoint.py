@@ -16,7 +16,6 @@ from sabfl.protocol.errors import InvalidInput
 
 LOSS_SCALE = 1_000_000
 WEIGHT_SCALE = 1_000_000_000_000_000_000
-DEFAULT_WEIGHT_TOLERANCE = 1_000_000_000_000  # 1e-6 at WEIGHT_SCALE
 U64_MAX = 2**64 - 1
 # The longest decimal string the chain parses (types.MaxDecimalLength), and the fractional digits that
 # LOSS_SCALE holds (6) and that LegacyDec reads at most (18).

@@ -473,9 +473,7 @@ class ValidatorSidecar:
             payload = rt.encode(self.inputs(rt, round_).base + 0.01)
         locator = self.store_model(rt.task_id, round_.round, payload)  # a store that fails: retried
         self.journal.record(rt.task_id, round_.round, mined_attempt=round_.miner_attempt)
-        msg = messages.submit_aggregate(
-            self.address, rt.task_id, round_.round, list(round_.weights), payload, locator=locator
-        )
+        msg = messages.submit_aggregate(self.address, rt.task_id, round_.round, payload, locator=locator)
         self.send(rt.task_id, "aggregate", msg)
         log.info(
             "task %d round %d: submitted aggregate %s as miner",

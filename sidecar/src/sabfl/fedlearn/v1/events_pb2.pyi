@@ -200,12 +200,24 @@ class EventTaskActivated(_message.Message):
     opted_in_power_bps: int
     def __init__(self, task_id: _Optional[int] = ..., opted_in_power_bps: _Optional[int] = ...) -> None: ...
 
+class EventTaskQuorumReached(_message.Message):
+    __slots__ = ("task_id", "opted_in_power_bps", "activation_height")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    OPTED_IN_POWER_BPS_FIELD_NUMBER: _ClassVar[int]
+    ACTIVATION_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    task_id: int
+    opted_in_power_bps: int
+    activation_height: int
+    def __init__(self, task_id: _Optional[int] = ..., opted_in_power_bps: _Optional[int] = ..., activation_height: _Optional[int] = ...) -> None: ...
+
 class EventTaskExpired(_message.Message):
-    __slots__ = ("task_id", "reason", "refund")
+    __slots__ = ("task_id", "reason", "refund", "deposit_burnt")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     REFUND_FIELD_NUMBER: _ClassVar[int]
+    DEPOSIT_BURNT_FIELD_NUMBER: _ClassVar[int]
     task_id: int
     reason: str
     refund: _coin_pb2.Coin
-    def __init__(self, task_id: _Optional[int] = ..., reason: _Optional[str] = ..., refund: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ...) -> None: ...
+    deposit_burnt: _coin_pb2.Coin
+    def __init__(self, task_id: _Optional[int] = ..., reason: _Optional[str] = ..., refund: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., deposit_burnt: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ...) -> None: ...

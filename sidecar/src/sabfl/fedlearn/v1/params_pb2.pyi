@@ -9,7 +9,7 @@ from typing import ClassVar as _ClassVar, Mapping as _Mapping, Optional as _Opti
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Params(_message.Message):
-    __slots__ = ("max_model_bytes", "max_update_bytes", "max_committee_size", "max_rounds", "max_phase_blocks", "max_updates_per_round", "loss_cap", "weight_tolerance", "max_miner_attempts", "participant_reward_bps", "committee_reward_bps", "miner_reward_bps", "liveness_window", "liveness_max_missed", "liveness_slash_fraction", "miner_slash_fraction", "jail_duration_seconds", "min_phases", "max_active_tasks", "max_active_tasks_per_creator", "min_round_reward", "max_idle_blocks", "model_retention_blocks", "max_task_steps_per_block", "min_opt_in_power_bps", "max_inline_bytes")
+    __slots__ = ("max_model_bytes", "max_update_bytes", "max_committee_size", "max_rounds", "max_phase_blocks", "max_updates_per_round", "loss_cap", "max_miner_attempts", "participant_reward_bps", "committee_reward_bps", "miner_reward_bps", "liveness_window", "liveness_max_missed", "liveness_slash_fraction", "miner_slash_fraction", "jail_duration_seconds", "min_phases", "max_active_tasks", "max_active_tasks_per_creator", "min_round_reward", "max_idle_blocks", "model_retention_blocks", "max_task_steps_per_block", "min_opt_in_power_bps", "max_inline_bytes", "opt_in_grace_blocks", "task_deposit")
     MAX_MODEL_BYTES_FIELD_NUMBER: _ClassVar[int]
     MAX_UPDATE_BYTES_FIELD_NUMBER: _ClassVar[int]
     MAX_COMMITTEE_SIZE_FIELD_NUMBER: _ClassVar[int]
@@ -17,7 +17,6 @@ class Params(_message.Message):
     MAX_PHASE_BLOCKS_FIELD_NUMBER: _ClassVar[int]
     MAX_UPDATES_PER_ROUND_FIELD_NUMBER: _ClassVar[int]
     LOSS_CAP_FIELD_NUMBER: _ClassVar[int]
-    WEIGHT_TOLERANCE_FIELD_NUMBER: _ClassVar[int]
     MAX_MINER_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     PARTICIPANT_REWARD_BPS_FIELD_NUMBER: _ClassVar[int]
     COMMITTEE_REWARD_BPS_FIELD_NUMBER: _ClassVar[int]
@@ -36,6 +35,8 @@ class Params(_message.Message):
     MAX_TASK_STEPS_PER_BLOCK_FIELD_NUMBER: _ClassVar[int]
     MIN_OPT_IN_POWER_BPS_FIELD_NUMBER: _ClassVar[int]
     MAX_INLINE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    OPT_IN_GRACE_BLOCKS_FIELD_NUMBER: _ClassVar[int]
+    TASK_DEPOSIT_FIELD_NUMBER: _ClassVar[int]
     max_model_bytes: int
     max_update_bytes: int
     max_committee_size: int
@@ -43,7 +44,6 @@ class Params(_message.Message):
     max_phase_blocks: int
     max_updates_per_round: int
     loss_cap: int
-    weight_tolerance: int
     max_miner_attempts: int
     participant_reward_bps: int
     committee_reward_bps: int
@@ -62,4 +62,6 @@ class Params(_message.Message):
     max_task_steps_per_block: int
     min_opt_in_power_bps: int
     max_inline_bytes: int
-    def __init__(self, max_model_bytes: _Optional[int] = ..., max_update_bytes: _Optional[int] = ..., max_committee_size: _Optional[int] = ..., max_rounds: _Optional[int] = ..., max_phase_blocks: _Optional[int] = ..., max_updates_per_round: _Optional[int] = ..., loss_cap: _Optional[int] = ..., weight_tolerance: _Optional[int] = ..., max_miner_attempts: _Optional[int] = ..., participant_reward_bps: _Optional[int] = ..., committee_reward_bps: _Optional[int] = ..., miner_reward_bps: _Optional[int] = ..., liveness_window: _Optional[int] = ..., liveness_max_missed: _Optional[int] = ..., liveness_slash_fraction: _Optional[str] = ..., miner_slash_fraction: _Optional[str] = ..., jail_duration_seconds: _Optional[int] = ..., min_phases: _Optional[_Union[_task_pb2.PhaseLengths, _Mapping]] = ..., max_active_tasks: _Optional[int] = ..., max_active_tasks_per_creator: _Optional[int] = ..., min_round_reward: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., max_idle_blocks: _Optional[int] = ..., model_retention_blocks: _Optional[int] = ..., max_task_steps_per_block: _Optional[int] = ..., min_opt_in_power_bps: _Optional[int] = ..., max_inline_bytes: _Optional[int] = ...) -> None: ...
+    opt_in_grace_blocks: int
+    task_deposit: _coin_pb2.Coin
+    def __init__(self, max_model_bytes: _Optional[int] = ..., max_update_bytes: _Optional[int] = ..., max_committee_size: _Optional[int] = ..., max_rounds: _Optional[int] = ..., max_phase_blocks: _Optional[int] = ..., max_updates_per_round: _Optional[int] = ..., loss_cap: _Optional[int] = ..., max_miner_attempts: _Optional[int] = ..., participant_reward_bps: _Optional[int] = ..., committee_reward_bps: _Optional[int] = ..., miner_reward_bps: _Optional[int] = ..., liveness_window: _Optional[int] = ..., liveness_max_missed: _Optional[int] = ..., liveness_slash_fraction: _Optional[str] = ..., miner_slash_fraction: _Optional[str] = ..., jail_duration_seconds: _Optional[int] = ..., min_phases: _Optional[_Union[_task_pb2.PhaseLengths, _Mapping]] = ..., max_active_tasks: _Optional[int] = ..., max_active_tasks_per_creator: _Optional[int] = ..., min_round_reward: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., max_idle_blocks: _Optional[int] = ..., model_retention_blocks: _Optional[int] = ..., max_task_steps_per_block: _Optional[int] = ..., min_opt_in_power_bps: _Optional[int] = ..., max_inline_bytes: _Optional[int] = ..., opt_in_grace_blocks: _Optional[int] = ..., task_deposit: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ...) -> None: ...

@@ -125,11 +125,10 @@ class Reveal(_message.Message):
     def __init__(self, validator: _Optional[str] = ..., losses: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class Aggregate(_message.Message):
-    __slots__ = ("task_id", "round", "miner", "weights", "sha256", "payload", "size_bytes", "locator")
+    __slots__ = ("task_id", "round", "miner", "sha256", "payload", "size_bytes", "locator")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     ROUND_FIELD_NUMBER: _ClassVar[int]
     MINER_FIELD_NUMBER: _ClassVar[int]
-    WEIGHTS_FIELD_NUMBER: _ClassVar[int]
     SHA256_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
     SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
@@ -137,12 +136,11 @@ class Aggregate(_message.Message):
     task_id: int
     round: int
     miner: str
-    weights: _containers.RepeatedScalarFieldContainer[int]
     sha256: bytes
     payload: bytes
     size_bytes: int
     locator: str
-    def __init__(self, task_id: _Optional[int] = ..., round: _Optional[int] = ..., miner: _Optional[str] = ..., weights: _Optional[_Iterable[int]] = ..., sha256: _Optional[bytes] = ..., payload: _Optional[bytes] = ..., size_bytes: _Optional[int] = ..., locator: _Optional[str] = ...) -> None: ...
+    def __init__(self, task_id: _Optional[int] = ..., round: _Optional[int] = ..., miner: _Optional[str] = ..., sha256: _Optional[bytes] = ..., payload: _Optional[bytes] = ..., size_bytes: _Optional[int] = ..., locator: _Optional[str] = ...) -> None: ...
 
 class ValidatorStats(_message.Message):
     __slots__ = ("address", "rounds_served", "missed_commits", "missed_reveals", "aggregates_finalized", "miner_failures", "times_penalized", "window_served", "window_missed", "rewards", "missed_attests")

@@ -84,7 +84,7 @@ class PhaseLengths(_message.Message):
     def __init__(self, submit: _Optional[int] = ..., commit: _Optional[int] = ..., reveal: _Optional[int] = ..., aggregate: _Optional[int] = ..., attest: _Optional[int] = ...) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ("id", "creator", "model_spec", "initial_model_sha256", "num_rounds", "committee_size", "rule", "phases", "max_updates_per_round", "budget", "escrow", "status", "created_height", "current_round", "rounds_finalized", "rounds_failed", "final_model_sha256", "ended_height", "allowed_participants", "update_fee")
+    __slots__ = ("id", "creator", "model_spec", "initial_model_sha256", "num_rounds", "committee_size", "rule", "phases", "max_updates_per_round", "budget", "escrow", "status", "created_height", "current_round", "rounds_finalized", "rounds_failed", "final_model_sha256", "ended_height", "allowed_participants", "update_fee", "quorum_height", "deposit")
     ID_FIELD_NUMBER: _ClassVar[int]
     CREATOR_FIELD_NUMBER: _ClassVar[int]
     MODEL_SPEC_FIELD_NUMBER: _ClassVar[int]
@@ -105,6 +105,8 @@ class Task(_message.Message):
     ENDED_HEIGHT_FIELD_NUMBER: _ClassVar[int]
     ALLOWED_PARTICIPANTS_FIELD_NUMBER: _ClassVar[int]
     UPDATE_FEE_FIELD_NUMBER: _ClassVar[int]
+    QUORUM_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    DEPOSIT_FIELD_NUMBER: _ClassVar[int]
     id: int
     creator: str
     model_spec: str
@@ -125,7 +127,9 @@ class Task(_message.Message):
     ended_height: int
     allowed_participants: _containers.RepeatedScalarFieldContainer[str]
     update_fee: _coin_pb2.Coin
-    def __init__(self, id: _Optional[int] = ..., creator: _Optional[str] = ..., model_spec: _Optional[str] = ..., initial_model_sha256: _Optional[bytes] = ..., num_rounds: _Optional[int] = ..., committee_size: _Optional[int] = ..., rule: _Optional[_Union[AggregationRule, _Mapping]] = ..., phases: _Optional[_Union[PhaseLengths, _Mapping]] = ..., max_updates_per_round: _Optional[int] = ..., budget: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., escrow: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., created_height: _Optional[int] = ..., current_round: _Optional[int] = ..., rounds_finalized: _Optional[int] = ..., rounds_failed: _Optional[int] = ..., final_model_sha256: _Optional[bytes] = ..., ended_height: _Optional[int] = ..., allowed_participants: _Optional[_Iterable[str]] = ..., update_fee: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ...) -> None: ...
+    quorum_height: int
+    deposit: _coin_pb2.Coin
+    def __init__(self, id: _Optional[int] = ..., creator: _Optional[str] = ..., model_spec: _Optional[str] = ..., initial_model_sha256: _Optional[bytes] = ..., num_rounds: _Optional[int] = ..., committee_size: _Optional[int] = ..., rule: _Optional[_Union[AggregationRule, _Mapping]] = ..., phases: _Optional[_Union[PhaseLengths, _Mapping]] = ..., max_updates_per_round: _Optional[int] = ..., budget: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., escrow: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., created_height: _Optional[int] = ..., current_round: _Optional[int] = ..., rounds_finalized: _Optional[int] = ..., rounds_failed: _Optional[int] = ..., final_model_sha256: _Optional[bytes] = ..., ended_height: _Optional[int] = ..., allowed_participants: _Optional[_Iterable[str]] = ..., update_fee: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., quorum_height: _Optional[int] = ..., deposit: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ...) -> None: ...
 
 class GlobalModel(_message.Message):
     __slots__ = ("task_id", "round", "sha256", "payload", "size_bytes", "locator")

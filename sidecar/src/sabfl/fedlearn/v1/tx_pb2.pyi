@@ -121,11 +121,10 @@ class MsgRevealLossesResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class MsgSubmitAggregate(_message.Message):
-    __slots__ = ("miner", "task_id", "round", "weights", "model_sha256", "payload", "size_bytes", "locator")
+    __slots__ = ("miner", "task_id", "round", "model_sha256", "payload", "size_bytes", "locator")
     MINER_FIELD_NUMBER: _ClassVar[int]
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     ROUND_FIELD_NUMBER: _ClassVar[int]
-    WEIGHTS_FIELD_NUMBER: _ClassVar[int]
     MODEL_SHA256_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
     SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
@@ -133,12 +132,11 @@ class MsgSubmitAggregate(_message.Message):
     miner: str
     task_id: int
     round: int
-    weights: _containers.RepeatedScalarFieldContainer[int]
     model_sha256: bytes
     payload: bytes
     size_bytes: int
     locator: str
-    def __init__(self, miner: _Optional[str] = ..., task_id: _Optional[int] = ..., round: _Optional[int] = ..., weights: _Optional[_Iterable[int]] = ..., model_sha256: _Optional[bytes] = ..., payload: _Optional[bytes] = ..., size_bytes: _Optional[int] = ..., locator: _Optional[str] = ...) -> None: ...
+    def __init__(self, miner: _Optional[str] = ..., task_id: _Optional[int] = ..., round: _Optional[int] = ..., model_sha256: _Optional[bytes] = ..., payload: _Optional[bytes] = ..., size_bytes: _Optional[int] = ..., locator: _Optional[str] = ...) -> None: ...
 
 class MsgSubmitAggregateResponse(_message.Message):
     __slots__ = ()
