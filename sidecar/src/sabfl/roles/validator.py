@@ -45,7 +45,7 @@ from sabfl.chain import (
     write_account,
 )
 from sabfl.fedlearn.v1 import round_pb2, task_pb2, tx_pb2
-from sabfl.ml.scoring import LOSS_CAP, validator_scores
+from sabfl.ml.scoring import LOSS_CAP, validator_scorer
 from sabfl.protocol import UNAVAILABLE, commitment, loss_to_micro
 from sabfl.roles.inputs import FetchBlobs, RoundInputs, model_bytes
 from sabfl.roles.journal import Journal
@@ -55,6 +55,7 @@ from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.scheduler import TaskScheduler
 from sabfl.roles.settings import plain, settings_from
 from sabfl.roles.spec import SpecLimits, SpecRefused, parse_task
+from sabfl.roles.stream import RoundStream, open_round
 from sabfl.sim.config import SimConfig
 
 log = logging.getLogger("sabfl.validator")
@@ -104,7 +105,9 @@ class ValidatorConfig:
     blob_stores: tuple[dict, ...] = ()
     blob_timeout_s: float = 10.0  # to fetch one blob: well inside a COMMIT phase
     blob_workers: int = 4  # blobs fetched at once
-    blob_memory_bytes: int = 1 << 30  # fetched bytes held at once; a larger blob is unavailable to it
+    # Fetched and decoded bytes held at once: a round whose decoded updates do not fit is fetched, scored
+    # and aggregated in batches (sabfl.roles.stream); a blob larger than this is unavailable to it.
+    blob_memory_bytes: int = 1 << 30
 
     def __post_init__(self) -> None:
         if self.misbehave not in MISBEHAVIOURS:
@@ -159,8 +162,9 @@ class ValidatorSidecar:
         self.client = ChainClient(config.chain, hot.wallet(config.chain.address_prefix))
         self.journal = Journal(config.journal, f"{self.client.chain_identity()}/{self.address}")
         self.runtimes: dict[int, TaskRuntime] = {}
-        # Per task, the inputs of the round it last worked on: fetched and decoded once per round.
-        self.round_inputs: dict[int, RoundInputs] = {}
+        # Per task, the inputs of the round it last worked on: fetched and decoded once per round when they
+        # fit the memory budget, else read in batches at each step.
+        self.round_inputs: dict[int, RoundInputs | RoundStream] = {}
         self.blobs = operator_stores(config.blob_stores)
         self.pins = Pins(self.blobs, keep=2) if self.blobs else None
         self.fetch_blobs: FetchBlobs = fetcher(
@@ -342,13 +346,22 @@ class ValidatorSidecar:
         TXS.labels(kind).inc()
         return str(response.txhash)
 
-    def inputs(self, rt: TaskRuntime, round_: round_pb2.Round) -> RoundInputs:
+    def inputs(self, rt: TaskRuntime, round_: round_pb2.Round) -> RoundInputs | RoundStream:
         """The round's base model and updates, fetched and decoded once per round and reused by scoring,
-        mining and attesting; BaseModelPending until the chain's global model is the round's base."""
+        mining and attesting when they fit blob_memory_bytes (else read in batches by each step);
+        BaseModelPending until the chain's global model is the round's base."""
         self.config.limits.check_updates(len(round_.updates))
         cached = self.round_inputs.get(rt.task_id)
         if cached is None or not cached.matches(round_):
-            cached = RoundInputs.fetch(self.client, rt, round_, self.fetch_blobs)
+            self.round_inputs.pop(rt.task_id, None)  # the previous round's rows go before these are read
+            cached = open_round(
+                self.client,
+                rt,
+                round_,
+                self.fetch_blobs,
+                self.config.blob_memory_bytes,
+                self.config.blob_workers,
+            )
             self.round_inputs[rt.task_id] = cached
         return cached
 
@@ -359,24 +372,25 @@ class ValidatorSidecar:
         x_v, y_v = rt.sim.heldout[self.config.validator]
         # The simulation's seed for this validator's reference update: (seed, round, participants + v).
         seed = (rt.config.seed, round_.round, rt.config.participants + self.config.validator)
-        scores = validator_scores(
+        scorer = validator_scorer(
             rt.sim.model,
             rt.rule.scoring,
             inputs.base,
-            inputs.updates,
             x_v,
             y_v,
             rt.sim.dataset.num_classes,
             rt.sim.train_config,
             seed,
         )
+        scored = inputs.score(scorer)
+        scores = scored.scores
         if self.config.misbehave == "lie":
             # Invert the ranking: the best update gets the worst score and vice versa.
             scores = scores.max() + scores.min() - scores
         SCORING.observe(time.monotonic() - started)
         cap = loss_to_micro(LOSS_CAP, cap=2**64 - 1)
         losses = []
-        for score, fetched, no_op in zip(np.asarray(scores), inputs.available, inputs.no_op(), strict=True):
+        for score, fetched, no_op in zip(np.asarray(scores), scored.available, scored.no_op, strict=True):
             if not fetched:
                 losses.append(UNAVAILABLE)  # docs/protocol.md, "Blobs"
             elif no_op:
@@ -430,10 +444,7 @@ class ValidatorSidecar:
         log.info("task %d round %d: revealed", rt.task_id, round_.round)
 
     def aggregate_bytes(self, rt: TaskRuntime, round_: round_pb2.Round) -> bytes:
-        inputs = self.inputs(rt, round_)
-        weights = list(round_.weights)
-        inputs.require_weighted(weights)
-        return rt.aggregate(inputs.base, inputs.updates, inputs.decoded, weights)
+        return self.inputs(rt, round_).aggregate(list(round_.weights))
 
     def mine(self, rt: TaskRuntime, round_: round_pb2.Round) -> None:
         payload = self.aggregate_bytes(rt, round_)
