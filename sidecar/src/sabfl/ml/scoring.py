@@ -160,7 +160,7 @@ def softmax_weights(losses: np.ndarray, temperature: TemperatureRule) -> np.ndar
 
 # Updates scored at once: a chunk's probes take at most this many bytes (and at most 64 models, as
 # `evaluate_many` evaluates them), so scoring's working set is bounded whatever the round's size.
-SCORING_CHUNK_BYTES = 64 << 20
+SCORING_CHUNK_BYTES = 4 << 20
 MAX_CHUNK_ROWS = 64
 # Update-sized tensors scoring holds per update of a chunk at its peak: the finite rows' copy, and the
 # probes or the direction term's temporaries (callers budgeting memory count this many rows per chunk row).

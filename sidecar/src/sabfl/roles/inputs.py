@@ -22,9 +22,9 @@ from sabfl.chain import ChainClient
 from sabfl.fedlearn.v1 import round_pb2, task_pb2
 from sabfl.ml.aggregate import AggregateSum
 from sabfl.ml.models import ParamLayout
-from sabfl.ml.scoring import UpdateScorer
+from sabfl.ml.scoring import LOSS_CAP, UpdateScorer
 from sabfl.ml.serialize import SerializationError, decode_flat, decode_flat_into
-from sabfl.protocol import weights_to_floats
+from sabfl.protocol import UNAVAILABLE, loss_to_micro, weights_to_floats
 
 # References (sha256, size, locator) → (index, bytes checked against sha256 and size, or None when they
 # could not be fetched) for every reference, in any order; a consumer drops each blob's bytes before it
@@ -137,6 +137,21 @@ class RoundScores:
     scores: np.ndarray
     available: list[bool]
     no_op: list[bool]
+
+    def micro_losses(self, scores: np.ndarray) -> list[int]:
+        """What the validator reveals for `scores` (these, or a misbehaving validator's): UNAVAILABLE for
+        an update it could not fetch (docs/protocol.md, "Blobs"), the loss cap for one that changes nothing
+        (it earns nothing), else the score in micro-units."""
+        cap = loss_to_micro(LOSS_CAP, cap=2**64 - 1)
+        losses = []
+        for score, fetched, no_op in zip(np.asarray(scores), self.available, self.no_op, strict=True):
+            if not fetched:
+                losses.append(UNAVAILABLE)
+            elif no_op:
+                losses.append(cap)
+            else:
+                losses.append(loss_to_micro(float(score), cap=cap))
+        return losses
 
 
 def read_base(

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 import yaml
 from google.protobuf.message import Message
@@ -45,8 +44,8 @@ from sabfl.chain import (
     write_account,
 )
 from sabfl.fedlearn.v1 import round_pb2, task_pb2, tx_pb2
-from sabfl.ml.scoring import LOSS_CAP, validator_scorer
-from sabfl.protocol import UNAVAILABLE, commitment, loss_to_micro
+from sabfl.ml.scoring import validator_scorer
+from sabfl.protocol import commitment
 from sabfl.roles.inputs import FetchBlobs, RoundInputs, model_bytes
 from sabfl.roles.journal import Journal
 from sabfl.roles.loop import add_run_command, poll, serve
@@ -388,16 +387,7 @@ class ValidatorSidecar:
             # Invert the ranking: the best update gets the worst score and vice versa.
             scores = scores.max() + scores.min() - scores
         SCORING.observe(time.monotonic() - started)
-        cap = loss_to_micro(LOSS_CAP, cap=2**64 - 1)
-        losses = []
-        for score, fetched, no_op in zip(np.asarray(scores), scored.available, scored.no_op, strict=True):
-            if not fetched:
-                losses.append(UNAVAILABLE)  # docs/protocol.md, "Blobs"
-            elif no_op:
-                losses.append(cap)  # an update that changes nothing earns nothing
-            else:
-                losses.append(loss_to_micro(float(score), cap=cap))
-        return losses
+        return scored.micro_losses(scores)
 
     def commit(self, rt: TaskRuntime, round_: round_pb2.Round, entry: dict) -> None:
         if "losses" not in entry:
