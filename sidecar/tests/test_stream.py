@@ -8,13 +8,12 @@ import hashlib
 import logging
 import tracemalloc
 
-import numpy as np
 import pytest
 import torch
 
 from sabfl.blobs import BlobStores, InlineStore
 from sabfl.fedlearn.v1 import round_pb2, task_pb2
-from sabfl.ml.scoring import LOSS_CAP, UpdateScorer, chunk_rows, validator_scorer
+from sabfl.ml.scoring import LOSS_CAP, SCORING_ROWS_PER_UPDATE, UpdateScorer, chunk_rows, validator_scorer
 from sabfl.protocol import UNAVAILABLE, WEIGHT_SCALE
 from sabfl.roles.inputs import BlobsUnavailable, RoundInputs
 from sabfl.roles.publish import fetcher
@@ -109,10 +108,10 @@ def row_bytes(runtime: TaskRuntime) -> int:
 
 
 def small_budget(runtime: TaskRuntime) -> int:
-    """A budget that holds the fixed rows, one scoring chunk's working set, two batches' worth of chunks and
-    the fetches beside them: well under the round's N rows."""
+    """A budget that holds the fixed rows, one scoring chunk's working set, one chunk of rows and the
+    fetches beside them: under the round's N rows (batches of 6: the broken updates sit inside them)."""
     chunk = chunk_rows(runtime.layout.numel)
-    return (FIXED_ROWS + 3 * chunk + 2 * chunk + WORKERS + 1) * row_bytes(runtime)
+    return (FIXED_ROWS + SCORING_ROWS_PER_UPDATE * chunk + chunk + WORKERS + 1) * row_bytes(runtime)
 
 
 def open_with(runtime, round_setup, budget: int):
@@ -127,7 +126,7 @@ def test_a_round_over_budget_gives_the_losses_and_aggregate_of_the_round_at_once
     held = open_with(runtime, round_setup, 1 << 30)
     streamed = open_with(runtime, round_setup, small_budget(runtime))
     assert isinstance(held, RoundInputs) and isinstance(streamed, RoundStream)
-    assert 1 < streamed.plan.rows < N and streamed.plan.rows % chunk_rows(runtime.layout.numel) == 0
+    assert streamed.plan.rows == chunk_rows(runtime.layout.numel) == 6
     assert torch.equal(held.base, streamed.base)
 
     at_once = held.score(scorer(runtime, held.base))
@@ -169,9 +168,9 @@ def test_a_streamed_round_holds_a_batch_not_the_round(runtime: TaskRuntime, roun
     score = scorer(runtime, streamed.base)
     plan = streamed.plan
     streamed_peak = traced_peak(lambda: (streamed.score(score), streamed.aggregate(weights)))
-    # A batch's rows, its blobs in flight (a store's copy and the verified buffer each), the float64
-    # accumulator and the aggregate's encoding; not the round's N rows.
-    assert streamed_peak <= (plan.rows + 2 * plan.fetch_at_once + FIXED_ROWS + 2) * row_bytes(runtime)
+    # A batch's rows, its blobs in flight (a store's copy and the verified buffer each), θ_t, the float64
+    # accumulator (2 rows) and the aggregate's encoding (2); not the round's N rows.
+    assert streamed_peak <= (plan.rows + 2 * plan.fetch_at_once + 5) * row_bytes(runtime)
     assert streamed_peak <= budget < N * row_bytes(runtime)
     # The same measurement sees a round held at once.
     held_peak = traced_peak(lambda: open_with(runtime, round_setup, 1 << 30).score(score))
@@ -185,11 +184,12 @@ def test_plans_fit_the_budget_in_whole_chunks(caplog: pytest.LogCaptureFixture) 
     assert fits.fits and fits.rows == 10 and fits.peak_bytes <= 100 * row
     tight = plan_round(100, numel, row, 20 * row, workers=4)
     assert not tight.fits and tight.peak_bytes <= 20 * row
-    assert tight.rows >= tight.fetch_at_once >= 1 and tight.rows + tight.fetch_at_once == 20 - FIXED_ROWS - 3
+    assert tight.rows >= tight.fetch_at_once >= 1
+    assert tight.rows + tight.fetch_at_once == 20 - FIXED_ROWS - SCORING_ROWS_PER_UPDATE
     small = 10_000  # rows of 40 kB: chunks of 64
     chunked = plan_round(1000, small, 4 * small, 1000 * 4 * small, workers=4)
     assert not chunked.fits and chunked.rows % 64 == 0 and chunked.peak_bytes <= 1000 * 4 * small
     with caplog.at_level(logging.WARNING, logger="sabfl.validator"):
-        starved = plan_round(100, numel, row, 4 * row, workers=4)
+        starved = plan_round(100, numel, row, 6 * row, workers=4)
     assert (starved.rows, starved.fetch_at_once) == (1, 1) and "cannot hold one chunk" in caplog.text
-    assert np.isclose(starved.peak_bytes, (FIXED_ROWS + 3 + 2) * row)
+    assert starved.peak_bytes == (FIXED_ROWS + SCORING_ROWS_PER_UPDATE + 2) * row

@@ -8,9 +8,10 @@ aggregate adds the updates of positive weight one by one in ascending hash order
 the batch. Each step reads the round again (scoring at COMMIT, mining at AGGREGATE, attesting at ATTEST);
 an update of positive weight that is unavailable then is retried like any missing blob.
 
-Memory model, in update rows of 4·d bytes (d parameters): θ_t and the reference update or the float64
-accumulator take `FIXED_ROWS`, scoring a chunk of c updates `SCORING_ROWS_PER_UPDATE`·c, a batch its k
-decoded rows, and the blobs fetched at once their declared sizes. A round fits when all n rows fit beside
+Memory model, in update rows of 4·d bytes (d parameters): θ_t and the reference update take `FIXED_ROWS`,
+scoring a chunk of c updates `SCORING_ROWS_PER_UPDATE`·c more, a batch its k decoded rows, and the blobs
+fetched at once their declared sizes. Aggregating needs less: θ_t, the float64 accumulator (2 rows), and
+at the end the float32 result and its encoding in place of the batch. A round fits when all n rows fit beside
 the rest; otherwise k is the largest multiple of the chunk that fits beside as many concurrent fetches as
 leave room for it.
 """
@@ -30,8 +31,8 @@ from sabfl.ml.scoring import SCORING_ROWS_PER_UPDATE, UpdateScorer, chunk_rows
 from sabfl.roles.inputs import FetchBlobs, RoundInputs, RoundScores, Rows, TaskLayout, read_base, weighted_sum
 
 log = logging.getLogger("sabfl.validator")
-# θ_t, and the reference update (scoring) or the float64 accumulator (aggregating: 2 rows, θ_t folded in).
-FIXED_ROWS = 3
+# θ_t and the validator's reference update.
+FIXED_ROWS = 2
 
 
 @dataclass(frozen=True)
