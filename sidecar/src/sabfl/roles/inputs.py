@@ -96,7 +96,7 @@ class Rows:
         updates = torch.from_numpy(np.full((len(indices), task.layout.numel), np.nan, np.float32))
         decoded, available = [False] * len(indices), [True] * len(indices)
 
-        def take(k: int, payload: bytes) -> None:
+        def take(k: int, payload: bytes | bytearray) -> None:
             try:
                 decode_flat_into(payload, task.layout.shapes, updates[k].numpy())
                 decoded[k] = True
@@ -110,8 +110,9 @@ class Rows:
                 referenced.append(k)
             else:
                 take(k, client.update_payload(task.task_id, round_.round, info.sha256))
-        for first in range(0, len(referenced), max(at_once, 1)):
-            group = referenced[first : first + max(at_once, 1)]
+        step = max(at_once, 1)
+        for first in range(0, len(referenced), step):
+            group = referenced[first : first + step]
             refs = [(u.sha256, u.size_bytes, u.locator) for u in (round_.updates[indices[k]] for k in group)]
             for index, payload in fetch_blobs(refs):
                 if payload is None:
@@ -125,7 +126,9 @@ class Rows:
         """Which updates decoded and move no parameter by more than NO_OP_TOLERANCE."""
         if len(self.indices) == 0:
             return []
-        still = self.updates.abs().amax(dim=1) <= NO_OP_TOLERANCE  # False for NaN rows
+        # |Δ| ≤ tol everywhere, from the row's extremes: no temporary as large as the rows.
+        low, high = torch.aminmax(self.updates, dim=1)
+        still = (high <= NO_OP_TOLERANCE) & (low >= -NO_OP_TOLERANCE)  # False for NaN rows
         return [bool(s) for s in still]
 
 
