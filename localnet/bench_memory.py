@@ -109,6 +109,7 @@ def main() -> None:
     scorer = validator_scorer(model, rule, inputs.base, x, y, CLASSES, TrainConfig(), (0, 1, 0))
     scored = inputs.score(scorer)
     scored_at = time.perf_counter()
+    peak_scoring = vm("VmHWM")
     aggregate = inputs.aggregate([WEIGHT_SCALE // len(round_.updates)] * len(round_.updates))
     done = time.perf_counter()
 
@@ -121,6 +122,7 @@ def main() -> None:
                 else "at once",
                 "plan_peak": inputs.plan.peak_bytes if streamed else None,
                 "resident_before": resident,
+                "peak_rss_scoring": peak_scoring,
                 "peak_rss": vm("VmHWM"),
                 "score_seconds": scored_at - start,
                 "aggregate_seconds": done - scored_at,

@@ -53,8 +53,10 @@ class AggregateSum:
             np.add(self.accumulator[part], product, out=self.accumulator[part])
 
     def finish(self, shapes: Sequence[tuple[int, ...]]) -> Aggregate:
-        """θ_{t+1} = float32(acc) and its canonical bytes."""
+        """θ_{t+1} = float32(acc) and its canonical bytes; the accumulator is released first (its two rows
+        are not held beside the result's), so nothing can be added after."""
         params = self.accumulator.astype(np.float32)
+        del self.accumulator, self.scratch
         payload = encode_flat(params, shapes)
         return Aggregate(params, payload, sha256_hex(payload))
 
