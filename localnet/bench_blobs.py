@@ -29,6 +29,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import statistics
 import subprocess
 import sys
@@ -348,8 +349,9 @@ def memory_section(args: argparse.Namespace, rows: list[tuple[str, ...]], date: 
     hidden = hidden_for(args.memory_size_mb * MB)
     return f"""### A round over a validator's memory budget
 
-`{" ".join(["python", "localnet/bench_blobs.py", *sys.argv[1:]])}` (part of `make bench-blobs`), {date}.
-Machine: {machine}, shared with other jobs; one run.
+`{shlex.join(["python", "localnet/bench_blobs.py", *sys.argv[1:]])}` (part of `make bench-blobs`), {date}.
+Machine: {machine}, shared with other jobs (load average {os.getloadavg()[0]:.1f} as the runs ended:
+throughputs vary with it); one run.
 
 One validator (a process of its own, one torch thread as `sabfl validator run`) serves a round of
 {args.updates} updates of {args.memory_size_mb} MB by reference from its kubo daemon (one of
@@ -364,6 +366,10 @@ verify, decode and score = the round's bytes / the time from reading θ_t to the
 reference update's training); aggregate = the time to build θ_{{t+1}} after that (a second read of every
 update of positive weight when streamed). Every run's revealed losses and aggregate sha256 are compared
 with the round read at once.
+
+The budget bounds the round's data, not the process: compare peak − before with it. Scoring one update
+needs about six update-sized buffers (θ_t, the reference update, the update, and three temporaries of
+the direction term), so a smaller budget cannot be met: the validator warns and reads one update at a time.
 
 {MEMORY_HEADER}
 {table}"""
