@@ -10,6 +10,12 @@ protobuf encoding of a MsgSubmitUpdate carrying the bytes) is measured on the sa
 16 MiB transaction bound admits them. Between sizes every blob is unpinned and the repos garbage-collected.
 Writes its section of BENCHMARKS.md (between the bench-blobs markers) and prints it.
 
+Then one round that does not fit a validator's memory budget (`--memory-size-mb`, 100 MB updates by
+default): one validator reads, scores and aggregates it as its sidecar does (`bench_memory.py`, a process
+per run) once with a budget the round fits and once per `--memory-budgets-mb`; its peak RSS, the
+fetch-verify-decode-score throughput, and whether losses and aggregate are the same bits, in the
+bench-blobs-memory section after the blob section. `--sizes-mb ""` runs only this part.
+
 Run with the project's venv: `make bench-blobs` (or `.venv/bin/python localnet/bench_blobs.py`).
 """
 
@@ -19,9 +25,11 @@ import argparse
 import concurrent.futures as cf
 import datetime
 import hashlib
+import json
 import os
 import platform
 import re
+import shlex
 import statistics
 import subprocess
 import sys
@@ -33,12 +41,15 @@ from pathlib import Path
 import numpy as np
 import requests
 import torch
+from bench_memory import hidden_for, mlp
 
 from localnet import IPFS, MAX_TX_BYTES, ROOT, kubo_daemons
 from sabfl.aggregators import DEFAULT_SOFTMAX_RULE, SOFTMAX_RULES
 from sabfl.blobs import BlobRef, BlobStores, IpfsStore, fetch_all
 from sabfl.fedlearn.v1 import tx_pb2
+from sabfl.ml.models import ParamLayout, flatten_params
 from sabfl.ml.scoring import validator_scores
+from sabfl.ml.serialize import encode_flat
 from sabfl.ml.train import TrainConfig
 
 MB = 1_000_000
@@ -47,6 +58,11 @@ HEADER = (
     "| scoring, per validator |\n|---|---|---|---|---|---|"
 )
 START, END = "<!-- bench-blobs:start -->", "<!-- bench-blobs:end -->"
+MEMORY_START, MEMORY_END = "<!-- bench-blobs-memory:start -->", "<!-- bench-blobs-memory:end -->"
+MEMORY_HEADER = (
+    "| round | budget | read | peak RSS: scoring, whole round (before) | fetch, verify, decode and score "
+    "| aggregate | losses and aggregate as at once |\n|---|---|---|---|---|---|---|"
+)
 
 
 def synthetic_update(size: int, seed: int) -> bytes:
@@ -156,14 +172,86 @@ def ipfs_version() -> str:
     return subprocess.run([IPFS, "version"], capture_output=True, text=True, check=True).stdout.strip()
 
 
-def write_section(text: str, path: Path) -> None:
+def write_section(
+    text: str, path: Path, start: str = START, end: str = END, after: str | None = None
+) -> None:
+    """Replace the text between `start` and `end` in `path`; a new section goes right after the line
+    `after` when there is one, else at the end."""
     current = path.read_text()
-    block = f"{START}\n{text}\n{END}"
-    if START in current:
-        current = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, current, flags=re.S)
+    block = f"{start}\n{text}\n{end}"
+    if start in current:
+        current = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: block, current, flags=re.S)
+    elif after is not None and after in current:
+        current = current.replace(after, f"{after}\n\n{block}", 1)
     else:
         current = current.rstrip("\n") + "\n\n" + block + "\n"
     path.write_text(current)
+
+
+def memory_round(stores: list[IpfsStore], count: int, size: int, scratch: Path) -> tuple[Path, list[BlobRef]]:
+    """Upload θ_t and `count` updates of the `bench_memory` MLP of about `size` bytes (canonical bytes,
+    parameters from N(0, 0.01²)), participant j to daemon j mod D; the round's JSON file and its refs."""
+    hidden = hidden_for(size)
+    model = mlp(hidden)
+    shapes = ParamLayout.of(model).shapes
+    rng = np.random.default_rng(0)
+    base = stores[0].put(encode_flat(flatten_params(model).numpy(), shapes))
+    refs = [base]
+    for j in range(count):
+        values = rng.standard_normal(sum(int(np.prod(s)) for s in shapes), dtype=np.float32)
+        refs.append(stores[j % len(stores)].put(encode_flat(values * np.float32(0.01), shapes)))
+    path = scratch / "memory-round.json"
+    path.write_text(
+        json.dumps(
+            {"hidden": hidden, "base": list(ref_fields(base)), "updates": [ref_fields(r) for r in refs[1:]]}
+        )
+    )
+    return path, refs
+
+
+def ref_fields(ref: BlobRef) -> tuple[str, int, str]:
+    return ref.sha256.hex(), ref.size, ref.locator
+
+
+def validator_run(api: str, round_file: Path, budget: int, workers: int, timeout: float) -> dict:
+    """One validator's round in a process of its own (`bench_memory.py`)."""
+    command = [sys.executable, str(Path(__file__).with_name("bench_memory.py")), "--api", api]
+    command += ["--round", str(round_file), "--budget", str(budget), "--workers", str(workers)]
+    command += ["--timeout", str(timeout)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def memory_rows(apis: list[str], args: argparse.Namespace, scratch: Path) -> list[tuple[str, ...]]:
+    """The round of `--memory-size-mb` updates read at once and within each of `--memory-budgets-mb`."""
+    stores = [IpfsStore(api, timeout=args.timeout) for api in apis]
+    size = args.memory_size_mb * MB
+    total_mb = args.updates * size / MB
+    round_file, refs = memory_round(stores, args.updates, size, scratch)
+    runs = [("≥ the round", 1 << 40)] + [
+        (f"{b} MiB", b << 20) for b in (int(b) for b in args.memory_budgets_mb.split(","))
+    ]
+    rows, reference = [], None
+    for label, budget in runs:
+        run = validator_run(apis[0], round_file, budget, args.workers, args.timeout)
+        if run["unavailable"]:
+            sys.exit(f"bench-blobs: {run['unavailable']} updates unavailable with budget {label}")
+        reference = reference or (run["losses"], run["aggregate"])
+        rows.append(
+            (
+                f"{args.updates} × {args.memory_size_mb} MB",
+                label,
+                run["read"],
+                f"{run['peak_rss_scoring'] / 2**20:.0f}, {run['peak_rss'] / 2**20:.0f} MiB "
+                f"({run['resident_before'] / 2**20:.0f} MiB)",
+                f"{total_mb / run['score_seconds']:.0f} MB/s ({run['score_seconds']:.1f} s)",
+                f"{run['aggregate_seconds']:.1f} s",
+                "yes" if (run["losses"], run["aggregate"]) == reference else "NO",
+            )
+        )
+        print(rows[-1], flush=True)
+    release(apis, refs)
+    return rows
 
 
 def main() -> None:
@@ -177,15 +265,17 @@ def main() -> None:
     parser.add_argument("--budget-mb", type=int, default=256, help="fetch_all memory budget per validator")
     parser.add_argument("--port-base", type=int, default=4700)
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--memory-size-mb", type=int, default=100, help="0: no memory-budget round")
+    parser.add_argument("--memory-budgets-mb", default="1024,512", help="validator budgets, MiB")
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
     args = parser.parse_args()
 
-    rows = []
+    rows, memory = [], []
     scoring_seconds(2, MB)  # the first scoring pays torch's one-time set-up: not a round's cost
     with tempfile.TemporaryDirectory(prefix="bench-blobs-") as scratch:
         with kubo_daemons(Path(scratch), args.daemons, args.port_base) as apis:
             stores = [IpfsStore(api, timeout=args.timeout) for api in apis]
-            for size_mb in (int(s) for s in args.sizes_mb.split(",")):
+            for size_mb in (int(s) for s in args.sizes_mb.split(",") if s):
                 size = size_mb * MB
                 total_mb = args.updates * size / MB
                 refs, up_seconds = upload(stores, args.updates, size)
@@ -204,6 +294,8 @@ def main() -> None:
                     )
                 )
                 print(rows[-1], flush=True)
+            if args.memory_size_mb:
+                memory = memory_rows(apis, args, Path(scratch))
 
     date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d")
     cpu = next(
@@ -243,8 +335,44 @@ time. It is the round's other cost beside fetching: a round takes about fetch + 
 
 {HEADER}
 {table}"""
-    write_section(text, args.out)
-    print(text)
+    if rows:
+        write_section(text, args.out)
+        print(text)
+    if memory:
+        text = memory_section(args, memory, date, f"{os.cpu_count()} cores ({cpu})")
+        write_section(text, args.out, MEMORY_START, MEMORY_END, after=END)
+        print(text)
+
+
+def memory_section(args: argparse.Namespace, rows: list[tuple[str, ...]], date: str, machine: str) -> str:
+    table = "\n".join(f"| {' | '.join(row)} |" for row in rows)
+    hidden = hidden_for(args.memory_size_mb * MB)
+    return f"""### A round over a validator's memory budget
+
+`{shlex.join(["python", "localnet/bench_blobs.py", *sys.argv[1:]])}` (part of `make bench-blobs`), {date}.
+Machine: {machine}, shared with other jobs (load average {os.getloadavg()[0]:.1f} as the runs ended:
+throughputs vary with it); one run.
+
+One validator (a process of its own, one torch thread as `sabfl validator run`) serves a round of
+{args.updates} updates of {args.memory_size_mb} MB by reference from its kubo daemon (one of
+{args.daemons}, updates uploaded to daemon j mod {args.daemons}) as its sidecar does: `open_round` reads
+θ_t and, when the decoded round fits `blob_memory_bytes`, every update at once; otherwise
+(`sabfl.roles.stream`) it fetches, verifies, decodes and scores the updates in batches, and reads them
+again in batches to build the aggregate. The model is an MLP 64 → {hidden:,} → 10 ({75 * hidden + 10:,}
+float32 parameters) on 50 synthetic held-out samples, scored with the default rule (its reference update
+trained first). Peak RSS is the process's VmHWM once every update is scored and once the aggregate is
+built (in brackets: its RSS before the round: the interpreter, torch after a warm-up, the model). Fetch,
+verify, decode and score = the round's bytes / the time from reading θ_t to the last score (including the
+reference update's training); aggregate = the time to build θ_{{t+1}} after that (a second read of every
+update of positive weight when streamed). Every run's revealed losses and aggregate sha256 are compared
+with the round read at once.
+
+The budget bounds the round's data, not the process: compare peak − before with it. Scoring one update
+needs about six update-sized buffers (θ_t, the reference update, the update, and three temporaries of
+the direction term), so a smaller budget cannot be met: the validator warns and reads one update at a time.
+
+{MEMORY_HEADER}
+{table}"""
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from sabfl.ml.models import flatten_params
 from sabfl.roles import demo
 from sabfl.roles.inputs import RoundInputs
 from sabfl.roles.runtime import TaskRuntime
-from sabfl.roles.scores import heldout_scores, reference_update
+from sabfl.roles.scores import reference_update, round_scores
 from sabfl.roles.spec import TaskSpec
 from sabfl.roles.tasks import spec_path
 from sabfl.roles.timing import PHASES, RoundTiming
@@ -90,18 +90,18 @@ def scoring_ratios(spec: TaskSpec, updates: int, repeats: int) -> dict[str, list
     base = flatten_params(rt.setup.model)
     generator = torch.Generator().manual_seed(0)
     deltas = torch.randn(updates, base.numel(), generator=generator) * 0.01
-    inputs = RoundInputs(1, b"", base, deltas, [True] * updates, [True] * updates)
+    inputs = RoundInputs.held(1, base, deltas, rt.layout.shapes)
     x_v, y_v = rt.setup.heldout[0]
     classes = rt.setup.dataset.num_classes
     rates: dict[str, list[float]] = {"with reference": [], "scores only": [], "bound": []}
-    heldout_scores(rt, 0, inputs)  # warm-up: the first call pays torch's one-time costs
+    round_scores(rt, 0, inputs)  # warm-up: the first call pays torch's one-time costs
     for _ in range(repeats):
         started = time.perf_counter()
-        heldout_scores(rt, 0, inputs)
+        round_scores(rt, 0, inputs)
         rates["with reference"].append(updates / (time.perf_counter() - started))
         reference = reference_update(rt, 0, 1, base)
         started = time.perf_counter()
-        heldout_scores(rt, 0, inputs, reference)
+        round_scores(rt, 0, inputs, reference)
         rates["scores only"].append(updates / (time.perf_counter() - started))
         started = time.perf_counter()
         evaluate_many(rt.setup.model, base + deltas, x_v, y_v, classes)

@@ -2,8 +2,9 @@
 model (0.6 MB, above the chain's max_inline_bytes) finalizes with every update, the initial and every global
 model stored off chain, and a participant-side fetch verifies the new model. Blobs that are unavailable,
 that hash to something else or that hold more bytes than declared get weight 0 while their rounds finalize,
-and a round finalizes with one kubo daemon stopped. Its own localnet: a validator that cannot fetch may miss
-its miner window and be penalised."""
+and a round finalizes with one kubo daemon stopped. Two validators' memory budgets do not hold a round: they
+score and aggregate it in batches, and their losses and attestations agree with the others'. Its own
+localnet: a validator that cannot fetch may miss its miner window and be penalised."""
 
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ from .test_sidecars import Sidecars, wait_round
 
 PHASE = round_pb2.RoundPhase
 PORT_OFFSET = os.environ.get("SABFL_TEST_BLOB_PORT_OFFSET", "5000")
+# Under a round's 8 updates of 0.6 MB beside scoring's working set (sabfl.roles.stream.plan_round): batches
+# of 6 and 2.
+STREAMING_VALIDATORS = {1: 20 << 20, 2: 20 << 20}
 MODELS = ("logreg", "mlp", "cnn-large")
 SPEC = TaskSpec(
     experiment=SimConfig(
@@ -115,7 +119,8 @@ def test_rounds_by_reference_finalize_and_broken_blobs_get_no_weight(net: Path, 
         assert initial.locator.startswith("ipfs://") and not initial.payload
         assert initial.size_bytes > creator.params().max_inline_bytes
         for v in range(4):
-            sidecars.start_validator(v, limits=SpecLimits(models=MODELS), blob_timeout_s=5.0)
+            budget = {"blob_memory_bytes": STREAMING_VALIDATORS[v]} if v in STREAMING_VALIDATORS else {}
+            sidecars.start_validator(v, limits=SpecLimits(models=MODELS), blob_timeout_s=5.0, **budget)
         sidecars.start_participants(task_id, limits={"models": list(MODELS)})
 
         store = kubo(keys, 0)
@@ -141,6 +146,8 @@ def test_rounds_by_reference_finalize_and_broken_blobs_get_no_weight(net: Path, 
             ]
             assert {u.sha256 for u in unavailable} == broken[number]
 
+        for v in STREAMING_VALIDATORS:
+            assert "do not fit" in (tmp_path / f"validator{v}.log").read_text()
         model = creator.global_model(task_id)
         assert model.round == 2 and model.locator and not model.payload
         ref = BlobRef(model.sha256, model.size_bytes, model.locator)

@@ -31,7 +31,7 @@ from sabfl.protocol import WEIGHT_SCALE, TemperatureRule, consensus_losses, soft
 from sabfl.roles.demo import Processes
 from sabfl.roles.inputs import RoundInputs, no_blob_store
 from sabfl.roles.runtime import TaskRuntime
-from sabfl.roles.scores import heldout_scores, revealed_losses
+from sabfl.roles.scores import revealed
 from sabfl.roles.spec import TaskSpec
 from sabfl.roles.tasks import create_task, submit_task
 from sabfl.roles.validator import ValidatorConfig
@@ -251,7 +251,7 @@ def test_public_chain_state_rebuilds_no_validators_data_or_scores(
     task = creator.fedlearn.Task(query_pb2.QueryTaskRequest(task_id=task_id)).task
     public = TaskRuntime.from_task(task)
     inputs = RoundInputs.fetch(creator, public, round_, no_blob_store)
-    guesses = [revealed_losses(heldout_scores(public, v, inputs), inputs) for v in range(4)]
+    guesses = [revealed(public, v, inputs) for v in range(4)]
 
     round_ = creator.wait_for_phase(task_id, 1, {PHASE.ROUND_PHASE_AGGREGATE, *ENDED}, 240)
     revealed = {
@@ -269,7 +269,7 @@ def test_public_chain_state_rebuilds_no_validators_data_or_scores(
         losses = revealed[keys.nodes[v].validator.address]
         assert losses != guesses[v], f"validator {v}: its losses were rebuilt from public state"
         assert sum(a == b for a, b in zip(losses, guesses[v], strict=True)) == 0
-        assert losses == revealed_losses(heldout_scores(private, v, inputs), inputs)
+        assert losses == revealed(private, v, inputs)
     assert wait_round(creator, task_id, 1).phase == PHASE.ROUND_PHASE_FINALIZED
 
 

@@ -69,10 +69,12 @@ def test_inline_referenced_and_unavailable_updates(runtime: TaskRuntime) -> None
     assert inputs.decoded == [True, True, False, False]
     assert inputs.updates[1].eq(2.0).all() and inputs.updates[2].isnan().all()
     assert inputs.matches(round_) and chain.reads == 2
-    assert inputs.no_op() == [False, False, False, False]
-    inputs.require_weighted([WEIGHT_SCALE // 2, WEIGHT_SCALE // 2, 0, 0])
+    assert inputs.rows.no_op() == [False, False, False, False]
+    # The unavailable update has weight 0: the aggregate is θ_t + ½·1 + ½·2.
+    aggregate = runtime.decode(inputs.aggregate([WEIGHT_SCALE // 2, WEIGHT_SCALE // 2, 0, 0]))
+    assert aggregate.eq(1.5).all()
     with pytest.raises(BlobsUnavailable, match=r"updates \[2\]"):
-        inputs.require_weighted([WEIGHT_SCALE // 2, 0, WEIGHT_SCALE // 2, 0])
+        inputs.aggregate([WEIGHT_SCALE // 2, 0, WEIGHT_SCALE // 2, 0])
 
 
 def test_a_base_model_by_reference_is_fetched_and_a_moved_one_waits(runtime: TaskRuntime) -> None:
@@ -105,7 +107,7 @@ def test_an_update_that_moves_nothing_is_a_no_op(runtime: TaskRuntime) -> None:
     chain = ChainState(
         task_pb2.GlobalModel(sha256=blob(base), payload=base), {blob(p): p for p in (zero, noise, step)}
     )
-    assert RoundInputs.fetch(chain, runtime, round_, gone_store).no_op() == [True, True, False]
+    assert RoundInputs.fetch(chain, runtime, round_, gone_store).rows.no_op() == [True, True, False]
 
 
 def test_only_the_latest_rounds_blobs_stay_pinned() -> None:

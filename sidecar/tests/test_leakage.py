@@ -16,7 +16,7 @@ from sabfl.ml.models import ParamLayout, flatten_params
 from sabfl.protocol import LOSS_SCALE
 from sabfl.roles.inputs import RoundInputs
 from sabfl.roles.runtime import TaskRuntime
-from sabfl.roles.scores import heldout_scores, revealed_losses
+from sabfl.roles.scores import revealed
 from sabfl.sim.config import SimConfig
 from sabfl.sim.leakage import (
     class_mix,
@@ -51,9 +51,8 @@ def skewed_runtime(rule: str) -> TaskRuntime:
 def probed_estimate(runtime: TaskRuntime, step: int, low: float = 100.0, high: float = 200.0) -> np.ndarray:
     """One round of probes from the initial model, revealed as on chain, rounded to ``step``, estimated."""
     probes = class_probes(runtime.layout.numel, 10, low, high)
-    n = len(probes)
-    inputs = RoundInputs(0, b"", flatten_params(runtime.setup.model), probes, [True] * n, [True] * n)
-    micro = revealed_losses(heldout_scores(runtime, 0, inputs), inputs)
+    inputs = RoundInputs.held(0, flatten_params(runtime.setup.model), probes, runtime.layout.shapes)
+    micro = revealed(runtime, 0, inputs)
     slopes = probe_slopes(np.array(coarsen(micro, step)) / LOSS_SCALE, low, high)
     return estimate_mix(slopes, runtime.rule.scoring.eta)
 

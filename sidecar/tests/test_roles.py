@@ -14,7 +14,9 @@ import torch
 
 from sabfl.chain import Account, KeysFile
 from sabfl.ml.aggregate import build_aggregate
+from sabfl.ml.serialize import SerializationError
 from sabfl.protocol import WEIGHT_SCALE
+from sabfl.roles.inputs import RoundInputs, Rows
 from sabfl.roles.journal import Journal
 from sabfl.roles.rule import rule_from_chain, rule_to_chain
 from sabfl.roles.runtime import TaskRuntime
@@ -103,20 +105,26 @@ def runtime() -> TaskRuntime:
     return TaskRuntime.from_model_spec(1, SPEC.model_spec())
 
 
-def test_runtime_codec_round_trips_and_marks_broken_updates(runtime: TaskRuntime) -> None:
+def test_runtime_codec_round_trips_and_refuses_broken_bytes(runtime: TaskRuntime) -> None:
     params = torch.randn(runtime.layout.numel)
     assert torch.equal(runtime.decode(runtime.encode(params)), params)
-    updates, ok = runtime.decode_updates([runtime.encode(params), b"garbage", runtime.encode(params)[:-4]])
-    assert ok == [True, False, False]
-    assert torch.isnan(updates[1]).all() and torch.isnan(updates[2]).all()
+    for broken in (b"garbage", runtime.encode(params)[:-4]):
+        with pytest.raises(SerializationError):
+            runtime.decode(broken)
 
 
-def test_runtime_aggregate_counts_a_broken_update_as_zero(runtime: TaskRuntime) -> None:
+def held(base: torch.Tensor, updates: torch.Tensor, decoded: list[bool], shapes: list) -> RoundInputs:
+    rows = Rows(list(range(len(updates))), updates, decoded, [True] * len(updates))
+    return RoundInputs(1, b"", base, rows, tuple(shapes))
+
+
+def test_the_aggregate_counts_a_broken_update_as_zero(runtime: TaskRuntime) -> None:
     base = torch.zeros(runtime.layout.numel)
     good = torch.ones(runtime.layout.numel)
-    weights = [WEIGHT_SCALE // 2, WEIGHT_SCALE // 2]
-    updates, decoded = runtime.decode_updates([runtime.encode(good), b"not a model"])
-    payload = runtime.aggregate(base, updates, decoded, weights)
+    broken = torch.full((runtime.layout.numel,), float("nan"))  # did not decode
+    payload = held(base, torch.stack([good, broken]), [True, False], runtime.layout.shapes).aggregate(
+        [WEIGHT_SCALE // 2, WEIGHT_SCALE // 2]
+    )
     expected = build_aggregate(
         base.numpy(),
         [good.numpy(), np.zeros(runtime.layout.numel, np.float32)],
@@ -127,12 +135,14 @@ def test_runtime_aggregate_counts_a_broken_update_as_zero(runtime: TaskRuntime) 
     assert torch.allclose(runtime.decode(payload), torch.full((runtime.layout.numel,), 0.5))
 
 
-def test_runtime_aggregate_skips_updates_of_weight_zero(runtime: TaskRuntime) -> None:
+def test_the_aggregate_skips_updates_of_weight_zero(runtime: TaskRuntime) -> None:
     """An update of weight 0 may be unavailable (its row NaN): the aggregate equals the one without it."""
     base = torch.randn(runtime.layout.numel)
     good = torch.randn(runtime.layout.numel)
     unavailable = torch.full((runtime.layout.numel,), float("nan"))
-    with_gap = runtime.aggregate(base, torch.stack([good, unavailable]), [True, False], [WEIGHT_SCALE, 0])
-    alone = runtime.aggregate(base, good[None], [True], [WEIGHT_SCALE])
+    shapes = runtime.layout.shapes
+    gap = held(base, torch.stack([good, unavailable]), [True, False], shapes)
+    with_gap = gap.aggregate([WEIGHT_SCALE, 0])
+    alone = held(base, good[None], [True], shapes).aggregate([WEIGHT_SCALE])
     assert with_gap == alone
     assert not torch.isnan(runtime.decode(with_gap)).any()

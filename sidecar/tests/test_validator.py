@@ -25,8 +25,11 @@ from sabfl.chain import Account, ChainClient, KeysFile, TxError, messages
 from sabfl.chain.keys import Node
 from sabfl.cli import main
 from sabfl.fedlearn.v1 import round_pb2, task_pb2, tx_pb2
+from sabfl.protocol import UNAVAILABLE, WEIGHT_SCALE
+from sabfl.roles.inputs import RoundInputs
 from sabfl.roles.rule import rule_to_chain
 from sabfl.roles.spec import SpecRefused, TaskSpec
+from sabfl.roles.stream import RoundStream
 from sabfl.roles.tasks import DEFAULT_SPEC
 from sabfl.roles.validator import GRANTED_MSGS, ValidatorConfig, ValidatorSidecar
 
@@ -344,3 +347,43 @@ def test_the_test_accuracy_of_each_new_global_model_is_published(config: Validat
     sidecar.tick()
     assert published(2) == rt.test_accuracy(rt.decode(models[2])) and reads == [0, 1, 2]
     assert 4 not in sidecar.runtimes
+
+
+def test_a_round_over_the_memory_budget_is_scored_and_aggregated_as_one_that_fits(
+    config: ValidatorConfig,
+) -> None:
+    """The sidecar reads a round within blob_memory_bytes in batches (a RoundStream) and reveals the same
+    losses, and builds the same aggregate, as with a budget the round fits."""
+    task = task_pb2.Task(
+        id=4,
+        model_spec=DEMO_SPEC,
+        status=task_pb2.TASK_STATUS_ACTIVE,
+        num_rounds=2,
+        rule=DEMO_RULE,
+        initial_model_sha256=DEMO_INITIAL_SHA256,
+    )
+    gone = hashlib.sha256(b"gone").digest()
+    outcomes = []
+    for budget in (1 << 30, 600_000):  # the second holds less than one scoring chunk: read in batches
+        settings = {"blob_stores": ({"kind": "inline"},), "blob_memory_bytes": budget}
+        sidecar = ValidatorSidecar(dataclasses.replace(config, **settings))
+        rt = sidecar.runtime(task)
+        generator = torch.Generator().manual_seed(0)
+        base = rt.encode(0.1 * torch.randn(rt.layout.numel, generator=generator))
+        round_ = round_pb2.Round(task_id=4, round=1, base_model_sha256=hashlib.sha256(base).digest())
+        for _ in range(10):
+            ref = sidecar.blobs.stores[0].put(
+                rt.encode(0.05 * torch.randn(rt.layout.numel, generator=generator))
+            )
+            round_.updates.add(sha256=ref.sha256, size_bytes=ref.size, locator=ref.locator)
+        round_.updates.add(sha256=gone, size_bytes=4, locator=f"inline://{gone.hex()}")  # in no store
+        round_.weights.extend([WEIGHT_SCALE // 10] * 10 + [0])
+        sidecar.client.global_model = lambda task_id, base=base: task_pb2.GlobalModel(
+            task_id=4, sha256=hashlib.sha256(base).digest(), payload=base
+        )
+        losses = sidecar.score(rt, round_)
+        outcomes.append((losses, sidecar.aggregate_bytes(rt, round_), type(sidecar.round_inputs[4])))
+    (held_losses, held_aggregate, held), (streamed_losses, streamed_aggregate, streamed) = outcomes
+    assert (held, streamed) == (RoundInputs, RoundStream)
+    assert streamed_losses == held_losses and held_losses[-1] == UNAVAILABLE and len(set(held_losses)) > 3
+    assert streamed_aggregate == held_aggregate

@@ -28,6 +28,39 @@ class Aggregate:
     sha256: str
 
 
+class AggregateSum:
+    """θ_t + Σ_i w_i Δ_i accumulated one update at a time, in the order of the `add` calls: the same bits
+    whether the updates come from one list or from batches read one after another. Each step is computed
+    in slices of `SLICE` values (elementwise, so slicing changes no bit), so it needs no update-sized
+    temporary beside the float64 accumulator."""
+
+    SLICE = 1 << 20
+
+    def __init__(self, global_params: np.ndarray) -> None:
+        self.accumulator = np.array(global_params, dtype=np.float64).reshape(-1)
+        self.scratch = np.empty(min(self.SLICE, self.accumulator.size), np.float64)
+
+    def add(self, update: np.ndarray, weight: float) -> None:
+        """acc ← acc + float64(weight) · float64(update), elementwise."""
+        update = np.asarray(update, dtype=np.float32).reshape(-1)
+        if update.shape != self.accumulator.shape:
+            raise ValueError(f"update has {update.size} values, the model {self.accumulator.size}")
+        factor = np.float64(weight)
+        for start in range(0, update.size, self.SLICE):
+            part = slice(start, start + self.SLICE)
+            product = self.scratch[: update[part].size]
+            np.multiply(factor, update[part], out=product, dtype=np.float64)
+            np.add(self.accumulator[part], product, out=self.accumulator[part])
+
+    def finish(self, shapes: Sequence[tuple[int, ...]]) -> Aggregate:
+        """θ_{t+1} = float32(acc) and its canonical bytes; the accumulator is released first (its two rows
+        are not held beside the result's), so nothing can be added after."""
+        params = self.accumulator.astype(np.float32)
+        del self.accumulator, self.scratch
+        payload = encode_flat(params, shapes)
+        return Aggregate(params, payload, sha256_hex(payload))
+
+
 def build_aggregate(
     global_params: np.ndarray,
     updates: Sequence[np.ndarray],
@@ -37,12 +70,7 @@ def build_aggregate(
     """The canonical next global model from flat float32 ``updates`` in the order given."""
     if len(updates) != len(weights):
         raise ValueError(f"{len(updates)} updates but {len(weights)} weights")
-    accumulator = np.array(global_params, dtype=np.float64).reshape(-1)
+    total = AggregateSum(global_params)
     for update, weight in zip(updates, weights, strict=True):
-        update = np.asarray(update, dtype=np.float32).reshape(-1)
-        if update.shape != accumulator.shape:
-            raise ValueError(f"update has {update.size} values, the model {accumulator.size}")
-        np.add(accumulator, np.float64(weight) * update.astype(np.float64), out=accumulator)
-    params = accumulator.astype(np.float32)
-    payload = encode_flat(params, shapes)
-    return Aggregate(params, payload, sha256_hex(payload))
+        total.add(update, weight)
+    return total.finish(shapes)

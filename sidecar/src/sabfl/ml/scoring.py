@@ -158,6 +158,113 @@ def softmax_weights(losses: np.ndarray, temperature: TemperatureRule) -> np.ndar
     return logits / logits.sum()
 
 
+# Updates scored at once: a chunk's probes take at most this many bytes (and at most 64 models, as
+# `evaluate_many` evaluates them), so scoring's working set is bounded whatever the round's size.
+SCORING_CHUNK_BYTES = 4 << 20
+MAX_CHUNK_ROWS = 64
+# Update-sized tensors scoring holds per update of a chunk at its peak, beside the updates themselves: the
+# finite rows' copy when some row is not finite, and the three temporaries of `cosine_similarity` (measured
+# on a 100 MB model: 3.0 rows; the probes and their evaluation take 2.3). Callers budgeting memory count
+# this many rows per chunk row.
+SCORING_ROWS_PER_UPDATE = 4
+# Columns checked for finiteness at once: `isfinite` makes update-sized temporaries otherwise.
+FINITE_COLUMNS = 1 << 20
+
+
+def chunk_rows(numel: int) -> int:
+    """Updates of `numel` parameters scored in one chunk: ⌊SCORING_CHUNK_BYTES / (4·numel)⌋ in [1, 64]."""
+    return max(1, min(MAX_CHUNK_ROWS, SCORING_CHUNK_BYTES // (4 * max(numel, 1))))
+
+
+@dataclass(frozen=True)
+class UpdateScorer:
+    """One validator's scoring of a round, prepared once: everything a score depends on besides the update
+    itself — θ_t, the held-out data, the reference update r_v and (relative rules) loss(θ_t). A score
+    depends on no other update, and updates are scored in chunks of `chunk` rows counted from the first
+    row given, so scoring a round in batches that start at multiples of `chunk` gives the same bits as
+    scoring it at once (every chunk sees the same rows)."""
+
+    model: nn.Module
+    rule: ScoringRule
+    global_params: torch.Tensor
+    x_heldout: torch.Tensor
+    y_heldout: torch.Tensor
+    num_classes: int
+    reference_update: torch.Tensor | None
+    base_loss: torch.Tensor | None
+    chunk: int
+
+    @classmethod
+    def prepare(
+        cls,
+        model: nn.Module,
+        rule: ScoringRule,
+        global_params: torch.Tensor,
+        x_heldout: torch.Tensor,
+        y_heldout: torch.Tensor,
+        num_classes: int,
+        reference_update: torch.Tensor | None = None,
+    ) -> UpdateScorer:
+        """Check the rule's needs and evaluate loss(θ_t) once when the rule is relative."""
+        if rule.needs_reference and reference_update is None:
+            raise ValueError("this scoring rule needs the validator's reference update")
+        base_loss = None
+        if rule.relative:
+            evaluation = evaluate_many(model, global_params[None], x_heldout, y_heldout, num_classes)
+            base_loss = (evaluation.balanced_loss if rule.balanced else evaluation.loss)[0]
+        return cls(
+            model,
+            rule,
+            global_params,
+            x_heldout,
+            y_heldout,
+            num_classes,
+            reference_update,
+            base_loss,
+            chunk_rows(global_params.numel()),
+        )
+
+    def score(self, updates: torch.Tensor) -> np.ndarray:
+        """Scores [n] (float64) of ``updates`` [n, d], chunk by chunk from row 0."""
+        return np.concatenate(
+            [np.empty(0)]
+            + [self._score_chunk(updates[i : i + self.chunk]) for i in range(0, len(updates), self.chunk)]
+        )
+
+    def _score_chunk(self, updates: torch.Tensor) -> np.ndarray:
+        rule, reference = self.rule, self.reference_update
+        scores = np.full(len(updates), LOSS_CAP)
+        finite = torch.ones(len(updates), dtype=torch.bool)
+        for columns in updates.split(FINITE_COLUMNS, dim=1):
+            finite &= torch.isfinite(columns).all(dim=1)
+        if not finite.any():
+            return scores
+        candidates = updates if finite.all() else updates[finite]
+        stretch = torch.ones(len(candidates))
+        if rule.step != "raw":
+            stretch = reference.norm() / candidates.norm(dim=1).clamp(min=1e-12)
+            if rule.step == "at_least_reference":
+                stretch = stretch.clamp(min=1.0)
+        # θ_t + η·ρ_i·Δ_i, the sum formed in place (the same bits as a fresh sum: addition commutes).
+        probes = (rule.eta * stretch[:, None]) * candidates
+        probes.add_(self.global_params)
+        evaluation = evaluate_many(self.model, probes, self.x_heldout, self.y_heldout, self.num_classes)
+        del probes
+        loss = evaluation.balanced_loss if rule.balanced else evaluation.loss
+        if rule.relative:
+            loss = (loss - (1 + rule.tolerance) * self.base_loss).clamp(min=0.0)
+        if rule.direction_weight > 0:
+            cosine = torch.nn.functional.cosine_similarity(candidates, reference[None], dim=1)
+            loss = loss + rule.direction_weight * (rule.direction_margin - cosine).clamp(min=0.0)
+        if rule.norm_limit > 0:
+            ratio = candidates.norm(dim=1) / reference.norm().clamp(min=1e-12)
+            loss = loss + (ratio - rule.norm_limit).clamp(min=0.0)
+        values = loss.double().numpy()
+        values = np.where(np.isfinite(values), np.clip(values, 0.0, LOSS_CAP), LOSS_CAP)
+        scores[finite.numpy()] = values
+        return scores
+
+
 def score_updates(
     model: nn.Module,
     rule: ScoringRule,
@@ -168,36 +275,31 @@ def score_updates(
     num_classes: int,
     reference_update: torch.Tensor | None = None,
 ) -> np.ndarray:
-    """One validator's scores [n] (float64) of ``updates`` [n, d] in one batched pass."""
-    scores = np.full(len(updates), LOSS_CAP)
-    finite = torch.isfinite(updates).all(dim=1)
-    if not finite.any():
-        return scores
-    if rule.needs_reference and reference_update is None:
-        raise ValueError("this scoring rule needs the validator's reference update")
-    candidates = updates[finite]
-    stretch = torch.ones(len(candidates))
-    if rule.step != "raw":
-        stretch = reference_update.norm() / candidates.norm(dim=1).clamp(min=1e-12)
-        if rule.step == "at_least_reference":
-            stretch = stretch.clamp(min=1.0)
-    probes = global_params + rule.eta * stretch[:, None] * candidates
-    if rule.relative:
-        probes = torch.cat([global_params[None], probes])
-    evaluation = evaluate_many(model, probes, x_heldout, y_heldout, num_classes)
-    loss = evaluation.balanced_loss if rule.balanced else evaluation.loss
-    if rule.relative:
-        loss = (loss[1:] - (1 + rule.tolerance) * loss[0]).clamp(min=0.0)
-    if rule.direction_weight > 0:
-        cosine = torch.nn.functional.cosine_similarity(candidates, reference_update[None], dim=1)
-        loss = loss + rule.direction_weight * (rule.direction_margin - cosine).clamp(min=0.0)
-    if rule.norm_limit > 0:
-        ratio = candidates.norm(dim=1) / reference_update.norm().clamp(min=1e-12)
-        loss = loss + (ratio - rule.norm_limit).clamp(min=0.0)
-    values = loss.double().numpy()
-    values = np.where(np.isfinite(values), np.clip(values, 0.0, LOSS_CAP), LOSS_CAP)
-    scores[finite.numpy()] = values
-    return scores
+    """One validator's scores [n] (float64) of ``updates`` [n, d] (`UpdateScorer`)."""
+    scorer = UpdateScorer.prepare(
+        model, rule, global_params, x_heldout, y_heldout, num_classes, reference_update
+    )
+    return scorer.score(updates)
+
+
+def validator_scorer(
+    model: nn.Module,
+    rule: ScoringRule,
+    global_params: torch.Tensor,
+    x_heldout: torch.Tensor,
+    y_heldout: torch.Tensor,
+    num_classes: int,
+    train_config: TrainConfig,
+    seed: Sequence[int],
+) -> UpdateScorer:
+    """How one validator scores a round: it trains its reference update r_v from θ_t on its held-out data
+    when the rule needs one (with the task's local-training settings)."""
+    reference = (
+        local_train(model, global_params, x_heldout, y_heldout, train_config, seed)
+        if rule.needs_reference
+        else None
+    )
+    return UpdateScorer.prepare(model, rule, global_params, x_heldout, y_heldout, num_classes, reference)
 
 
 def validator_scores(
@@ -211,11 +313,8 @@ def validator_scores(
     train_config: TrainConfig,
     seed: Sequence[int],
 ) -> np.ndarray:
-    """What one validator reveals for a round: it trains its reference update r_v from θ_t on its held-out
-    data when the rule needs one (with the task's local-training settings), then scores every update."""
-    reference = (
-        local_train(model, global_params, x_heldout, y_heldout, train_config, seed)
-        if rule.needs_reference
-        else None
+    """What one validator reveals for a round (`validator_scorer`), every update scored at once."""
+    scorer = validator_scorer(
+        model, rule, global_params, x_heldout, y_heldout, num_classes, train_config, seed
     )
-    return score_updates(model, rule, global_params, updates, x_heldout, y_heldout, num_classes, reference)
+    return scorer.score(updates)

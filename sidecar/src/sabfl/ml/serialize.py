@@ -41,8 +41,9 @@ def encode_tensors(tensors: Sequence[np.ndarray]) -> bytes:
         if not np.isfinite(array).all():
             raise SerializationError("refusing to encode non-finite values")
         header += struct.pack(f"<B{array.ndim}I", array.ndim, *array.shape)
-        payload.append(array.tobytes())
-    return bytes(header) + b"".join(payload)
+        payload.append(memoryview(array).cast("B"))
+    # One copy of the data, straight into the result.
+    return b"".join([header, *payload])
 
 
 def encode_flat(flat: np.ndarray, shapes: Sequence[tuple[int, ...]]) -> bytes:
@@ -55,9 +56,8 @@ def encode_flat(flat: np.ndarray, shapes: Sequence[tuple[int, ...]]) -> bytes:
     return encode_tensors([p.reshape(s) for p, s in zip(pieces, shapes, strict=True)])
 
 
-def decode_tensors(data: bytes, expected_shapes: Sequence[tuple[int, ...]]) -> list[np.ndarray]:
-    """Parse canonical bytes, checking the header against ``expected_shapes`` and every value finite."""
-    view = memoryview(data)
+def _values_offset(view: memoryview, expected_shapes: Sequence[tuple[int, ...]]) -> int:
+    """Check the header and length of canonical bytes against ``expected_shapes``; the data's offset."""
     if len(view) < 9 or bytes(view[:4]) != MAGIC:
         raise SerializationError("not a sabfl tensor encoding (bad magic or too short)")
     version, count = struct.unpack_from("<BI", view, 4)
@@ -80,9 +80,22 @@ def decode_tensors(data: bytes, expected_shapes: Sequence[tuple[int, ...]]) -> l
     if len(view) - offset != 4 * total:
         kind = "truncated" if len(view) - offset < 4 * total else "has trailing bytes"
         raise SerializationError(f"payload {kind}: {len(view) - offset} bytes for {total} float32 values")
+    return offset
+
+
+def _finite_values(data: bytes, expected_shapes: Sequence[tuple[int, ...]]) -> np.ndarray:
+    """The float32 values of canonical bytes, read in place (a view of ``data``), all finite."""
+    offset = _values_offset(memoryview(data), expected_shapes)
+    total = sum(math.prod(s) for s in expected_shapes)
     values = np.frombuffer(data, dtype=FLOAT_LE, count=total, offset=offset)
     if not np.isfinite(values).all():
         raise SerializationError("payload contains NaN or infinite values")
+    return values
+
+
+def decode_tensors(data: bytes, expected_shapes: Sequence[tuple[int, ...]]) -> list[np.ndarray]:
+    """Parse canonical bytes, checking the header against ``expected_shapes`` and every value finite."""
+    values = _finite_values(data, expected_shapes)
     sizes = [math.prod(s) for s in expected_shapes]
     pieces = np.split(values.astype(np.float32), np.cumsum(sizes)[:-1])
     return [p.reshape(s) for p, s in zip(pieces, expected_shapes, strict=True)]
@@ -91,6 +104,15 @@ def decode_tensors(data: bytes, expected_shapes: Sequence[tuple[int, ...]]) -> l
 def decode_flat(data: bytes, shapes: Sequence[tuple[int, ...]]) -> np.ndarray:
     """Decode canonical bytes into one flat float32 vector (raises ``SerializationError``)."""
     return np.concatenate([t.reshape(-1) for t in decode_tensors(data, shapes)])
+
+
+def decode_flat_into(data: bytes, shapes: Sequence[tuple[int, ...]], out: np.ndarray) -> None:
+    """`decode_flat` into ``out`` (float32, one value per parameter) with no copy beside it; ``out`` is
+    untouched when the bytes are refused (``SerializationError``)."""
+    values = _finite_values(data, shapes)
+    if out.dtype != np.float32 or out.shape != values.shape:
+        raise ValueError(f"out must be float32 of shape {values.shape}, got {out.dtype} {out.shape}")
+    np.copyto(out, values)
 
 
 def sha256_hex(data: bytes) -> str:

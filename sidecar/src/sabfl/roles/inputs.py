@@ -1,5 +1,6 @@
 """A round's inputs as a validator sidecar uses them: the base model and every update, fetched and decoded
-once per round and reused for scoring, mining and attesting.
+once per round and reused for scoring, mining and attesting when they fit the validator's memory budget
+(`sabfl.roles.stream` reads a round that does not in batches, with the same results).
 
 An update travels inline (its bytes in the chain's state until the round ends) or by reference (sha256,
 size and a locator on a store, docs/protocol.md "Blobs"). References are fetched through `fetch_blobs`,
@@ -12,20 +13,31 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
+import numpy as np
 import torch
 
 from sabfl.chain import ChainClient
 from sabfl.fedlearn.v1 import round_pb2, task_pb2
-from sabfl.roles.runtime import TaskRuntime
+from sabfl.ml.aggregate import AggregateSum
+from sabfl.ml.models import ParamLayout
+from sabfl.ml.scoring import LOSS_CAP, UpdateScorer
+from sabfl.ml.serialize import SerializationError, decode_flat, decode_flat_into
+from sabfl.protocol import UNAVAILABLE, loss_to_micro, weights_to_floats
 
 # References (sha256, size, locator) → (index, bytes checked against sha256 and size, or None when they
-# could not be fetched) for every reference, in any order.
+# could not be fetched) for every reference, in any order; a consumer drops each blob's bytes before it
+# asks for the next (they count against the fetch's memory budget until then).
 Reference = tuple[bytes, int, str]
-FetchBlobs = Callable[[Sequence[Reference]], Iterator[tuple[int, bytes | None]]]
+FetchBlobs = Callable[[Sequence[Reference]], Iterator[tuple[int, bytes | bytearray | None]]]
 # An update none of whose parameters moves by more than this adds nothing to the model: it scores the loss
 # cap, so it earns no weight and no reward (a free rider's zero update would otherwise tie with honest ones).
 NO_OP_TOLERANCE = 1e-7
+
+
+# The loss cap in micro-units: what an undecodable update or one that changes nothing scores.
+CAP_MICRO = loss_to_micro(LOSS_CAP, cap=2**64 - 1)
 
 
 class BaseModelPending(TimeoutError):
@@ -38,12 +50,12 @@ class BlobsUnavailable(TimeoutError):
     (yet); the step is retried until its phase ends."""
 
 
-def no_blob_store(refs: Sequence[Reference]) -> Iterator[tuple[int, bytes | None]]:
+def no_blob_store(refs: Sequence[Reference]) -> Iterator[tuple[int, bytes | bytearray | None]]:
     """The fetcher of a sidecar with no blob store configured: every reference is unavailable."""
     return ((index, None) for index in range(len(refs)))
 
 
-def model_bytes(model: task_pb2.GlobalModel, fetch_blobs: FetchBlobs) -> bytes:
+def model_bytes(model: task_pb2.GlobalModel, fetch_blobs: FetchBlobs) -> bytes | bytearray:
     """A global model's canonical bytes: inline, or fetched by reference (BlobsUnavailable if they cannot
     be)."""
     if not model.locator:
@@ -54,72 +66,196 @@ def model_bytes(model: task_pb2.GlobalModel, fetch_blobs: FetchBlobs) -> bytes:
     return payload
 
 
-def base_model(
-    client: ChainClient, rt: TaskRuntime, round_: round_pb2.Round, fetch_blobs: FetchBlobs
-) -> torch.Tensor:
-    """The round's base model θ_t, decoded: the chain's global model until the round finalizes;
-    BaseModelPending when it is not yet the round's base, BlobsUnavailable when it cannot be fetched."""
-    model = client.global_model(rt.task_id)
-    if model.sha256 != round_.base_model_sha256:
-        raise BaseModelPending(f"global model of task {rt.task_id} is not round {round_.round}'s base")
-    return rt.decode(model_bytes(model, fetch_blobs))
+class TaskLayout(Protocol):
+    """What reading a round's updates needs of a task: its id and parameter layout (a TaskRuntime)."""
+
+    task_id: int
+    layout: ParamLayout
 
 
 @dataclass(frozen=True)
-class RoundInputs:
-    """The base model θ_t and the round's updates [n, d] in ascending hash order: a row of NaN for an
-    update that did not decode or could not be fetched; `decoded` and `available` say which."""
+class Rows:
+    """Updates `indices` of a round (ascending hash order) as rows [k, d]: a row of NaN for an update that
+    did not decode or could not be fetched; `decoded` and `available` say which."""
 
-    round: int
-    base_sha256: bytes
-    base: torch.Tensor
+    indices: list[int]
     updates: torch.Tensor
     decoded: list[bool]
     available: list[bool]
 
     @classmethod
-    def fetch(
-        cls, client: ChainClient, rt: TaskRuntime, round_: round_pb2.Round, fetch_blobs: FetchBlobs
-    ) -> RoundInputs:
-        """Read the base model and every update of `round_` once, references through `fetch_blobs` (each
-        decoded as it arrives); BaseModelPending when the chain's global model is not the round's base yet,
-        BlobsUnavailable when the base model cannot be fetched."""
-        base = base_model(client, rt, round_, fetch_blobs)
-        n = len(round_.updates)
-        updates = torch.full((n, rt.layout.numel), float("nan"))
-        decoded, available = [False] * n, [True] * n
-        referenced = [j for j, info in enumerate(round_.updates) if info.locator]
+    def read(
+        cls,
+        client: ChainClient,
+        task: TaskLayout,
+        round_: round_pb2.Round,
+        indices: Sequence[int],
+        fetch_blobs: FetchBlobs,
+        at_once: int,
+    ) -> Rows:
+        """Read updates `indices` of `round_`: inline ones from the chain, references through `fetch_blobs`
+        at most `at_once` at a time, each decoded into its row as it arrives (no copy beside the row)."""
+        indices = list(indices)
+        # numpy-backed, so a tracemalloc measurement sees the rows held.
+        updates = torch.from_numpy(np.full((len(indices), task.layout.numel), np.nan, np.float32))
+        decoded, available = [False] * len(indices), [True] * len(indices)
 
-        def take(j: int, payload: bytes) -> None:
-            row, [ok] = rt.decode_updates([payload])
-            updates[j], decoded[j] = row[0], ok
+        def take(k: int, payload: bytes | bytearray) -> None:
+            try:
+                decode_flat_into(payload, task.layout.shapes, updates[k].numpy())
+                decoded[k] = True
+            except SerializationError:
+                pass
 
-        for j, info in enumerate(round_.updates):
-            if not info.locator:
-                take(j, client.update_payload(rt.task_id, round_.round, info.sha256))
-        refs = [(u.sha256, u.size_bytes, u.locator) for u in (round_.updates[j] for j in referenced)]
-        for index, payload in fetch_blobs(refs):
-            j = referenced[index]
-            if payload is None:
-                available[j] = False
+        referenced = []
+        for k, j in enumerate(indices):
+            info = round_.updates[j]
+            if info.locator:
+                referenced.append(k)
             else:
-                take(j, payload)
-        return cls(round_.round, bytes(round_.base_model_sha256), base, updates, decoded, available)
+                take(k, client.update_payload(task.task_id, round_.round, info.sha256))
+        step = max(at_once, 1)
+        for first in range(0, len(referenced), step):
+            group = referenced[first : first + step]
+            refs = [(u.sha256, u.size_bytes, u.locator) for u in (round_.updates[indices[k]] for k in group)]
+            for index, payload in fetch_blobs(refs):
+                if payload is None:
+                    available[group[index]] = False
+                else:
+                    take(group[index], payload)
+                del payload  # before the next blob is fetched: its bytes count against the budget
+        return cls(indices, updates, decoded, available)
 
     def no_op(self) -> list[bool]:
         """Which updates decoded and move no parameter by more than NO_OP_TOLERANCE."""
-        if len(self.decoded) == 0:
+        if len(self.indices) == 0:
             return []
-        still = self.updates.abs().amax(dim=1) <= NO_OP_TOLERANCE  # False for NaN rows
+        # |Δ| ≤ tol everywhere, from the row's extremes: no temporary as large as the rows.
+        low, high = torch.aminmax(self.updates, dim=1)
+        still = (high <= NO_OP_TOLERANCE) & (low >= -NO_OP_TOLERANCE)  # False for NaN rows
         return [bool(s) for s in still]
+
+
+@dataclass(frozen=True)
+class RoundScores:
+    """One validator's scores of a round's updates (ascending hash order), which it could fetch, and which
+    move nothing."""
+
+    scores: np.ndarray
+    available: list[bool]
+    no_op: list[bool]
+
+    def micro_losses(self, scores: np.ndarray) -> list[int]:
+        """What the validator reveals for `scores` (these, or a misbehaving validator's): UNAVAILABLE for
+        an update it could not fetch (docs/protocol.md, "Blobs"), the loss cap for one that changes nothing
+        (it earns nothing), else the score in micro-units."""
+        cap = CAP_MICRO
+        losses = []
+        for score, fetched, no_op in zip(np.asarray(scores), self.available, self.no_op, strict=True):
+            if not fetched:
+                losses.append(UNAVAILABLE)
+            elif no_op:
+                losses.append(cap)
+            else:
+                losses.append(loss_to_micro(float(score), cap=cap))
+        return losses
+
+
+def read_base(
+    client: ChainClient, task: TaskLayout, round_: round_pb2.Round, fetch_blobs: FetchBlobs
+) -> torch.Tensor:
+    """θ_t of `round_`; BaseModelPending when the chain's global model is not the round's base yet,
+    BlobsUnavailable when it cannot be fetched."""
+    model = client.global_model(task.task_id)
+    if model.sha256 != round_.base_model_sha256:
+        raise BaseModelPending(f"global model of task {task.task_id} is not round {round_.round}'s base")
+    return torch.from_numpy(decode_flat(model_bytes(model, fetch_blobs), task.layout.shapes))
+
+
+def weighted_sum(
+    round_number: int,
+    base: torch.Tensor,
+    weights: list[int],
+    shapes: Sequence[tuple[int, ...]],
+    each_batch: Callable[[Sequence[int], Callable[[Rows], None]], None],
+) -> bytes:
+    """θ_{t+1} from the on-chain weights (scale 1e18) as `sabfl.ml.aggregate` builds it, the updates of
+    positive weight visited in ascending hash order by `each_batch(indices, visit)` (all at once or in
+    batches: the same bits); one of weight 0 is skipped (its bytes may be unavailable), an undecodable
+    one counts as zero (docs/protocol.md: "Model bytes and the aggregate"). BlobsUnavailable unless every
+    update of positive weight was fetched: the aggregate needs exactly those (an update the committee
+    could not fetch has weight 0)."""
+    floats = weights_to_floats(weights)
+    total = AggregateSum(base.numpy())
+
+    def visit(rows: Rows) -> None:
+        missing = [j for j, ok in zip(rows.indices, rows.available, strict=True) if not ok]
+        if missing:
+            raise BlobsUnavailable(
+                f"round {round_number}: updates {missing} have weight but were not fetched"
+            )
+        for j, row, good in zip(rows.indices, rows.updates, rows.decoded, strict=True):
+            total.add(row.numpy() if good else np.zeros(len(row), np.float32), floats[j])
+
+    each_batch([j for j, w in enumerate(weights) if w], visit)
+    return total.finish(shapes).payload
+
+
+@dataclass(frozen=True)
+class RoundInputs:
+    """The base model θ_t and every update of a round held at once (`Rows`), for a round whose decoded
+    updates fit the validator's memory budget (`sabfl.roles.stream` reads the others in batches)."""
+
+    round: int
+    base_sha256: bytes
+    base: torch.Tensor
+    rows: Rows
+    shapes: tuple[tuple[int, ...], ...]
+
+    @classmethod
+    def fetch(
+        cls, client: ChainClient, task: TaskLayout, round_: round_pb2.Round, fetch_blobs: FetchBlobs
+    ) -> RoundInputs:
+        """Read the base model and every update of `round_` once (`read_base`, `Rows.read`)."""
+        base = read_base(client, task, round_, fetch_blobs)
+        n = len(round_.updates)
+        rows = Rows.read(client, task, round_, range(n), fetch_blobs, at_once=n)
+        return cls(round_.round, bytes(round_.base_model_sha256), base, rows, tuple(task.layout.shapes))
+
+    @classmethod
+    def held(
+        cls, round_number: int, base: torch.Tensor, updates: torch.Tensor, shapes: Sequence[tuple[int, ...]]
+    ) -> RoundInputs:
+        """Updates already in memory, every one decoded and available (a simulation's or a benchmark's)."""
+        n = len(updates)
+        rows = Rows(list(range(n)), updates, [True] * n, [True] * n)
+        return cls(round_number, b"", base, rows, tuple(shapes))
+
+    @property
+    def updates(self) -> torch.Tensor:
+        return self.rows.updates
+
+    @property
+    def decoded(self) -> list[bool]:
+        return self.rows.decoded
+
+    @property
+    def available(self) -> list[bool]:
+        return self.rows.available
 
     def matches(self, round_: round_pb2.Round) -> bool:
         """Whether these are the inputs of `round_` (same round, same base model)."""
         return self.round == round_.round and self.base_sha256 == bytes(round_.base_model_sha256)
 
-    def require_weighted(self, weights: list[int]) -> None:
-        """Raise BlobsUnavailable unless every update of positive weight was fetched: the aggregate needs
-        exactly those (an update the committee could not fetch has weight 0)."""
-        missing = [j for j, (w, ok) in enumerate(zip(weights, self.available, strict=True)) if w and not ok]
-        if missing:
-            raise BlobsUnavailable(f"round {self.round}: updates {missing} have weight but were not fetched")
+    def score(self, scorer: UpdateScorer) -> RoundScores:
+        """Score every update at once."""
+        return RoundScores(scorer.score(self.updates), self.available, self.rows.no_op())
+
+    def aggregate(self, weights: list[int]) -> bytes:
+        """θ_{t+1} from the held updates (`weighted_sum`)."""
+
+        def each_batch(indices: Sequence[int], visit: Callable[[Rows], None]) -> None:
+            for j in indices:  # views of the held rows, one at a time: no copy
+                visit(Rows([j], self.updates[j : j + 1], [self.decoded[j]], [self.available[j]]))
+
+        return weighted_sum(self.round, self.base, weights, self.shapes, each_batch)

@@ -64,7 +64,7 @@ def fetcher(
     if stores is None:
         return no_blob_store
 
-    def fetch(refs: Sequence[Reference]) -> Iterator[tuple[int, bytes | None]]:
+    def fetch(refs: Sequence[Reference]) -> Iterator[tuple[int, bytes | bytearray | None]]:
         valid: list[int] = []
         checked: list[BlobRef] = []
         for index, (sha256, size, locator) in enumerate(refs):
@@ -74,6 +74,6 @@ def fetcher(
             except (ValueError, BlobError):
                 yield index, None
         for result in fetch_all(stores, checked, workers, memory_budget_bytes, timeout_s):
-            yield valid[result.index], None if result.data is None else bytes(result.data)
+            yield valid[result.index], result.data  # verified, and not copied
 
     return fetch

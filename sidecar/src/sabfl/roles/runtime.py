@@ -8,18 +8,15 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 
 from sabfl.aggregators.softmax import SOFTMAX_RULES, SoftmaxRule
 from sabfl.fedlearn.v1 import task_pb2
-from sabfl.ml.aggregate import build_aggregate
 from sabfl.ml.data import Dataset, load_dataset
 from sabfl.ml.entrypoints import AllowedPackage
 from sabfl.ml.evaluate import evaluate_many
 from sabfl.ml.models import ParamLayout
-from sabfl.ml.serialize import SerializationError, decode_flat, encode_flat
-from sabfl.protocol import weights_to_floats
+from sabfl.ml.serialize import decode_flat, encode_flat
 from sabfl.roles.spec import SpecLimits, build_task_model, parse_model_spec, parse_task
 from sabfl.sim.config import SimConfig
 from sabfl.sim.setup import TaskSetup
@@ -103,32 +100,6 @@ class TaskRuntime:
 
     def encode(self, params: torch.Tensor) -> bytes:
         return encode_flat(params.detach().numpy(), self.layout.shapes)
-
-    def decode_updates(self, payloads: list[bytes]) -> tuple[torch.Tensor, list[bool]]:
-        """Updates [n, d] with an undecodable update as a row of NaN (it then scores the loss cap), and
-        which rows decoded."""
-        rows, ok = [], []
-        for payload in payloads:
-            try:
-                rows.append(self.decode(payload))
-                ok.append(True)
-            except SerializationError:
-                rows.append(torch.full((self.layout.numel,), float("nan")))
-                ok.append(False)
-        return (torch.stack(rows) if rows else torch.empty(0, self.layout.numel)), ok
-
-    def aggregate(
-        self, global_params: torch.Tensor, updates: torch.Tensor, decoded: list[bool], weights: list[int]
-    ) -> bytes:
-        """θ_{t+1} from decoded updates [n, d] in ascending hash order and the on-chain weights (scale
-        1e18): an update of weight 0 is skipped (its bytes may be unavailable; adding 0·Δ changes nothing),
-        an undecodable one counts as zero (docs/protocol.md: "Model bytes and the aggregate")."""
-        deltas, floats = [], []
-        for row, good, weight, w in zip(updates, decoded, weights, weights_to_floats(weights), strict=True):
-            if weight:
-                deltas.append(row.numpy() if good else np.zeros(self.layout.numel, np.float32))
-                floats.append(w)
-        return build_aggregate(global_params.numpy(), deltas, floats, self.layout.shapes).payload
 
     def test_accuracy(self, params: torch.Tensor) -> float:
         setup = self.setup

@@ -47,15 +47,16 @@ from sabfl.fedlearn.v1 import round_pb2, task_pb2, tx_pb2
 from sabfl.ml.entrypoints import AllowedPackage
 from sabfl.ml.loaders import load_source
 from sabfl.protocol import commitment
-from sabfl.roles.inputs import FetchBlobs, RoundInputs, base_model, model_bytes
+from sabfl.roles.inputs import FetchBlobs, RoundInputs, model_bytes, read_base
 from sabfl.roles.journal import Journal
 from sabfl.roles.loop import add_run_command, poll, serve
 from sabfl.roles.publish import NoBlobStore, Pins, fetcher, operator_stores, publish
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.scheduler import TaskScheduler
-from sabfl.roles.scores import Reference, heldout_scores, reference_update, revealed_losses
+from sabfl.roles.scores import Reference, reference_update, round_scores
 from sabfl.roles.settings import plain, private_seed, settings_from
 from sabfl.roles.spec import SpecLimits, SpecRefused, parse_task
+from sabfl.roles.stream import RoundStream, open_round
 from sabfl.sim.config import SimConfig
 
 log = logging.getLogger("sabfl.validator")
@@ -114,7 +115,9 @@ class ValidatorConfig:
     blob_stores: tuple[dict, ...] = ()
     blob_timeout_s: float = 10.0  # to fetch one blob: well inside a COMMIT phase
     blob_workers: int = 4  # blobs fetched at once
-    blob_memory_bytes: int = 1 << 30  # fetched bytes held at once; a larger blob is unavailable to it
+    # Fetched and decoded bytes held at once: a round whose decoded updates do not fit is fetched, scored
+    # and aggregated in batches (sabfl.roles.stream); a blob larger than this is unavailable to it.
+    blob_memory_bytes: int = 1 << 30
 
     def __post_init__(self) -> None:
         if self.misbehave not in MISBEHAVIOURS:
@@ -172,8 +175,9 @@ class ValidatorSidecar:
         self.data_seed = private_seed(config.data_seed, config.journal.with_name("data-seed"))
         self.data = load_source(config.data, config.packages) if config.data else None
         self.runtimes: dict[int, TaskRuntime] = {}
-        # Per task, the inputs of the round it last worked on: fetched and decoded once per round.
-        self.round_inputs: dict[int, RoundInputs] = {}
+        # Per task, the inputs of the round it last worked on: fetched and decoded once per round when they
+        # fit the memory budget, else read in batches at each step.
+        self.round_inputs: dict[int, RoundInputs | RoundStream] = {}
         # Per task, its reference update of the round it last prepared: keyed by (round, base model sha256).
         self.references: dict[int, tuple[tuple[int, bytes], Reference]] = {}
         self.blobs = operator_stores(config.blob_stores)
@@ -385,13 +389,22 @@ class ValidatorSidecar:
         TXS.labels(kind).inc()
         return str(response.txhash)
 
-    def inputs(self, rt: TaskRuntime, round_: round_pb2.Round) -> RoundInputs:
+    def inputs(self, rt: TaskRuntime, round_: round_pb2.Round) -> RoundInputs | RoundStream:
         """The round's base model and updates, fetched and decoded once per round and reused by scoring,
-        mining and attesting; BaseModelPending until the chain's global model is the round's base."""
+        mining and attesting when they fit blob_memory_bytes (else read in batches by each step);
+        BaseModelPending until the chain's global model is the round's base."""
         self.config.limits.check_updates(len(round_.updates))
         cached = self.round_inputs.get(rt.task_id)
         if cached is None or not cached.matches(round_):
-            cached = RoundInputs.fetch(self.client, rt, round_, self.fetch_blobs)
+            self.round_inputs.pop(rt.task_id, None)  # the previous round's rows go before these are read
+            cached = open_round(
+                self.client,
+                rt,
+                round_,
+                self.fetch_blobs,
+                self.config.blob_memory_bytes,
+                self.config.blob_workers,
+            )
             self.round_inputs[rt.task_id] = cached
         return cached
 
@@ -400,7 +413,7 @@ class ValidatorSidecar:
         chain's global model until the round finalizes; BaseModelPending before it moved on)."""
         cached = self.references.get(rt.task_id)
         if cached is None or cached[0] != (round_.round, bytes(round_.base_model_sha256)):
-            base = base_model(self.client, rt, round_, self.fetch_blobs)
+            base = read_base(self.client, rt, round_, self.fetch_blobs)
             reference = reference_update(rt, self.config.validator, round_.round, base)
             cached = ((round_.round, bytes(round_.base_model_sha256)), reference)
             self.references[rt.task_id] = cached
@@ -410,12 +423,13 @@ class ValidatorSidecar:
         """This validator's loss per update (micro-units, ascending hash order)."""
         inputs = self.inputs(rt, round_)
         started = time.monotonic()
-        scores = heldout_scores(rt, self.config.validator, inputs, self.reference(rt, round_))
+        scored = round_scores(rt, self.config.validator, inputs, self.reference(rt, round_))
+        scores = scored.scores
         if self.config.misbehave == "lie":
             # Invert the ranking: the best update gets the worst score and vice versa.
             scores = scores.max() + scores.min() - scores
         SCORING.observe(time.monotonic() - started)
-        return revealed_losses(scores, inputs)
+        return scored.micro_losses(scores)
 
     def commit(self, rt: TaskRuntime, round_: round_pb2.Round, entry: dict) -> None:
         if "losses" not in entry:
@@ -462,10 +476,7 @@ class ValidatorSidecar:
         log.info("task %d round %d: revealed", rt.task_id, round_.round)
 
     def aggregate_bytes(self, rt: TaskRuntime, round_: round_pb2.Round) -> bytes:
-        inputs = self.inputs(rt, round_)
-        weights = list(round_.weights)
-        inputs.require_weighted(weights)
-        return rt.aggregate(inputs.base, inputs.updates, inputs.decoded, weights)
+        return self.inputs(rt, round_).aggregate(list(round_.weights))
 
     def mine(self, rt: TaskRuntime, round_: round_pb2.Round) -> None:
         payload = self.aggregate_bytes(rt, round_)

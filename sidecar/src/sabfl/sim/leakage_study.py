@@ -1,8 +1,8 @@
 """The leakage study (sim/leakage.py): a prober reads one validator's revealed losses over rounds, and what a
 coarser loss quantization costs the aggregation.
 
-The revealed losses come from the sidecar's own code path (roles/scores.py: ``heldout_scores`` then
-``revealed_losses``, micro-units as on chain), so this module is where the ML core and the roles meet.
+The revealed losses come from the sidecar's own code path (roles/scores.py: ``revealed``, micro-units as
+on chain), so this module is where the ML core and the roles meet.
 The global model θ_t each round is the rule's own clean simulation; the probes are scored by the target
 validator but not aggregated (with losses of tens to hundreds they would get weight ≈ 0 anyway).
 """
@@ -20,9 +20,9 @@ from sabfl.aggregators.softmax import SOFTMAX_RULES, SoftmaxAggregator, SoftmaxR
 from sabfl.ml.data import Dataset
 from sabfl.ml.models import ParamLayout
 from sabfl.protocol import LOSS_SCALE, loss_to_micro
-from sabfl.roles.inputs import RoundInputs
+from sabfl.roles.inputs import CAP_MICRO, RoundInputs
 from sabfl.roles.runtime import TaskRuntime
-from sabfl.roles.scores import CAP_MICRO, heldout_scores, revealed_losses
+from sabfl.roles.scores import revealed
 from sabfl.sim.config import SimConfig
 from sabfl.sim.leakage import (
     class_mix,
@@ -89,9 +89,8 @@ def probe_run(
     for t in range(1, config.rounds + 1):
         low, high = probe_shifts(shift, rng)
         probes = class_probes(params, classes, low, high)
-        n = len(probes)
-        inputs = RoundInputs(simulation.round, b"", simulation.params[0], probes, [True] * n, [True] * n)
-        micro = revealed_losses(heldout_scores(runtime, TARGET, inputs), inputs)
+        inputs = RoundInputs.held(simulation.round, simulation.params[0], probes, runtime.layout.shapes)
+        micro = revealed(runtime, TARGET, inputs)
         for step in steps:
             totals[step] += probe_slopes(np.array(coarsen(micro, step)) / LOSS_SCALE, low, high)
             estimates[step] = estimate_mix(totals[step] / t, rule.scoring.eta)
