@@ -282,6 +282,22 @@ def score_updates(
     return scorer.score(updates)
 
 
+def reference_update(
+    model: nn.Module,
+    rule: ScoringRule,
+    global_params: torch.Tensor,
+    x_heldout: torch.Tensor,
+    y_heldout: torch.Tensor,
+    train_config: TrainConfig,
+    seed: Sequence[int],
+) -> torch.Tensor | None:
+    """A validator's reference update r_v: trained from θ_t on its held-out data with the task's
+    local-training settings, when the rule needs one (else None)."""
+    if not rule.needs_reference:
+        return None
+    return local_train(model, global_params, x_heldout, y_heldout, train_config, seed)
+
+
 def validator_scorer(
     model: nn.Module,
     rule: ScoringRule,
@@ -292,13 +308,8 @@ def validator_scorer(
     train_config: TrainConfig,
     seed: Sequence[int],
 ) -> UpdateScorer:
-    """How one validator scores a round: it trains its reference update r_v from θ_t on its held-out data
-    when the rule needs one (with the task's local-training settings)."""
-    reference = (
-        local_train(model, global_params, x_heldout, y_heldout, train_config, seed)
-        if rule.needs_reference
-        else None
-    )
+    """How one validator scores a round: against its reference update (`reference_update`)."""
+    reference = reference_update(model, rule, global_params, x_heldout, y_heldout, train_config, seed)
     return UpdateScorer.prepare(model, rule, global_params, x_heldout, y_heldout, num_classes, reference)
 
 

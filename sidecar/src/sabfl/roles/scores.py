@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import torch
 
-from sabfl.ml.scoring import UpdateScorer, local_train
+from sabfl.ml import scoring
+from sabfl.ml.scoring import UpdateScorer
 from sabfl.roles.inputs import RoundInputs, RoundScores
 from sabfl.roles.runtime import TaskRuntime
 from sabfl.roles.stream import RoundStream
@@ -19,12 +20,10 @@ Reference = torch.Tensor | None
 def reference_update(rt: TaskRuntime, validator: int, round_number: int, base: torch.Tensor) -> Reference:
     """Validator `validator`'s reference update r_v of a round: trained from the round's base model θ_t on
     its held-out rows with its seed of the round (setup.validator_seed); None when the rule needs none."""
-    if not rt.rule.scoring.needs_reference:
-        return None
     setup = rt.setup
     x_v, y_v = setup.heldout[validator]
     seed = setup.validator_seed(round_number, validator)
-    return local_train(setup.model, base, x_v, y_v, setup.train_config, seed)
+    return scoring.reference_update(setup.model, rt.rule.scoring, base, x_v, y_v, setup.train_config, seed)
 
 
 def round_scores(
