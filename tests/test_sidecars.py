@@ -254,11 +254,11 @@ def test_public_chain_state_rebuilds_no_validators_data_or_scores(
     guesses = [revealed(public, v, inputs) for v in range(4)]
 
     round_ = creator.wait_for_phase(task_id, 1, {PHASE.ROUND_PHASE_AGGREGATE, *ENDED}, 240)
-    revealed = {
+    reveals = {
         r.validator: list(r.losses)
         for r in creator.fedlearn.Reveals(query_pb2.QueryRevealsRequest(task_id=task_id, round=1)).reveals
     }
-    assert len(revealed) == 4 and len(round_.updates) == 6
+    assert len(reveals) == 4 and len(round_.updates) == 6
     public_state = task.SerializeToString() + round_.SerializeToString()
     for v in range(4):
         seed = int((sidecars.workdir / f"validator{v}" / "data-seed").read_text())
@@ -266,7 +266,7 @@ def test_public_chain_state_rebuilds_no_validators_data_or_scores(
         private = TaskRuntime.from_task(task, data_seed=seed)
         rows, guessed_rows = private.setup.split.validators[v], public.setup.split.validators[v]
         assert len(set(rows) & set(guessed_rows)) < len(rows) // 2, f"validator {v}: its rows were rebuilt"
-        losses = revealed[keys.nodes[v].validator.address]
+        losses = reveals[keys.nodes[v].validator.address]
         assert losses != guesses[v], f"validator {v}: its losses were rebuilt from public state"
         assert sum(a == b for a, b in zip(losses, guesses[v], strict=True)) == 0
         assert losses == revealed(private, v, inputs)
