@@ -22,6 +22,7 @@ from sabfl.blobs import BlobRef, IpfsStore
 from sabfl.chain import ChainClient, KeysFile, load_keys, messages
 from sabfl.fedlearn.v1 import round_pb2
 from sabfl.protocol import UNAVAILABLE
+from sabfl.roles.participant import ROUND_ENTRY_GAS
 from sabfl.roles.spec import SpecLimits, TaskSpec
 from sabfl.roles.tasks import create_task
 from sabfl.sim.config import SimConfig
@@ -92,7 +93,8 @@ def submit_reference(
     sha256, size, locator = ref
     msg = messages.submit_update(client.address, task_id, round_number, b"", num_samples=50)
     msg.sha256, msg.size_bytes, msg.locator = sha256, size, locator
-    client.submit(msg)
+    # As a participant runner does: the round record it rewrites may hold the round's other updates by then.
+    client.wait(client.broadcast(msg, extra_gas=SPEC.max_updates_per_round * ROUND_ENTRY_GAS))
     return sha256
 
 
