@@ -214,10 +214,17 @@ class RoundInputs:
 
     @classmethod
     def fetch(
-        cls, client: ChainClient, task: TaskLayout, round_: round_pb2.Round, fetch_blobs: FetchBlobs
+        cls,
+        client: ChainClient,
+        task: TaskLayout,
+        round_: round_pb2.Round,
+        fetch_blobs: FetchBlobs,
+        base: torch.Tensor | None = None,
     ) -> RoundInputs:
-        """Read the base model and every update of `round_` once (`read_base`, `Rows.read`)."""
-        base = read_base(client, task, round_, fetch_blobs)
+        """Read the base model (unless given) and every update of `round_` once (`read_base`,
+        `Rows.read`)."""
+        if base is None:
+            base = read_base(client, task, round_, fetch_blobs)
         n = len(round_.updates)
         rows = Rows.read(client, task, round_, range(n), fetch_blobs, at_once=n)
         return cls(round_.round, bytes(round_.base_model_sha256), base, rows, tuple(task.layout.shapes))

@@ -87,7 +87,11 @@ class TaskRuntime:
         config = dataclasses.replace(config, **private)
         if limits is not None:
             limits.check(config, packages)
-        dataset = data or load_dataset(config.dataset, max_train=config.max_train, max_test=config.max_test)
+        dataset = (
+            data
+            if data is not None
+            else load_dataset(config.dataset, max_train=config.max_train, max_test=config.max_test)
+        )
         if limits is not None:
             limits.check_dataset(dataset)
         model = build_task_model(config, dataset, limits, packages, initial_sha256)

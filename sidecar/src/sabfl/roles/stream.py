@@ -130,14 +130,16 @@ def open_round(
     fetch_blobs: FetchBlobs,
     budget: int,
     workers: int,
+    base: torch.Tensor | None = None,
 ) -> RoundInputs | RoundStream:
     """The round's inputs held at once when its decoded updates fit `budget` (`RoundInputs`), else a
-    `RoundStream`; both read θ_t now (BaseModelPending, BlobsUnavailable as `read_base`)."""
+    `RoundStream`; both read θ_t now unless given (BaseModelPending, BlobsUnavailable as `read_base`)."""
     blob_bytes = max((u.size_bytes for u in round_.updates), default=0)
     plan = plan_round(len(round_.updates), task.layout.numel, blob_bytes, budget, workers)
     if plan.fits:
-        return RoundInputs.fetch(client, task, round_, fetch_blobs)
-    base = read_base(client, task, round_, fetch_blobs)
+        return RoundInputs.fetch(client, task, round_, fetch_blobs, base)
+    if base is None:
+        base = read_base(client, task, round_, fetch_blobs)
     log.info(
         "task %d round %d: %d updates of %d bytes do not fit %d bytes: batches of %d, %d fetched at once",
         task.task_id,

@@ -163,6 +163,20 @@ class ValidatorConfig:
         )
 
 
+# A step acts at most once per phase of a round (commit, reveal, aggregate, attest) and once more for a
+# miner's retry; the next block's tick does the rest.
+MAX_ACTS_PER_STEP = 5
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a committee member readies during SUBMIT for a round: θ_t and its reference update."""
+
+    key: tuple[int, bytes]  # (round, base model sha256)
+    base: torch.Tensor
+    reference: Reference
+
+
 class ValidatorSidecar:
     def __init__(self, config: ValidatorConfig) -> None:
         self.config = config
@@ -178,8 +192,9 @@ class ValidatorSidecar:
         # Per task, the inputs of the round it last worked on: fetched and decoded once per round when they
         # fit the memory budget, else read in batches at each step.
         self.round_inputs: dict[int, RoundInputs | RoundStream] = {}
-        # Per task, its reference update of the round it last prepared: keyed by (round, base model sha256).
-        self.references: dict[int, tuple[tuple[int, bytes], Reference]] = {}
+        # Per task, the round it last prepared during SUBMIT: θ_t and its reference update, read and trained
+        # once, keyed by (round, base model sha256).
+        self.prepared: dict[int, Prepared] = {}
         self.blobs = operator_stores(config.blob_stores)
         self.pins = Pins(self.blobs, keep=2) if self.blobs else None
         self.fetch_blobs: FetchBlobs = fetcher(
@@ -241,7 +256,7 @@ class ValidatorSidecar:
             if task_id not in live:
                 rt = self.runtimes.pop(task_id)
                 self.round_inputs.pop(task_id, None)
-                self.references.pop(task_id, None)
+                self.prepared.pop(task_id, None)
                 ended = tasks.get(task_id)
                 if ended is not None and self.measured.get(task_id) != ended.rounds_finalized:
                     self.measure(rt, ended)  # the last global model, finalized as the task ended
@@ -299,8 +314,8 @@ class ValidatorSidecar:
             self.opt_in(task)
         if task.status == task_pb2.TASK_STATUS_ACTIVE and task.current_round > 0:
             # Once its tx is in, the next phase may already be open (all others were as quick): act on it
-            # now rather than at the next block. A round has five phases; a miner's retry starts another.
-            for _ in range(len(PHASE.keys())):
+            # now rather than at the next block.
+            for _ in range(MAX_ACTS_PER_STEP):
                 round_ = self.client.round(task.id)
                 CURRENT_ROUND.labels(str(task.id)).set(round_.round)
                 if not self.act(task, round_):
@@ -354,7 +369,7 @@ class ValidatorSidecar:
         me = round_.committee[members.index(self.address)]
         entry = self.journal.get(task.id, round_.round)
         if round_.phase == PHASE.ROUND_PHASE_SUBMIT:
-            self.reference(rt, round_)  # ready before SUBMIT closes: COMMIT then only scores
+            self.prepare(rt, round_)  # ready before SUBMIT closes: COMMIT then only scores
             return False
         if round_.phase == PHASE.ROUND_PHASE_COMMIT and not me.committed and "commit_tx" not in entry:
             self.commit(rt, round_, entry)
@@ -404,26 +419,27 @@ class ValidatorSidecar:
                 self.fetch_blobs,
                 self.config.blob_memory_bytes,
                 self.config.blob_workers,
+                self.prepare(rt, round_).base,
             )
             self.round_inputs[rt.task_id] = cached
         return cached
 
-    def reference(self, rt: TaskRuntime, round_: round_pb2.Round) -> Reference:
-        """This validator's reference update of the round, trained once from the round's base model (the
-        chain's global model until the round finalizes; BaseModelPending before it moved on)."""
-        cached = self.references.get(rt.task_id)
-        if cached is None or cached[0] != (round_.round, bytes(round_.base_model_sha256)):
+    def prepare(self, rt: TaskRuntime, round_: round_pb2.Round) -> Prepared:
+        """The round's base model and this validator's reference update, read and trained once (the base:
+        the chain's global model until the round finalizes; BaseModelPending before it moved on)."""
+        key = (round_.round, bytes(round_.base_model_sha256))
+        cached = self.prepared.get(rt.task_id)
+        if cached is None or cached.key != key:
             base = read_base(self.client, rt, round_, self.fetch_blobs)
-            reference = reference_update(rt, self.config.validator, round_.round, base)
-            cached = ((round_.round, bytes(round_.base_model_sha256)), reference)
-            self.references[rt.task_id] = cached
-        return cached[1]
+            cached = Prepared(key, base, reference_update(rt, self.config.validator, round_.round, base))
+            self.prepared[rt.task_id] = cached
+        return cached
 
     def score(self, rt: TaskRuntime, round_: round_pb2.Round) -> list[int]:
         """This validator's loss per update (micro-units, ascending hash order)."""
         inputs = self.inputs(rt, round_)
         started = time.monotonic()
-        scored = round_scores(rt, self.config.validator, inputs, self.reference(rt, round_))
+        scored = round_scores(rt, self.config.validator, inputs, self.prepare(rt, round_).reference)
         scores = scored.scores
         if self.config.misbehave == "lie":
             # Invert the ranking: the best update gets the worst score and vice versa.
