@@ -55,6 +55,8 @@ def test_every_simconfig_field_is_shared_or_sim_only() -> None:
         (spec_with({"softmax_rules": {DEFAULT_SOFTMAX_RULE: {"scoring": {"eta": 9.0}}}}), "unknown keys"),
         (spec_with({"attack": "sf"}), "unknown keys"),
         (spec_with({"data_seed": 7}), "unknown keys"),
+        (spec_with({"model": {"entry_point": "", "distribution": "x", "version": "1"}}), "package.module"),
+        (spec_with({"model": {"entry_point": "m:f", "distribution": "", "version": "1"}}), "non-empty"),
         (spec_with(extra=1), "unknown keys"),
         (spec_with({"epochs": True}), "wrong type"),
         (spec_with({"epochs": 2.5}), "wrong type"),

@@ -7,6 +7,7 @@ single model (a sidecar) and a stack of hundreds (the simulation, a validator sc
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -75,6 +76,10 @@ def cnn_large(input_shape: tuple[int, ...], num_classes: int) -> nn.Module:
     )
 
 
+# `package.module:function`, as a factory's entry point is written.
+ENTRY_POINT = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
+
+
 def model_ref(model: str | Mapping[str, Any]) -> EntryPointRef:
     """A model as a task names it: a built-in's alias (``logreg``, ``mlp``, ``cnn``, ``cnn-large``) or
     ``{entry_point: "package.module:function", distribution, version, params: {...}}``."""
@@ -91,7 +96,12 @@ def model_ref(model: str | Mapping[str, Any]) -> EntryPointRef:
     strings = [model[k] for k in ("entry_point", "distribution", "version")]
     if not all(isinstance(s, str) for s in strings) or not isinstance(params, Mapping):
         raise ModelError("entry_point, distribution and version are strings, params a mapping")
-    return EntryPointRef(*strings, dict(params))
+    entry_point, distribution, version = strings
+    if not ENTRY_POINT.fullmatch(entry_point):
+        raise ModelError(f"entry_point {entry_point[:80]!r} is not package.module:function")
+    if not distribution or not version:
+        raise ModelError("a model by entry point names its distribution and version (non-empty)")
+    return EntryPointRef(entry_point, distribution, version, dict(params))
 
 
 def build_model(
