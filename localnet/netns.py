@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Validators on separate network hosts: each localnet validator node (sabfld and its kubo daemon), and
-later its sidecar, runs in its own Linux network namespace with its own address, linked to the others
-through a bridge in the root namespace. Needs root, iproute2, iptables and Toxiproxy (build/bin).
+"""Validators on separate network hosts: each localnet validator — its node (sabfld and its kubo daemon) and
+its sidecar — runs in its own Linux network namespace with its own address, linked to the others through a
+bridge in the root namespace. Needs root, iproute2, iptables and Toxiproxy (build/bin).
 
     namespace sabfl-v<i>  eth0 10.77.0.1<i>/24  ── veth sabfl-v<i> ──┐
     namespace sabfl-proxy eth0 10.77.0.2/24     ── veth sabfl-proxy ─┤ bridge sabfl-br0 10.77.0.1/24
-                                                                     └ (root namespace: participants,
-                                                                        the demo's driver, the dashboard)
+    namespace sabfl-client eth0 10.77.0.3/24    ── veth sabfl-client ┘ (root namespace)
+    (the demo's driver, participants and dashboard)
 
 Faults (this kernel has no netem qdisc):
 - latency: every validator's persistent peers are Toxiproxy listeners in sabfl-proxy, one per directed
@@ -26,6 +26,7 @@ Usage:
   netns.py cut     --node I                                  take validator I's link down
   netns.py restore --node I                                  bring it back up
   netns.py demo    [--dir DIR] [--out OUT] [...]             up, `sabfl demo` on that network, down
+(`ip netns exec sabfl-client …` runs a client, e.g. `sabfl demo --localnet DIR`, on that network.)
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ PROXY = "sabfl-proxy"
 SUBNET = "10.77.0"
 BRIDGE_IP = f"{SUBNET}.1"
 PROXY_IP = f"{SUBNET}.2"
+CLIENT = "sabfl-client"
+CLIENT_IP = f"{SUBNET}.3"
 TOXIPROXY_API = f"http://{PROXY_IP}:8474"
 LATENCY_MS, JITTER_MS, LOSS = 50, 10, 0.01
 
@@ -103,6 +106,7 @@ def up(args: argparse.Namespace) -> None:
     run("ip", "addr", "add", f"{BRIDGE_IP}/24", "dev", BRIDGE)
     run("ip", "link", "set", BRIDGE, "up")
     add_host(PROXY, PROXY_IP)
+    add_host(CLIENT, CLIENT_IP)
     for i in range(args.validators):
         add_host(namespace(i), host_ip(i))
         if args.loss > 0:
@@ -257,10 +261,11 @@ def set_link(args: argparse.Namespace, state: str) -> None:
 
 def demo(args: argparse.Namespace) -> None:
     """`sabfl demo` on the namespaced network: its validator sidecars run in their nodes' namespaces, its
-    participants and driver in the root namespace."""
+    driver, participants and dashboard in the client's."""
     try:
         up(args)
         command = [
+            *in_namespace(CLIENT),
             *(sys.executable, "-m", "sabfl.cli", "demo", "--localnet", str(args.dir), "--out", str(args.out)),
             *(
                 "--validator-exec",
