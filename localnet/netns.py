@@ -275,6 +275,7 @@ def demo(args: argparse.Namespace) -> None:
             ),
             *(["--spec", args.spec] if args.spec else []),
         ]
+        print(f"netns: the demo runs in namespace {CLIENT} (its dashboard too: `ip netns exec {CLIENT} …`)")
         code = subprocess.run(command).returncode
     finally:
         down(args)
