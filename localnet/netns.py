@@ -83,6 +83,10 @@ def our_namespaces() -> list[str]:
     return [line.split()[0] for line in listed if line.startswith(PREFIX)]
 
 
+def bridge_exists() -> bool:
+    return subprocess.run(["ip", "link", "show", BRIDGE], capture_output=True).returncode == 0
+
+
 def add_host(name: str, address: str) -> None:
     """A namespace `name` whose eth0 has `address`/24, cabled to the bridge by a veth named `name` at the
     bridge's end; loopback up."""
@@ -97,8 +101,10 @@ def add_host(name: str, address: str) -> None:
 def up(args: argparse.Namespace) -> None:
     if os.geteuid() != 0:
         sys.exit("netns: needs root (ip netns, iptables)")
-    if our_namespaces():
-        sys.exit(f"netns: namespaces {our_namespaces()} exist; run `netns.py down` first")
+    if our_namespaces() or bridge_exists():
+        sys.exit(f"netns: {our_namespaces() or BRIDGE} exist(s); run `netns.py down` first")
+    if not 1 <= args.validators <= 9:
+        sys.exit("netns: 1 to 9 validators (a node's port block holds its proxies' ports)")
     for tool in (TOXIPROXY, localnet.SABFLD, localnet.IPFS):
         if not os.access(tool, os.X_OK):
             sys.exit(f"netns: no {tool}; run `make install`")
@@ -129,7 +135,7 @@ def up(args: argparse.Namespace) -> None:
         )
         for i in range(args.validators)
     ]
-    if any(process.wait() != 0 for process in starts):
+    if [process.wait() for process in starts] != [0] * len(starts):
         sys.exit("netns: a node did not start; see its sabfld.log, then run `netns.py down`")
     print(
         f"netns: {args.validators} validators in namespaces {namespace(0)}…{namespace(args.validators - 1)} "
@@ -166,12 +172,10 @@ def proxy_port(i: int, j: int, nodes: list[dict]) -> int:
     return nodes[j]["ports"]["p2p"] + 1 + i
 
 
-def toxiproxy(method: str, path: str, body: dict) -> None:
+def toxiproxy(path: str, body: dict) -> None:
+    """POST body to Toxiproxy's API."""
     request = urllib.request.Request(
-        f"{TOXIPROXY_API}{path}",
-        data=json.dumps(body).encode(),
-        method=method,
-        headers={"Content-Type": "application/json"},
+        f"{TOXIPROXY_API}{path}", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
     )
     urllib.request.urlopen(request, timeout=5).read()
 
@@ -204,13 +208,10 @@ def start_toxiproxy(args: argparse.Namespace) -> None:
             name = f"node{i}-node{j}"
             listen = f"{PROXY_IP}:{proxy_port(i, j, nodes)}"
             upstream = f"{peer['host']}:{peer['ports']['p2p']}"
-            toxiproxy(
-                "POST", "/proxies", {"name": name, "listen": listen, "upstream": upstream, "enabled": True}
-            )
+            toxiproxy("/proxies", {"name": name, "listen": listen, "upstream": upstream, "enabled": True})
             for stream in ("upstream", "downstream"):
                 toxic = {"latency": args.latency, "jitter": args.jitter}
                 toxiproxy(
-                    "POST",
                     f"/proxies/{name}/toxics",
                     {"name": f"latency-{stream}", "type": "latency", "stream": stream, "attributes": toxic},
                 )
@@ -238,7 +239,7 @@ def down(args: argparse.Namespace) -> None:
             time.sleep(0.1)
     for name in names:
         run("ip", "netns", "del", name)
-    if subprocess.run(["ip", "link", "show", BRIDGE], capture_output=True).returncode == 0:
+    if bridge_exists():
         run("ip", "link", "del", BRIDGE)
     for pid_file in [*args.dir.glob("node*/sabfld.pid"), *args.dir.glob("node*/ipfs/daemon.pid")]:
         pid_file.unlink()
