@@ -18,11 +18,16 @@ KUBO_TOOLCHAIN := go1.25.5
 # go.mod has a replace directive), so it is built in a scratch module that repeats that directive.
 WEED          := $(BIN)/weed
 WEED_VERSION  := v0.0.0-20261109003541-7506e5f91cd6
+# Toxiproxy, the TCP proxy that gives the network-namespace localnet its latency (this kernel has no netem).
+# `go install …/cmd/server` names the binary "server".
+TOXIPROXY         := $(BIN)/toxiproxy-server
+TOXIPROXY_VERSION := v2.5.0
 N            ?= 4
 PARTICIPANTS ?= 10
 LOCALNET := python3 $(ROOT)/localnet/localnet.py
-# Debian packages: the Fashion-MNIST IDX files the ML core reads offline.
-APT_PACKAGES := dataset-fashion-mnist chromium chromium-driver
+# Debian packages: the Fashion-MNIST IDX files the ML core reads offline; chromium for the dashboard's tests;
+# iptables for the network-namespace localnet's packet loss.
+APT_PACKAGES := dataset-fashion-mnist chromium chromium-driver iptables
 # An execution count, not a duration: with a duration, Go 1.26's fuzz coordinator can report "context
 # deadline exceeded" at the deadline on a loaded machine with no failing input (go.dev/issue/75804, fixed in
 # Go 1.27); a count has no deadline to race.
@@ -36,7 +41,7 @@ GO_SOURCES := $(shell find chain -name '*.go' -not -path '*/testdata/*') chain/g
 gomod_version = $(shell cd chain && go list -m -f '{{.Version}}' $(1))
 
 .PHONY: bench bench-quick bench-go bench-rounds bench-blobs bench-flower demo build previous-build install system-deps python-deps proto proto-tools blob-tools \
-        s3-tools localnet localnet-stop localnet-status localnet-reset test test-go test-python lint clean
+        s3-tools net-tools localnet localnet-netns localnet-stop localnet-status localnet-reset test test-go test-python lint clean
 
 build: $(SABFLD)
 
@@ -94,6 +99,13 @@ $(BIN)/protoc-gen-grpc-gateway: chain/go.mod
 
 blob-tools: $(IPFS)
 
+# Only the network-namespace localnet (make localnet-netns, tests/test_netns.py) needs Toxiproxy.
+net-tools: $(TOXIPROXY)
+
+$(TOXIPROXY):
+	GOBIN=$(BIN) go install github.com/Shopify/toxiproxy/v2/cmd/server@$(TOXIPROXY_VERSION)
+	mv $(BIN)/server $@
+
 # Only the tests need the S3 server (≈ 18 min cold on 2 busy cores, 30 s with a warm Go cache).
 s3-tools: $(WEED)
 
@@ -117,6 +129,13 @@ localnet: build blob-tools
 
 localnet-stop:
 	$(LOCALNET) stop
+
+# The demo task with each validator (node, kubo, sidecar) in its own network namespace (root only): P2P
+# through Toxiproxy at 50 ± 10 ms each way, 1 % inbound loss; prints the per-round table, removes the
+# namespaces afterwards (`python3 localnet/netns.py down` cleans up after a crash).
+NETNS_PORT_OFFSET ?= 5000
+localnet-netns: install net-tools
+	$(PY) $(ROOT)/localnet/netns.py demo --port-offset $(NETNS_PORT_OFFSET) --out $(ROOT)/out/netns
 
 localnet-status:
 	$(LOCALNET) status
@@ -169,7 +188,7 @@ test-go:
 	done
 
 # Unit tests of the sidecar package, then the end-to-end tests over a real localnet.
-test-python: python-deps build previous-build proto-tools blob-tools s3-tools
+test-python: python-deps build previous-build proto-tools blob-tools s3-tools net-tools
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q sidecar/tests
 	$(PY) -m pytest -q tests

@@ -57,11 +57,17 @@ def chain_rounds(spec: TaskSpec, out: Path, offset: int) -> tuple[list[RoundTimi
     """The task through a fresh localnet with the demo's sidecars (no attackers): its rounds' timings and
     seconds per finalized round."""
     args = argparse.Namespace(
-        byzantine=0.0, attack="none", timeout=1800.0, port_offset=offset, data_seed=demo.DATA_SEED
+        byzantine=0.0,
+        attack="none",
+        timeout=1800.0,
+        port_offset=offset,
+        data_seed=demo.DATA_SEED,
+        localnet=None,
+        validator_exec="",
     )
     processes = demo.Processes()
     try:
-        keys_file = demo.start_network(out, spec, processes, offset)
+        keys_file = demo.start_network(out, spec, processes, args)
         run = demo.run_task(out, keys_file, spec, args, processes)
     finally:
         processes.stop()

@@ -13,7 +13,8 @@ virtualenv exists.
 Usage:
   localnet.py init   [--validators N] [--participants P] [--hosts H1,H2,...] [--port-offset K] [--dir DIR]
   localnet.py start  [--dir DIR]      start every node of DIR whose host is local (kubo daemon first), wait
-                                      for blocks
+                     [--node NAME]    for blocks; with --node, only that node, wherever its host (run it on
+                                      that host, or in its network namespace: localnet/netns.py)
   localnet.py stop   [--dir DIR]      stop the nodes and their kubo daemons
   localnet.py status [--dir DIR]      height, peers, kubo peers, app hash per node; app hashes compared at one
                                       height
@@ -522,7 +523,12 @@ def rpc_get(node: dict, path: str, timeout: float = 2.0) -> dict:
 
 def start(args: argparse.Namespace) -> None:
     keys = load_keys(args.dir)
-    local = [n for n in keys["nodes"] if n["host"] in LOCAL_HOSTS]
+    if args.node:
+        local = [n for n in keys["nodes"] if n["name"] == args.node]
+        if not local:
+            sys.exit(f"localnet: no node named {args.node} in {args.dir}")
+    else:
+        local = [n for n in keys["nodes"] if n["host"] in LOCAL_HOSTS]
     require_ipfs()
     for node in local:
         kubo_start(Path(node["home"]) / "ipfs")
@@ -666,6 +672,7 @@ def main() -> None:
         help="added to every port, so two localnets can run side by side",
     )
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds `start` waits for blocks")
+    parser.add_argument("--node", default="", help="`start`: only this node (e.g. node2), wherever its host")
     args = parser.parse_args()
     args.dir = args.dir.resolve()
     {"init": init, "start": start, "stop": stop, "status": status, "reset": reset}[args.command](args)

@@ -10,9 +10,11 @@ import dataclasses
 import json
 import logging
 import re
+import shlex
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from sabfl.aggregators import SOFTMAX_RULES, aggregator_names
-from sabfl.chain import ChainClient, load_keys
+from sabfl.chain import ChainClient, KeysFile, load_keys
 from sabfl.dashboard import cli as dashboard
 from sabfl.fedlearn.v1 import query_pb2, round_pb2, task_pb2
 from sabfl.roles.inputs import FetchBlobs, model_bytes
@@ -37,7 +39,13 @@ from sabfl.roles.tasks import (
     round_row,
     spec_path,
 )
-from sabfl.roles.timing import RoundTiming, format_timings, round_timings, timing_summary
+from sabfl.roles.timing import (
+    RoundTiming,
+    format_round_timings,
+    format_timings,
+    round_timings,
+    timing_summary,
+)
 from sabfl.roles.validator import ValidatorConfig
 from sabfl.sim.plots import plot_accuracy_per_round
 from sabfl.sim.runner import run_simulation
@@ -92,10 +100,10 @@ def localnet(*args: str) -> None:
     subprocess.run([sys.executable, str(LOCALNET), *args], check=True, stdout=subprocess.DEVNULL)
 
 
-def scoring_seconds(port: int) -> float:
+def scoring_seconds(host: str, port: int) -> float:
     """The validator's total scoring time, from its Prometheus endpoint."""
     try:
-        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
+        text = urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=2).read().decode()
     except OSError:
         return 0.0
     match = re.search(r"^sabfl_validator_scoring_seconds_sum (\S+)$", text, re.M)
@@ -126,46 +134,61 @@ def run_demo(args: argparse.Namespace) -> int:
     spec = TaskSpec.from_yaml(args.spec)
     processes = Processes()
     try:
-        keys_file = start_network(out, spec, processes, args.port_offset)
+        keys_file = start_network(out, spec, processes, args)
         run = run_task(out, keys_file, spec, args, processes)
     finally:
         processes.stop()
-        localnet("stop", "--dir", str(out / "localnet"))
+        if args.localnet is None:
+            localnet("stop", "--dir", str(out / "localnet"))
     return report(out, spec, args, run, time.monotonic() - started)
 
 
-def start_network(out: Path, spec: TaskSpec, processes: Processes, offset: int) -> Path:
-    """A fresh 4-validator localnet (with its kubo daemons), a validator sidecar beside each node (each with
-    its node's endpoint, its operator's address and its own hot key only) and the dashboard; returns the
-    keys file."""
-    net = out / "localnet"
-    localnet("reset", "--dir", str(net))
-    participants = str(spec.experiment.participants)
-    localnet(
-        "init",
-        "--dir",
-        str(net),
-        "--validators",
-        "4",
-        "--participants",
-        participants,
-        "--port-offset",
-        str(offset),
-    )
-    localnet("start", "--dir", str(net))
+def start_network(out: Path, spec: TaskSpec, processes: Processes, args: argparse.Namespace) -> Path:
+    """A fresh 4-validator localnet (with its kubo daemons), or the running one of --localnet; a validator
+    sidecar beside each node (each with its node's endpoint, its operator's address and its own hot key only,
+    started under --validator-exec) and the dashboard; returns the keys file."""
+    offset = args.port_offset
+    net = out / "localnet" if args.localnet is None else args.localnet.resolve()
+    if args.localnet is None:
+        localnet("reset", "--dir", str(net))
+        participants = str(spec.experiment.participants)
+        localnet(
+            "init",
+            "--dir",
+            str(net),
+            "--validators",
+            "4",
+            "--participants",
+            participants,
+            "--port-offset",
+            str(offset),
+        )
+        localnet("start", "--dir", str(net))
     keys_file = net / "keys.json"
     keys = load_keys(keys_file)
     for v in range(len(keys.nodes)):
         config = out / f"validator{v}.yaml"
         ValidatorConfig.for_localnet(
-            keys, v, out / f"validator{v}", metrics_port=METRICS_BASE_PORT + offset + v, limits=serving(spec)
+            keys,
+            v,
+            out / f"validator{v}",
+            metrics_port=METRICS_BASE_PORT + offset + v,
+            metrics_address=metrics_host(keys, v),
+            limits=serving(spec),
         ).save(config)
         processes.start(
             f"validator sidecar {v}",
-            [*SABFL, "validator", "run", "--config", str(config)],
+            [
+                *shlex.split(args.validator_exec.format(index=v)),
+                *SABFL,
+                "validator",
+                "run",
+                "--config",
+                str(config),
+            ],
             out / "logs" / f"validator{v}.log",
         )
-    metrics = [f"127.0.0.1:{METRICS_BASE_PORT + offset + v}" for v in range(len(keys.nodes))]
+    metrics = [f"{metrics_host(keys, v)}:{METRICS_BASE_PORT + offset + v}" for v in range(len(keys.nodes))]
     port = DASHBOARD_PORT + offset
     dashboard_args = dashboard.arguments(
         keys.nodes[0].grpc, keys.nodes[0].rpc, metrics, [out / "roster.json"], port
@@ -173,6 +196,11 @@ def start_network(out: Path, spec: TaskSpec, processes: Processes, offset: int) 
     processes.start("dashboard", [*SABFL, *dashboard_args], out / "logs" / "dashboard.log")
     print(f"dashboard: http://127.0.0.1:{port}", flush=True)
     return keys_file
+
+
+def metrics_host(keys: KeysFile, index: int) -> str:
+    """Validator index's sidecar serves its metrics on its node's host (127.0.0.1 on a one-host localnet)."""
+    return urllib.parse.urlparse(keys.nodes[index].rpc).hostname or "127.0.0.1"
 
 
 def run_task(
@@ -210,8 +238,10 @@ def run_task(
         model_bytes_kept = creator.global_model(task_id).ByteSize()
         first = min((r.start_height for r in rounds), default=1)
         timings = round_timings(creator, keys.nodes[0].rpc, task_id, first)
-    metrics = [METRICS_BASE_PORT + args.port_offset + v for v in range(len(keys.nodes))]
-    spent = sum(scoring_seconds(port) for port in metrics) / len(keys.nodes)
+    metrics = [
+        (metrics_host(keys, v), METRICS_BASE_PORT + args.port_offset + v) for v in range(len(keys.nodes))
+    ]
+    spent = sum(scoring_seconds(host, port) for host, port in metrics) / len(keys.nodes)
     return ChainRun(accuracy, rows, spent, round_bytes, model_bytes_kept, timings)
 
 
@@ -277,6 +307,7 @@ def report(out: Path, spec: TaskSpec, args: argparse.Namespace, run: ChainRun, w
         f" scoring in {sum(r.seconds for r in run.rows):.1f} s of rounds (the rest is waiting for the chain)"
     )
     print(format_timings(summary))
+    print(f"per round and phase (blocks, seconds):\n{format_round_timings(run.timings)}")
     print(
         f"chain state kept per round: {run.round_record_bytes:.0f} bytes (its Round record); the global "
         f"model's record: {run.model_record_bytes} bytes"
@@ -355,5 +386,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         default=PORT_OFFSET,
         help="added to the localnet's, metrics' and dashboard's ports",
+    )
+    parser.add_argument(
+        "--localnet",
+        type=Path,
+        default=None,
+        help="a running localnet's folder (its keys.json) to use instead of starting one; left running",
+    )
+    parser.add_argument(
+        "--validator-exec",
+        default="",
+        help="command prefix of validator {index}'s sidecar, e.g. 'ip netns exec sabfl-v{index}' "
+        "(localnet/netns.py)",
     )
     parser.set_defaults(handler=run_demo)

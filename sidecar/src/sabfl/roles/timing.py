@@ -4,7 +4,7 @@ seconds. What a participant waits for is SUBMIT; everything after it is the prot
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sabfl.chain import ChainClient
 from sabfl.dashboard.events import EventLog, EventReader
@@ -19,13 +19,15 @@ class RoundTiming:
     blocks: dict[str, int]  # phase → blocks spent in it (a miner's retry adds to AGGREGATE and ATTEST)
     overhead_blocks: int  # from the block that closed SUBMIT to the one that finalized the round
     overhead_seconds: float
+    seconds: dict[str, float] = field(default_factory=dict)  # phase → seconds of block time spent in it
 
 
-def phase_spans(timeline: list[tuple[str, int]]) -> dict[str, int]:
-    """Blocks per phase from (phase, first height) in order, up to the round's end (its last entry)."""
-    spans = dict.fromkeys(PHASES, 0)
-    for (phase, height), (_, following) in zip(timeline, timeline[1:], strict=False):
-        spans[phase] = spans.get(phase, 0) + following - height
+def phase_spans(timeline: list[tuple[str, float]]) -> dict[str, float]:
+    """Span per phase from (phase, where it began) in order, up to the round's end (its last entry): blocks
+    when it began at a height, seconds when at a block time."""
+    spans: dict[str, float] = dict.fromkeys(PHASES, 0)
+    for (phase, began), (_, following) in zip(timeline, timeline[1:], strict=False):
+        spans[phase] = spans.get(phase, 0) + following - began
     return spans
 
 
@@ -43,8 +45,10 @@ def round_timings(client: ChainClient, rpc_url: str, task_id: int, from_height: 
             continue
         closed = timeline[phases.index("COMMIT")][1]
         finalized = timeline[phases.index("FINALIZED")][1]
-        seconds = block_seconds(client, finalized) - block_seconds(client, closed)
-        timings.append(RoundTiming(number, phase_spans(timeline), finalized - closed, seconds))
+        times = {height: block_seconds(client, height) for _, height in timeline}
+        seconds = phase_spans([(phase, times[height]) for phase, height in timeline])
+        overhead = times[finalized] - times[closed]
+        timings.append(RoundTiming(number, phase_spans(timeline), finalized - closed, overhead, seconds))
     return timings
 
 
@@ -68,3 +72,13 @@ def format_timings(summary: dict) -> str:
         f"blocks per phase: {phases}; SUBMIT close to FINALIZED: {summary['overhead_blocks']:.1f} blocks "
         f"({low}–{high}), {summary['overhead_seconds']:.1f} s"
     )
+
+
+def format_round_timings(timings: list[RoundTiming]) -> str:
+    """A row per finalized round: blocks and seconds in each phase and in all, e.g. `9 b 7.9 s`."""
+    lines = [f"{'round':>5} " + " ".join(f"{name:>12}" for name in (*PHASES, "total"))]
+    for timing in timings:
+        cells = [(timing.blocks[phase], timing.seconds.get(phase, 0.0)) for phase in PHASES]
+        cells.append((sum(b for b, _ in cells), sum(s for _, s in cells)))
+        lines.append(f"{timing.round:5d} " + " ".join(f"{b:4.0f} b {s:5.1f} s" for b, s in cells))
+    return "\n".join(lines)

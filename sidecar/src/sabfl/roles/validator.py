@@ -101,6 +101,9 @@ class ValidatorConfig:
     # which its data_seed splits; unset: the rows of the dataset a task names.
     data: dict | None = None
     metrics_port: int = 0
+    # Where the metrics endpoint listens: loopback, or its node's address when the sidecar runs on its own
+    # host (localnet/netns.py) and is scraped from another.
+    metrics_address: str = "127.0.0.1"
     poll_seconds: float = 0.5
     misbehave: str = "none"
     step_seconds: float = 120.0  # time budget of one step of one task (score, reveal, mine, attest)
@@ -577,5 +580,5 @@ def run_validator(args: argparse.Namespace) -> int:
     torch.set_num_threads(1)
     config = ValidatorConfig.from_yaml(args.config)
     if config.metrics_port:
-        start_http_server(config.metrics_port, addr="127.0.0.1")
+        start_http_server(config.metrics_port, addr=config.metrics_address)
     return serve(ValidatorSidecar(config).run)
