@@ -16,7 +16,9 @@ var (
 	GlobalModelsKey = collections.NewPrefix(3)
 	RoundsKey       = collections.NewPrefix(5)
 	UpdatesKey      = collections.NewPrefix(6)
-	ParticipantsKey = collections.NewPrefix(7)
+	// UpdateCommitmentsKey held the v1 participant index (a key set with the same keys) before update
+	// commitments: the v2 migration rewrites those entries.
+	UpdateCommitmentsKey = collections.NewPrefix(7)
 	CommitmentsKey  = collections.NewPrefix(8)
 	RevealsKey      = collections.NewPrefix(9)
 	AggregatesKey   = collections.NewPrefix(10)
