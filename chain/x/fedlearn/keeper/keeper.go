@@ -38,11 +38,11 @@ type Keeper struct {
 	// account, however spelled), with the update's info once revealed. Its own key per participant keeps
 	// a commit's and a reveal's gas flat in the number of updates.
 	UpdateCommitments collections.Map[collections.Pair[types.RoundKey, []byte], types.UpdateCommitment]
-	Commitments  collections.Map[collections.Pair[types.RoundKey, string], []byte]
-	Reveals      collections.Map[collections.Pair[types.RoundKey, string], types.Reveal]
-	Aggregates   collections.Map[types.RoundKey, types.Aggregate]
-	Attestations collections.Map[collections.Pair[types.RoundKey, string], []byte]
-	Stats        collections.Map[string, types.ValidatorStats]
+	Commitments       collections.Map[collections.Pair[types.RoundKey, string], []byte]
+	Reveals           collections.Map[collections.Pair[types.RoundKey, string], types.Reveal]
+	Aggregates        collections.Map[types.RoundKey, types.Aggregate]
+	Attestations      collections.Map[collections.Pair[types.RoundKey, string], []byte]
+	Stats             collections.Map[string, types.ValidatorStats]
 	// Due orders the tasks that need an EndBlocker step by the height of that step: (height, task id).
 	// The EndBlocker reads only the entries due, so its cost does not grow with idle or ended tasks.
 	Due collections.KeySet[collections.Pair[int64, uint64]]
