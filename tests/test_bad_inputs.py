@@ -578,7 +578,13 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
                 messages.commit_losses(silent, UNKNOWN_TASK, 1, b"\1" * 32),
                 "task not found",
             ),
-            Case("update: in COMMIT", outsider, update(outsider, b"late update"), "wrong phase"),
+            Case("update commitment: in COMMIT", outsider, seal(outsider, b"late update"), "wrong phase"),
+            Case(
+                "update reveal: in COMMIT",
+                garbage_owner,
+                update(garbage_owner, garbage),
+                "update reveal outside UPDATE_REVEAL",
+            ),
             Case(
                 "reveal: in COMMIT",
                 validators[miner],
@@ -762,7 +768,10 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
         time.sleep(0.25)
     reject_all(
         [
-            Case("update: completed task", outsider, update(outsider, b"too late"), "task not active"),
+            Case(
+                "update commitment: completed task", outsider, seal(outsider, b"too late"), "task not active"
+            ),
+            Case("update reveal: completed task", outsider, update(outsider, b"too late"), "task not active"),
             Case(
                 "attest: completed task",
                 validators[silent],
