@@ -34,7 +34,8 @@ APT_PACKAGES := dataset-fashion-mnist chromium chromium-driver iptables
 FUZZTIME ?= 20000x
 # Go fuzz targets run briefly on every `make test` (package:target).
 FUZZ_TARGETS := x/fedlearn/consensus:FuzzSoftmaxWeights x/fedlearn/consensus:FuzzCommitment \
-                x/fedlearn/types:FuzzMsgSubmitUpdateValidate x/fedlearn/types:FuzzMsgCreateTaskValidate \
+                x/fedlearn/types:FuzzMsgSubmitUpdateValidate x/fedlearn/types:FuzzMsgRevealUpdateValidate \
+                x/fedlearn/types:FuzzMsgCreateTaskValidate \
                 x/fedlearn/types:FuzzParseMicro
 
 GO_SOURCES := $(shell find chain -name '*.go' -not -path '*/testdata/*') chain/go.mod chain/go.sum

@@ -6,7 +6,7 @@ parameters are uploaded, participant j to daemon j mod D (D peered kubo daemons,
 localnet); then every validator fetches and verifies all of them from its own daemon at once (`fetch_all`,
 its workers and memory budget), as in a round's scoring, and one validator scores them with the default
 rule's scoring on a model of as many parameters. The inline path's sidecar cost (sha256 and the
-protobuf encoding of a MsgSubmitUpdate carrying the bytes) is measured on the same bytes where the chain's
+protobuf encoding of a MsgRevealUpdate carrying the bytes) is measured on the same bytes where the chain's
 16 MiB transaction bound admits them. Between sizes every blob is unpinned and the repos garbage-collected.
 Writes its section of BENCHMARKS.md (between the bench-blobs markers) and prints it.
 
@@ -113,7 +113,7 @@ def fetch_round(
 
 def inline_cost(size: int, repeats: int = 5) -> float | None:
     """Seconds (median of `repeats`) for the sidecar's part of the inline path on one update: sha256, then
-    encoding the MsgSubmitUpdate that carries it. None when the update cannot travel in one transaction."""
+    encoding the MsgRevealUpdate that carries it. None when the update cannot travel in one transaction."""
     if size > MAX_TX_BYTES:
         return None
     data = synthetic_update(size, 0)
@@ -121,7 +121,9 @@ def inline_cost(size: int, repeats: int = 5) -> float | None:
     for _ in range(repeats):
         start = time.perf_counter()
         digest = hashlib.sha256(data).digest()
-        message = tx_pb2.MsgSubmitUpdate(task_id=1, round=1, sha256=digest, num_samples=1, payload=data)
+        message = tx_pb2.MsgRevealUpdate(
+            task_id=1, round=1, sha256=digest, num_samples=1, payload=data, salt=digest
+        )
         message.SerializeToString()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
@@ -320,7 +322,7 @@ pinned). Fetch-and-verify: all {args.daemons} validators at once, each fetching 
 from its own daemon with `fetch_all` ({args.workers} workers, {args.budget_mb} MB budget), sha256 and size
 checked; per validator = all its updates / its wall time (the slowest validator's); all validators = the
 bytes all validators verified / that time. Inline: the sidecar's part of the inline path for one update
-(sha256 and encoding its MsgSubmitUpdate; median of 5), where the 16 MiB transaction bound admits it; on
+(sha256 and encoding its MsgRevealUpdate; median of 5), where the 16 MiB transaction bound admits it; on
 chain the inline path moved 100 × 1 MB at ≈ 0.47 MB/s (issue 9's measurement).
 
 Every daemon ends a round holding a copy of every update (≈ 2 GB each at 100 MB); the benchmark unpins and

@@ -135,9 +135,9 @@ def section(results: dict, machine: str, command: str) -> str:
         "max over the finalized rounds; the overhead is SUBMIT's close to FINALIZED (everything after the "
         "participants' part). Issue 10's target: ≤ 4 blocks and ≤ 4 s.",
         "",
-        "| task | rounds | SUBMIT | COMMIT | REVEAL | AGGREGATE | ATTEST | overhead, blocks "
+        "| task | rounds | SUBMIT | UPDATE_REVEAL | COMMIT | REVEAL | AGGREGATE | ATTEST | overhead, blocks "
         "| overhead, seconds |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, result in results.items():
         lines += p1_rows(name, result["timings"])

@@ -75,11 +75,16 @@ CODES = {
     "invalid blob reference": 40,
     "inline payload above max_inline_bytes": 41,
     "payload small enough to travel inline": 42,
+    "no update commitment from this participant": 43,
+    "update does not match its commitment": 44,
+    "update reveal outside UPDATE_REVEAL": 45,
 }
-# Phase lengths in blocks (submit, commit, reveal, aggregate, attest). Every phase but COMMIT ends
-# early once everything arrived; COMMIT runs to its deadline (one member stays silent), so it is the
-# shortest one that still leaves room for the COMMIT cases on a loaded machine.
-PHASES = (40, 14, 40, 40, 40)
+# Phase lengths in blocks (submit, update_reveal, commit, reveal, aggregate, attest). Every phase but
+# COMMIT ends early once everything arrived; COMMIT runs to its deadline (one member stays silent), so it
+# is the shortest one that still leaves room for the COMMIT cases on a loaded machine.
+PHASES = (40, 40, 14, 40, 40, 40)
+# The salt of every update commitment this test makes (a participant draws a fresh one per update).
+SALT = bytes(range(32))
 UNKNOWN_TASK = 10**12
 
 
@@ -347,8 +352,15 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
     third_payload = encode_tensors([np.full(SHAPES[0], -0.2, dtype=np.float32)])
     fourth_payload = encode_tensors([np.full(SHAPES[0], 0.3, dtype=np.float32)])
 
-    def update(client: ChainClient, payload: bytes, **fields: Any) -> tx_pb2.MsgSubmitUpdate:
-        msg = messages.submit_update(client.address, task_id, 1, payload, num_samples=20)
+    def seal(client: ChainClient, payload: bytes, **fields: Any) -> tx_pb2.MsgSubmitUpdate:
+        digest = hashlib.sha256(payload).digest()
+        msg = messages.submit_update(client.address, task_id, 1, digest, 20, SALT)
+        for name, value in fields.items():
+            setattr(msg, name, value)
+        return msg
+
+    def update(client: ChainClient, payload: bytes, **fields: Any) -> tx_pb2.MsgRevealUpdate:
+        msg = messages.reveal_update(client.address, task_id, 1, payload, 20, SALT)
         for name, value in fields.items():
             setattr(msg, name, value)
         return msg
@@ -356,63 +368,69 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
     reject_all(
         [
             Case(
-                "update: unknown task",
+                "update commitment: unknown task",
                 outsider,
-                update(outsider, b"u", task_id=UNKNOWN_TASK),
+                seal(outsider, b"u", task_id=UNKNOWN_TASK),
                 "task not found",
             ),
-            Case("update: future round", outsider, update(outsider, b"u", round=2), "not the current round"),
-            Case("update: round 0", outsider, update(outsider, b"u", round=0), "not the current round"),
             Case(
-                "update: sha256 of other bytes",
+                "update commitment: future round",
+                outsider,
+                seal(outsider, b"u", round=2),
+                "not the current round",
+            ),
+            Case(
+                "update commitment: round 0", outsider, seal(outsider, b"u", round=0), "not the current round"
+            ),
+            Case(
+                "update commitment: 31 bytes",
+                outsider,
+                seal(outsider, b"u", commitment=b"\0" * 31),
+                "invalid sha256",
+            ),
+            Case(
+                "update commitment: upper-case spelling of the participant",
+                outsider,
+                seal(outsider, b"u", participant=outsider.address.upper()),
+                "invalid address",
+            ),
+            # A reveal's stateless checks refuse it in CheckTx, whatever the phase.
+            Case(
+                "update reveal: sha256 of other bytes",
                 outsider,
                 update(outsider, b"u", sha256=hashlib.sha256(b"v").digest()),
                 "sha256 does not match payload",
             ),
             Case(
-                "update: sha256 of 31 bytes",
+                "update reveal: sha256 of 31 bytes",
                 outsider,
                 update(outsider, b"u", sha256=b"\0" * 31),
                 "invalid sha256",
             ),
-            Case("update: empty payload", outsider, update(outsider, b""), "empty payload"),
+            Case("update reveal: empty payload", outsider, update(outsider, b""), "empty payload"),
             Case(
-                "update: upper-case spelling of the participant",
-                outsider,
-                update(outsider, b"u", participant=outsider.address.upper()),
-                "invalid address",
-            ),
-            Case(
-                "update: zero samples",
+                "update reveal: zero samples",
                 outsider,
                 update(outsider, b"u", num_samples=0),
                 "invalid number of samples",
             ),
             Case(
-                "update: inline payload > max_inline_bytes",
+                "update reveal: salt of 31 bytes",
                 outsider,
-                update(outsider, b"\x02" * (params.max_inline_bytes + 1)),
-                "inline payload above max_inline_bytes",
+                update(outsider, b"u", salt=b"\0" * 31),
+                "invalid salt",
             ),
             Case(
-                "update: reference > max_update_bytes",
-                outsider,
-                update(
-                    outsider, b"", size_bytes=params.max_update_bytes + 1, locator="ipfs://bafkreiexample"
-                ),
-                "payload too large",
-            ),
-            Case(
-                "update: reference to an inline-sized payload",
-                outsider,
-                update(outsider, b"", size_bytes=params.max_inline_bytes, locator="ipfs://bafkreiexample"),
-                "payload small enough to travel inline",
-            ),
-            Case(
-                "update: locator that is not scheme://location",
+                "update reveal: locator that is not scheme://location",
                 outsider,
                 update(outsider, b"", size_bytes=params.max_inline_bytes + 1, locator="/etc/passwd"),
                 "invalid blob reference",
+            ),
+            Case(
+                "update reveal: in SUBMIT",
+                outsider,
+                update(outsider, b"u"),
+                "update reveal outside UPDATE_REVEAL",
             ),
             Case(
                 "commit: in SUBMIT",
@@ -429,6 +447,77 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
         ]
     )
 
+    garbage_owner.submit(seal(garbage_owner, garbage))
+    reject_all(
+        [
+            Case(
+                "update commitment: second update of a participant",
+                garbage_owner,
+                seal(garbage_owner, second_payload),
+                "duplicate",
+            ),
+            # The task is allowlisted: an account not on the list is refused.
+            Case(
+                "update commitment: from an account not on the allowlist",
+                outsider,
+                seal(outsider, fourth_payload),
+                "participant not on the task's allowlist",
+            ),
+        ]
+    )
+    # The two others commit, and every allowlisted participant has: SUBMIT ends early.
+    submit_all([(second, seal(second, second_payload)), (third, seal(third, third_payload))])
+
+    # --- UPDATE_REVEAL -------------------------------------------------------------------------------
+    creator.wait_for_phase(task_id, 1, {PHASE.ROUND_PHASE_UPDATE_REVEAL}, timeout_s=90)
+    reject_all(
+        [
+            Case(
+                "update reveal: inline payload > max_inline_bytes",
+                garbage_owner,
+                update(garbage_owner, b"\x02" * (params.max_inline_bytes + 1)),
+                "inline payload above max_inline_bytes",
+            ),
+            Case(
+                "update reveal: reference > max_update_bytes",
+                garbage_owner,
+                update(
+                    garbage_owner,
+                    b"",
+                    size_bytes=params.max_update_bytes + 1,
+                    locator="ipfs://bafkreiexample",
+                ),
+                "payload too large",
+            ),
+            Case(
+                "update reveal: reference to an inline-sized payload",
+                garbage_owner,
+                update(
+                    garbage_owner, b"", size_bytes=params.max_inline_bytes, locator="ipfs://bafkreiexample"
+                ),
+                "payload small enough to travel inline",
+            ),
+            Case(
+                "update reveal: without a commitment",
+                outsider,
+                update(outsider, fourth_payload),
+                "no update commitment from this participant",
+            ),
+            Case(
+                "update reveal: another salt than the commitment's",
+                garbage_owner,
+                update(garbage_owner, garbage, salt=b"\1" * 32),
+                "update does not match its commitment",
+            ),
+            Case(
+                "update reveal: another participant's bytes under its own commitment",
+                second,
+                update(second, garbage),
+                "update does not match its commitment",
+            ),
+        ]
+    )
+
     # Malformed payload bytes are accepted: the chain binds only the hash (validators give it the cap).
     garbage_owner.submit(update(garbage_owner, garbage))
     stored = creator.fedlearn.Update(
@@ -438,28 +527,8 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
     OUTCOMES.append(
         ("update: garbage (non-canonical) payload bytes", "ACCEPTED", "block", "stored with its hash")
     )
-
     reject_all(
-        [
-            Case(
-                "update: second update of a participant",
-                garbage_owner,
-                update(garbage_owner, second_payload),
-                "duplicate",
-            ),
-            Case("update: another participant's payload", second, update(second, garbage), "duplicate"),
-        ]
-    )
-    # The task is allowlisted: an account not on the list is refused; the two others fill the round.
-    reject_all(
-        [
-            Case(
-                "update: from an account not on the allowlist",
-                outsider,
-                update(outsider, fourth_payload),
-                "participant not on the task's allowlist",
-            )
-        ]
+        [Case("update reveal: second reveal", garbage_owner, update(garbage_owner, garbage), "duplicate")]
     )
     submit_all([(second, update(second, second_payload)), (third, update(third, third_payload))])
 
@@ -509,7 +578,13 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
                 messages.commit_losses(silent, UNKNOWN_TASK, 1, b"\1" * 32),
                 "task not found",
             ),
-            Case("update: in COMMIT", outsider, update(outsider, b"late update"), "wrong phase"),
+            Case("update commitment: in COMMIT", outsider, seal(outsider, b"late update"), "wrong phase"),
+            Case(
+                "update reveal: in COMMIT",
+                garbage_owner,
+                update(garbage_owner, garbage),
+                "update reveal outside UPDATE_REVEAL",
+            ),
             Case(
                 "reveal: in COMMIT",
                 validators[miner],
@@ -519,7 +594,7 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
         ]
     )
     still = creator.round(task_id, 1)
-    assert still.phase == PHASE.ROUND_PHASE_COMMIT, "COMMIT ended before its cases ran: lengthen PHASES[1]"
+    assert still.phase == PHASE.ROUND_PHASE_COMMIT, "COMMIT ended before its cases ran: lengthen PHASES[2]"
 
     # --- REVEAL (COMMIT ends at its deadline: the silent member never commits) -----------------------
     creator.wait_for_phase(task_id, 1, {PHASE.ROUND_PHASE_REVEAL}, timeout_s=120)
@@ -693,7 +768,10 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
         time.sleep(0.25)
     reject_all(
         [
-            Case("update: completed task", outsider, update(outsider, b"too late"), "task not active"),
+            Case(
+                "update commitment: completed task", outsider, seal(outsider, b"too late"), "task not active"
+            ),
+            Case("update reveal: completed task", outsider, update(outsider, b"too late"), "task not active"),
             Case(
                 "attest: completed task",
                 validators[silent],

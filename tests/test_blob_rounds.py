@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 import requests
+from google.protobuf.message import Message
 
 from sabfl.blobs import BlobRef, IpfsStore
 from sabfl.chain import ChainClient, KeysFile, load_keys, messages
 from sabfl.fedlearn.v1 import round_pb2
 from sabfl.protocol import UNAVAILABLE
-from sabfl.roles.participant import ROUND_ENTRY_GAS
 from sabfl.roles.spec import SpecLimits, TaskSpec
 from sabfl.roles.tasks import create_task
 from sabfl.sim.config import SimConfig
@@ -51,9 +51,9 @@ SPEC = TaskSpec(
     ),
     rounds=2,
     committee_size=4,
-    # SUBMIT ends once every allowlisted account submitted (the test allows its own): six CNN trainings on
-    # a loaded machine may take most of a minute.
-    phases=(90, 30, 30, 30, 30),
+    # SUBMIT ends once every allowlisted account committed (the test allows its own): six CNN trainings on
+    # a loaded machine may take most of a minute; UPDATE_REVEAL once every commitment is revealed.
+    phases=(90, 20, 30, 30, 30, 30),
     budget=600_000,
     max_updates_per_round=8,
 )
@@ -87,15 +87,16 @@ def broken_reference(store: IpfsStore, kind: str, size: int = 600_000) -> tuple[
     raise ValueError(kind)
 
 
-def submit_reference(
+def commit_reference(
     client: ChainClient, task_id: int, round_number: int, ref: tuple[bytes, int, str]
-) -> bytes:
+) -> Message:
+    """Commits to a reference in SUBMIT; returns its reveal, to send in UPDATE_REVEAL."""
     sha256, size, locator = ref
-    msg = messages.submit_update(client.address, task_id, round_number, b"", num_samples=50)
-    msg.sha256, msg.size_bytes, msg.locator = sha256, size, locator
-    # As a participant runner does: the round record it rewrites may hold the round's other updates by then.
-    client.wait(client.broadcast(msg, extra_gas=SPEC.max_updates_per_round * ROUND_ENTRY_GAS))
-    return sha256
+    salt = os.urandom(32)
+    client.submit(messages.submit_update(client.address, task_id, round_number, sha256, 50, salt))
+    reveal = messages.reveal_update(client.address, task_id, round_number, b"", 50, salt)
+    reveal.sha256, reveal.size_bytes, reveal.locator = sha256, size, locator
+    return reveal
 
 
 def stop_kubo(net: Path, keys: KeysFile, node: int) -> None:
@@ -132,8 +133,14 @@ def test_rounds_by_reference_finalize_and_broken_blobs_get_no_weight(net: Path, 
             creator.wait_for_phase(task_id, number, {PHASE.ROUND_PHASE_SUBMIT}, timeout_s=300)
             if number == 2:
                 stop_kubo(net, keys, 3)  # a round finalizes from the other daemons' copies
-            for client, kind in zip((creator, spare), kinds, strict=True):
-                broken[number].add(submit_reference(client, task_id, number, broken_reference(store, kind)))
+            reveals = [
+                (client, commit_reference(client, task_id, number, broken_reference(store, kind)))
+                for client, kind in zip((creator, spare), kinds, strict=True)
+            ]
+            creator.wait_for_phase(task_id, number, {PHASE.ROUND_PHASE_UPDATE_REVEAL}, timeout_s=300)
+            for client, reveal in reveals:
+                client.submit(reveal)
+                broken[number].add(reveal.sha256)
             round_ = wait_round(creator, task_id, number, timeout=600)
             assert round_.phase == PHASE.ROUND_PHASE_FINALIZED, round_.failure_reason
             honest = [u for u in round_.updates if u.sha256 not in broken[number]]

@@ -93,7 +93,7 @@ def test_the_example_packages_model_trains_through_three_finalized_rounds(
         experiment=experiment,
         rounds=3,
         committee_size=4,
-        phases=(10, 30, 30, 30, 30),
+        phases=(10, 10, 30, 30, 30, 30),
         budget=600_000,
         max_updates_per_round=6,
     )

@@ -41,7 +41,7 @@ def create_task_msg(creator: str, payload: bytes) -> tx_pb2.MsgCreateTask:
             temperature_min="0.001",
             score_step="0.2",
         ),
-        phases=task_pb2.PhaseLengths(submit=6, commit=5, reveal=5, aggregate=7, attest=5),
+        phases=task_pb2.PhaseLengths(submit=6, update_reveal=5, commit=5, reveal=5, aggregate=7, attest=5),
     )
     msg.budget.denom, msg.budget.amount = "stake", "700000"
     return msg

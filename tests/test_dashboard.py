@@ -52,7 +52,7 @@ SPEC = TaskSpec(
     experiment=EXPERIMENT,
     rounds=3,
     committee_size=4,
-    phases=(5, 20, 20, 20, 20),
+    phases=(5, 10, 20, 20, 20, 20),
     budget=600_000,
     max_updates_per_round=6,
     allowed_participants=KEYS_FILE_PARTICIPANTS,
@@ -193,7 +193,15 @@ def test_dashboard_shows_the_running_task_and_updates_without_reload(
         first = next(t for t in state["tasks"] if t["id"] == task_id)["rounds"][0]
         assert first["phase"] == "FINALIZED" and first["miners_tried"]
         phases = [step["phase"] for step in first["timeline"]]
-        assert phases == ["SUBMIT", "COMMIT", "REVEAL", "AGGREGATE", "ATTEST", "FINALIZED"], phases
+        assert phases == [
+            "SUBMIT",
+            "UPDATE_REVEAL",
+            "COMMIT",
+            "REVEAL",
+            "AGGREGATE",
+            "ATTEST",
+            "FINALIZED",
+        ], phases
         assert {r["role"] for r in first["rewards"]} == {"participant", "committee", "miner"}
         paid = sum(r["amount"] for r in first["rewards"])
         assert SPEC.budget // SPEC.rounds - 20 <= paid <= SPEC.budget // SPEC.rounds

@@ -44,7 +44,7 @@ def task_msg(creator: str, budget: int = 5_000, temperature: str = "0.5") -> tx_
         budget=budget,
         temperature_mode="fixed",
         temperature=temperature,
-        phases=(5, 5, 5, 5, 5),
+        phases=(5, 5, 5, 5, 5, 5),
     )
 
 

@@ -1,6 +1,7 @@
-"""One full SABFL round over the real localnet with cosmpy-signed messages: updates, commit-reveal,
-the chain's stake-weighted median and fixed-point softmax (recomputed here with sabfl.protocol),
-the miner's aggregate, attestations and finality. The test supplies losses and aggregate bytes."""
+"""One full SABFL round over the real localnet with cosmpy-signed messages: sealed updates and their
+reveal, commit-reveal of losses, the chain's stake-weighted median and fixed-point softmax (recomputed
+here with sabfl.protocol), the miner's aggregate, attestations and finality. The test supplies losses and
+aggregate bytes, and plays a copier that re-sends an observed update commitment."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import subprocess
 
 import grpc
 import pytest
+from cosmpy.protos.cosmos.tx.v1beta1 import service_pb2 as tx_service
+from google.protobuf.message import Message
 
-from sabfl.chain import ChainClient, KeysFile, messages
+from sabfl.chain import ChainClient, KeysFile, TxError, messages
 from sabfl.fedlearn.v1 import query_pb2, round_pb2, tx_pb2
 from sabfl.protocol import TemperatureRule, commitment, consensus_losses, softmax_weights
 
@@ -22,11 +25,18 @@ PHASE = round_pb2.RoundPhase
 BASE_LOSSES = [400_000, 900_000, 2_500_000]
 
 
+def sent_message(client: ChainClient, txhash: str, into: Message) -> Message:
+    """The first message of a tx in a block, as anyone watching the chain sees it."""
+    client.tx.GetTx(tx_service.GetTxRequest(hash=txhash)).tx.body.messages[0].Unpack(into)
+    return into
+
+
 def test_full_round_finalizes(
     creator: ChainClient, validators: dict[str, ChainClient], keys: KeysFile
 ) -> None:
     initial = b"initial model bytes"
     participants = [client_for(keys, account) for account in keys.participants[:3]]
+    copier = client_for(keys, keys.participants[3])
     msg = messages.create_task(
         creator.address,
         "e2e/opaque",
@@ -36,10 +46,10 @@ def test_full_round_finalizes(
         budget=1_000_000,
         temperature_mode="fixed",
         temperature="0.5",
-        phases=(20, 20, 20, 20, 20),
-        max_updates_per_round=3,
+        phases=(20, 8, 20, 20, 20, 20),
+        max_updates_per_round=4,
     )
-    msg.allowed_participants.extend(p.address for p in participants)
+    msg.allowed_participants.extend(p.address for p in [*participants, copier])
     response = creator.submit(msg)
     task_id = creator.msg_response(response, 0, tx_pb2.MsgCreateTaskResponse()).task_id
     opt_in_all(validators, task_id)
@@ -49,12 +59,57 @@ def test_full_round_finalizes(
     assert sorted(committee) == sorted(validators), "committee of 4 = every validator"
 
     payloads = [f"update of {p.address}".encode() * 10 for p in participants]
-    for participant, payload in zip(participants, payloads, strict=True):
-        participant.submit(messages.submit_update(participant.address, task_id, 1, payload, num_samples=50))
+    salts = [os.urandom(32) for _ in participants]
+    sealed = []
+    for participant, payload, salt in zip(participants, payloads, salts, strict=True):
+        digest = hashlib.sha256(payload).digest()
+        sealed.append(
+            participant.wait(
+                participant.broadcast(
+                    messages.submit_update(participant.address, task_id, 1, digest, 50, salt)
+                )
+            ).txhash
+        )
+
+    # While SUBMIT is open nothing of an update is public: the txs carry commitments only, and no query
+    # returns an update's bytes, sha256 or locator.
+    observed = sent_message(creator, sealed[0], tx_pb2.MsgSubmitUpdate())
+    assert len(observed.commitment) == 32
+    digests = [hashlib.sha256(p).digest() for p in payloads]
+    for txhash in sealed:
+        raw = creator.tx.GetTx(tx_service.GetTxRequest(hash=txhash)).tx.SerializeToString()
+        assert not any(d in raw or p in raw for d, p in zip(digests, payloads, strict=True))
+    round_ = creator.round(task_id, 1)
+    assert round_.phase == PHASE.ROUND_PHASE_SUBMIT
+    assert (list(round_.updates), round_.updates_committed) == ([], 3)
+    assert not creator.fedlearn.Updates(query_pb2.QueryUpdatesRequest(task_id=task_id, round=1)).updates
+    with pytest.raises(grpc.RpcError) as hidden:
+        creator.fedlearn.Update(query_pb2.QueryUpdateRequest(task_id=task_id, round=1, sha256=digests[0]))
+    assert hidden.value.code() == grpc.StatusCode.NOT_FOUND
+    # A copier re-sends the observed commitment from its own account: accepted, nobody can tell.
+    copied = tx_pb2.MsgSubmitUpdate(participant=copier.address, task_id=task_id, round=1)
+    copied.commitment = observed.commitment
+    copier.submit(copied)
+
+    # Every allowlisted account committed: SUBMIT ends early; the honest participants reveal.
+    creator.wait_for_phase(task_id, 1, {PHASE.ROUND_PHASE_UPDATE_REVEAL})
+    reveals_sent = [
+        participant.wait(
+            participant.broadcast(messages.reveal_update(participant.address, task_id, 1, payload, 50, salt))
+        ).txhash
+        for participant, payload, salt in zip(participants, payloads, salts, strict=True)
+    ]
+    # The copier now sees participant 0's bytes and salt, and reveals them as its own: refused.
+    seen = sent_message(creator, reveals_sent[0], tx_pb2.MsgRevealUpdate())
+    stolen = messages.reveal_update(copier.address, task_id, 1, seen.payload, seen.num_samples, seen.salt)
+    with pytest.raises(TxError, match="update does not match its commitment"):
+        copier.submit(stolen)
     balances_before = [p.balance() for p in participants]  # after their fees
 
-    # The task is allowlisted: once its three participants submitted, SUBMIT ends early.
+    # The copier never reveals a matching update: UPDATE_REVEAL runs to its deadline and drops it.
     round_ = creator.wait_for_phase(task_id, 1, {PHASE.ROUND_PHASE_COMMIT})
+    assert (round_.updates_committed, round_.updates_revealed) == (4, 3)
+    assert copier.address not in [u.participant for u in round_.updates]
     hashes = [u.sha256 for u in round_.updates]
     assert hashes == sorted(hashlib.sha256(p).digest() for p in payloads)
     order = [hashes.index(hashlib.sha256(p).digest()) for p in payloads]
@@ -122,5 +177,5 @@ def test_full_round_finalizes(
     ).stdout
     print(shown)
     assert "ROUND_PHASE_FINALIZED" in shown and "consensus_losses" in shown
-    for participant in participants:
+    for participant in [*participants, copier]:
         participant.close()

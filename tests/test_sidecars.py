@@ -61,7 +61,7 @@ def spec(rounds: int, reveal: int = 30) -> TaskSpec:
         experiment=EXPERIMENT,
         rounds=rounds,
         committee_size=4,
-        phases=(10, 30, reveal, 30, 30),
+        phases=(10, 10, 30, reveal, 30, 30),
         budget=600_000,
         max_updates_per_round=6,
     )

@@ -117,7 +117,7 @@ func TestWrappedOversizeDecimalRefusedInCheckTx(t *testing.T) {
 		Rule: fedlearntypes.AggregationRule{
 			TemperatureMode: fedlearntypes.TEMPERATURE_MODE_FIXED, Temperature: strings.Repeat("1", 1<<20), ScoreStep: "1",
 		},
-		Phases: fedlearntypes.PhaseLengths{Submit: 5, Commit: 5, Reveal: 5, Aggregate: 5, Attest: 5},
+		Phases: fedlearntypes.PhaseLengths{Submit: 5, Commit: 5, Reveal: 5, Aggregate: 5, Attest: 5, UpdateReveal: 5},
 		Budget: sdk.NewInt64Coin(app.BondDenom, 400_000),
 	}
 	res, err := c.app.CheckTx(&abci.RequestCheckTx{Tx: c.tx(grantee, exec(grantee, createTask)), Type: abci.CheckTxType_New})

@@ -286,7 +286,7 @@ func (c *chain) runToAggregate() fedlearntypes.Round {
 		Creator: c.creator.String(), ModelSpec: "digits/logreg", InitialModelSha256: initialHash, InitialModel: initial,
 		NumRounds: 1, CommitteeSize: uint32(len(validatorPowers)),
 		Rule:   fedlearntypes.AggregationRule{TemperatureMode: fedlearntypes.TEMPERATURE_MODE_FIXED, Temperature: "0.05", ScoreStep: "1"},
-		Phases: fedlearntypes.PhaseLengths{Submit: 5, Commit: 5, Reveal: 5, Aggregate: 5, Attest: 5}, MaxUpdatesPerRound: 3,
+		Phases: fedlearntypes.PhaseLengths{Submit: 5, Commit: 5, Reveal: 5, Aggregate: 5, Attest: 5, UpdateReveal: 5}, MaxUpdatesPerRound: 3,
 		Budget: sdk.NewInt64Coin(app.BondDenom, 400_000), AllowedParticipants: c.participantAddresses(),
 	})})
 	// Every validator serves the task: the opt-ins reach the quorum in one block, and the first round opens
@@ -303,16 +303,24 @@ func (c *chain) runToAggregate() fedlearntypes.Round {
 	require.Equal(c.t, fedlearntypes.ROUND_PHASE_SUBMIT, round.Phase)
 	require.Len(c.t, round.Committee, len(validatorPowers))
 
-	var txs [][]byte
+	var txs, reveals [][]byte
 	for i, p := range c.participants {
 		update, hash := payload("update of participant " + string(rune('a'+i)))
-		txs = append(txs, c.tx(p, &fedlearntypes.MsgSubmitUpdate{
-			Participant: p.String(), TaskId: taskID, Round: 1, Sha256: hash, NumSamples: 100, Payload: update,
+		updateSalt := sha256.Sum256([]byte("update salt " + p.String()))
+		commitment, err := consensus.UpdateCommitment(taskID, 1, p.address(), [32]byte(hash), 100, updateSalt)
+		require.NoError(c.t, err)
+		txs = append(txs, c.tx(p, &fedlearntypes.MsgSubmitUpdate{Participant: p.String(), TaskId: taskID, Round: 1, Commitment: commitment[:]}))
+		reveals = append(reveals, c.tx(p, &fedlearntypes.MsgRevealUpdate{
+			Participant: p.String(), TaskId: taskID, Round: 1, Sha256: hash, NumSamples: 100, Payload: update, Salt: updateSalt[:],
 		}))
 	}
 	c.block(txs)
 	round = c.round(taskID)
-	require.Equal(c.t, fedlearntypes.ROUND_PHASE_COMMIT, round.Phase, "every allowlisted participant submitted: SUBMIT ends early")
+	require.Equal(c.t, fedlearntypes.ROUND_PHASE_UPDATE_REVEAL, round.Phase, "every allowlisted participant committed: SUBMIT ends early")
+	require.Empty(c.t, round.Updates, "nothing of an update is public before UPDATE_REVEAL")
+	c.block(reveals)
+	round = c.round(taskID)
+	require.Equal(c.t, fedlearntypes.ROUND_PHASE_COMMIT, round.Phase, "every commitment revealed: UPDATE_REVEAL ends early")
 
 	hashes := make([][32]byte, len(round.Updates))
 	for i, u := range round.Updates {

@@ -12,6 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from cosmpy.crypto.address import Address
 from cosmpy.protos.cosmos.authz.v1beta1 import authz_pb2
 from cosmpy.protos.cosmos.authz.v1beta1 import query_pb2 as authz_query
 from cosmpy.protos.cosmos.base.abci.v1beta1 import abci_pb2
@@ -21,6 +22,7 @@ from cosmpy.protos.cosmos.tx.v1beta1 import tx_pb2 as cosmos_tx
 
 from sabfl.chain import Account, ChainClient, ChainConfig, load_account, load_keys, messages, write_account
 from sabfl.fedlearn.v1 import query_pb2, task_pb2, tx_pb2
+from sabfl.protocol import update_commitment
 
 MNEMONIC = " ".join(["abandon"] * 23 + ["art"])
 ADDRESS = "sabfl1r5v5srda7xfth3hn2s26txvrcrntldjupq4zex"
@@ -212,9 +214,11 @@ def test_account_file_is_private_and_round_trips(tmp_path: Path) -> None:
 def test_payloads_travel_inline_or_by_reference() -> None:
     payload = b"canonical bytes"
     digest = hashlib.sha256(payload).digest()
-    inline = messages.submit_update("p", 1, 2, payload, num_samples=3)
+    salt = bytes(range(32))
+    inline = messages.reveal_update("p", 1, 2, payload, num_samples=3, salt=salt)
     assert (inline.sha256, inline.payload, inline.size_bytes, inline.locator) == (digest, payload, 0, "")
-    ref = messages.submit_update("p", 1, 2, payload, num_samples=3, locator="ipfs://cid")
+    assert (inline.num_samples, inline.salt) == (3, salt)
+    ref = messages.reveal_update("p", 1, 2, payload, num_samples=3, salt=salt, locator="ipfs://cid")
     assert (ref.sha256, ref.payload, ref.size_bytes, ref.locator) == (digest, b"", len(payload), "ipfs://cid")
     aggregate = messages.submit_aggregate("m", 1, 2, payload, locator="s3://b/k")
     assert (aggregate.model_sha256, aggregate.payload, aggregate.size_bytes, aggregate.locator) == (
@@ -223,3 +227,14 @@ def test_payloads_travel_inline_or_by_reference() -> None:
         len(payload),
         "s3://b/k",
     )
+
+
+def test_update_commitment_binds_the_participants_address_bytes() -> None:
+    digest, salt = hashlib.sha256(b"update").digest(), bytes(range(32))
+    owner, copier = (str(Address(bytes([i]) * 20, prefix="sabfl")) for i in (1, 2))
+    sealed = messages.submit_update(owner, 1, 2, digest, 3, salt)
+    assert (sealed.participant, sealed.task_id, sealed.round) == (owner, 1, 2)
+    assert sealed.commitment == update_commitment(1, 2, bytes([1]) * 20, digest, 3, salt)
+    assert messages.submit_update(copier, 1, 2, digest, 3, salt).commitment != sealed.commitment
+    spelled = str(Address(bytes([1]) * 20, prefix="cosmos"))
+    assert messages.submit_update(spelled, 1, 2, digest, 3, salt).commitment == sealed.commitment

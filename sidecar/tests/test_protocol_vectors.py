@@ -24,6 +24,7 @@ from sabfl.protocol import (
     round_seed,
     softmax_weights,
     stake_weighted_median,
+    update_commitment,
 )
 
 VECTORS_PATH = Path(__file__).resolve().parents[2] / "chain/x/fedlearn/consensus/testdata/vectors.json"
@@ -58,7 +59,7 @@ def test_scales_match() -> None:
 
 def test_every_section_has_cases() -> None:
     sections = ("exp_neg", "median", "consensus", "temperature", "softmax")
-    for section in (*sections, "round_seed", "selection", "commitment"):
+    for section in (*sections, "round_seed", "selection", "commitment", "update_commitment"):
         assert VECTORS[section], section
 
 
@@ -109,6 +110,21 @@ def test_commitment(case: dict[str, Any]) -> None:
             bytes.fromhex(case["salt"]),
             [bytes.fromhex(h) for h in case["update_hashes"]],
             case["losses"],
+        ).hex()
+
+    check(case, compute)
+
+
+@pytest.mark.parametrize("case", cases("update_commitment"))
+def test_update_commitment(case: dict[str, Any]) -> None:
+    def compute() -> str:
+        return update_commitment(
+            case["task_id"],
+            case["round"],
+            bytes.fromhex(case["participant"]),
+            bytes.fromhex(case["sha256"]),
+            case["num_samples"],
+            bytes.fromhex(case["salt"]),
         ).hex()
 
     check(case, compute)

@@ -8,15 +8,15 @@ from sabfl.roles.timing import (
 
 
 def test_blocks_per_phase_count_a_miners_retry_in_aggregate_and_attest() -> None:
-    timeline = [("SUBMIT", 10), ("COMMIT", 13), ("REVEAL", 15), ("AGGREGATE", 16), ("ATTEST", 17)]
-    timeline += [("AGGREGATE", 19), ("ATTEST", 20), ("FINALIZED", 21)]
+    timeline = [("SUBMIT", 10), ("UPDATE_REVEAL", 13), ("COMMIT", 14), ("REVEAL", 16), ("AGGREGATE", 17)]
+    timeline += [("ATTEST", 18), ("AGGREGATE", 20), ("ATTEST", 21), ("FINALIZED", 22)]
     spans = phase_spans(timeline)
-    assert spans == {"SUBMIT": 3, "COMMIT": 2, "REVEAL": 1, "AGGREGATE": 2, "ATTEST": 3}
-    assert sum(spans.values()) == 21 - 10
+    assert spans == {"SUBMIT": 3, "UPDATE_REVEAL": 1, "COMMIT": 2, "REVEAL": 1, "AGGREGATE": 2, "ATTEST": 3}
+    assert sum(spans.values()) == 22 - 10
 
 
 def test_the_summary_averages_rounds_and_names_the_overhead_range() -> None:
-    blocks = {"SUBMIT": 2, "COMMIT": 1, "REVEAL": 1, "AGGREGATE": 1, "ATTEST": 1}
+    blocks = {"SUBMIT": 2, "UPDATE_REVEAL": 1, "COMMIT": 1, "REVEAL": 1, "AGGREGATE": 1, "ATTEST": 1}
     summary = timing_summary(
         [RoundTiming(1, blocks, 4, 3.0), RoundTiming(2, {**blocks, "COMMIT": 3}, 6, 5.0)]
     )

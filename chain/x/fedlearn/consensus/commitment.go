@@ -52,3 +52,38 @@ func Commitment(taskID, round uint64, validator string, salt [32]byte, updateHas
 	h.Sum(digest[:0])
 	return digest, nil
 }
+
+// UpdateCommitmentDomain prefixes every update commitment preimage.
+const UpdateCommitmentDomain = "sabfl/update/v1"
+
+// UpdateCommitment returns a participant's update commitment for one round, sent in SUBMIT and opened in
+// UPDATE_REVEAL:
+//
+//	sha256( "sabfl/update/v1" ‖ uint64be(taskID) ‖ uint64be(round)
+//	        ‖ uint16be(len(participant)) ‖ participant address bytes
+//	        ‖ update sha256 (32 B) ‖ uint64be(numSamples) ‖ salt (32 B) )
+//
+// participant is the account's address bytes (not its bech32 spelling), at most 65535 bytes: a copier
+// that re-sends the commitment from another account cannot open it.
+func UpdateCommitment(taskID, round uint64, participant []byte, updateSha256 [32]byte, numSamples uint64, salt [32]byte) ([32]byte, error) {
+	if len(participant) == 0 || len(participant) > math.MaxUint16 {
+		return [32]byte{}, fmt.Errorf("%w: participant address of %d bytes", ErrInvalidInput, len(participant))
+	}
+	h := sha256.New()
+	h.Write([]byte(UpdateCommitmentDomain))
+	var word [8]byte
+	binary.BigEndian.PutUint64(word[:], taskID)
+	h.Write(word[:])
+	binary.BigEndian.PutUint64(word[:], round)
+	h.Write(word[:])
+	binary.BigEndian.PutUint16(word[:2], uint16(len(participant)))
+	h.Write(word[:2])
+	h.Write(participant)
+	h.Write(updateSha256[:])
+	binary.BigEndian.PutUint64(word[:], numSamples)
+	h.Write(word[:])
+	h.Write(salt[:])
+	var digest [32]byte
+	h.Sum(digest[:0])
+	return digest, nil
+}

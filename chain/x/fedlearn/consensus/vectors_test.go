@@ -54,6 +54,35 @@ type vectorFile struct {
 	RoundSeed   []roundSeedVector   `json:"round_seed"`
 	Selection   []selectionVector   `json:"selection"`
 	Commitment  []commitmentVector  `json:"commitment"`
+	// UpdateCommitment: participants' update commitments (participant as hex of its address bytes).
+	UpdateCommitment []updateCommitmentVector `json:"update_commitment"`
+}
+
+type updateCommitmentVector struct {
+	Name        string `json:"name,omitempty"`
+	TaskID      uint64 `json:"task_id"`
+	Round       uint64 `json:"round"`
+	Participant string `json:"participant"`
+	Sha256      string `json:"sha256"`
+	NumSamples  uint64 `json:"num_samples"`
+	Salt        string `json:"salt"`
+	Want        string `json:"want"`
+	Error       string `json:"error,omitempty"`
+}
+
+// documentedUpdateCommitment is the update commitment example quoted in docs/protocol.md.
+func documentedUpdateCommitment() updateCommitmentVector {
+	var salt, participant [32]byte
+	for i := range salt {
+		salt[i] = byte(i)
+		participant[i] = byte(0x10 + i)
+	}
+	update := sha256.Sum256([]byte("update-a"))
+	return updateCommitmentVector{
+		Name: "documented example (docs/protocol.md)", TaskID: 1, Round: 3,
+		Participant: hex.EncodeToString(participant[:20]), Sha256: hex.EncodeToString(update[:]),
+		NumSamples: 450, Salt: hex.EncodeToString(salt[:]),
+	}
 }
 
 type expNegVector struct {
@@ -312,6 +341,22 @@ func buildVectors() vectorFile {
 	mismatched.Name = "one loss missing"
 	mismatched.Losses = mismatched.Losses[:2]
 	v.Commitment = append(v.Commitment, unsorted, duplicated, mismatched)
+
+	v.UpdateCommitment = append(v.UpdateCommitment, documentedUpdateCommitment())
+	urng := rand.New(rand.NewSource(2027))
+	for trial := range 5 {
+		participant := make([]byte, 20+12*(trial%2)) // account (20 B) and module-style (32 B) addresses
+		urng.Read(participant)
+		update, salt := seedOf(urng.Uint64()), seedOf(urng.Uint64())
+		v.UpdateCommitment = append(v.UpdateCommitment, updateCommitmentVector{
+			TaskID: urng.Uint64(), Round: uint64(trial + 1), Participant: hex.EncodeToString(participant),
+			Sha256: hex.EncodeToString(update[:]), NumSamples: urng.Uint64() >> uint(urng.Intn(64)), Salt: hex.EncodeToString(salt[:]),
+		})
+	}
+	empty := documentedUpdateCommitment()
+	empty.Name = "empty participant address"
+	empty.Participant = ""
+	v.UpdateCommitment = append(v.UpdateCommitment, empty)
 	return v
 }
 
@@ -379,6 +424,18 @@ func evaluate(t testing.TB, v *vectorFile) {
 			c.Want = hex.EncodeToString(digest[:])
 		}
 	}
+	for i := range v.UpdateCommitment {
+		c := &v.UpdateCommitment[i]
+		participant, err := hex.DecodeString(c.Participant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		digest, err := UpdateCommitment(c.TaskID, c.Round, participant, decode32(t, c.Sha256), c.NumSamples, decode32(t, c.Salt))
+		c.Want, c.Error = "", errorKind(err)
+		if err == nil {
+			c.Want = hex.EncodeToString(digest[:])
+		}
+	}
 }
 
 // TestVectors recomputes every expectation in testdata/vectors.json (after rewriting the file from
@@ -419,6 +476,7 @@ func TestVectors(t *testing.T) {
 			{"softmax", recomputed.Softmax, stored.Softmax},
 			{"round_seed", recomputed.RoundSeed, stored.RoundSeed}, {"selection", recomputed.Selection, stored.Selection},
 			{"commitment", recomputed.Commitment, stored.Commitment},
+			{"update_commitment", recomputed.UpdateCommitment, stored.UpdateCommitment},
 		} {
 			got, _ := json.Marshal(section.got)
 			want, _ := json.Marshal(section.want)
@@ -432,4 +490,8 @@ func TestVectors(t *testing.T) {
 		t.Errorf("first commitment vector is %q, want the documented example", documented.Name)
 	}
 	t.Logf("documented commitment: %s", stored.Commitment[0].Want)
+	if documented := stored.UpdateCommitment[0]; documented.Name != documentedUpdateCommitment().Name {
+		t.Errorf("first update commitment vector is %q, want the documented example", documented.Name)
+	}
+	t.Logf("documented update commitment: %s", stored.UpdateCommitment[0].Want)
 }

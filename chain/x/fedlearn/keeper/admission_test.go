@@ -6,7 +6,6 @@ import (
 	"slices"
 	"testing"
 
-	"cosmossdk.io/collections"
 	"github.com/stretchr/testify/require"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -15,7 +14,7 @@ import (
 )
 
 // Sybil accounts that submit first cannot take an open task's places: its SUBMIT runs to the deadline
-// and its cap is drawn at random among every update that arrived.
+// and its cap is drawn at random among every update commitment that arrived.
 func TestOpenTaskCapIsDrawnNotFirstCome(t *testing.T) {
 	f := newFixture(t)
 	d := f.startTask(t, func(m *types.MsgCreateTask) { m.MaxUpdatesPerRound = 2 })
@@ -23,29 +22,37 @@ func TestOpenTaskCapIsDrawnNotFirstCome(t *testing.T) {
 	f.endBlock(t)
 	require.Equal(t, types.ROUND_PHASE_SUBMIT, d.round(t).Phase, "reaching the cap does not close SUBMIT")
 	d.submit(t, 2, 3)
-	d.advanceTo(t, types.ROUND_PHASE_COMMIT)
+	d.advanceTo(t, types.ROUND_PHASE_UPDATE_REVEAL)
 
 	round := d.round(t)
 	require.Equal(t, uint32(2), round.UpdatesDropped)
-	// The kept two are those of lowest sha256(header hash ‖ entropy ‖ update hash), in hash order.
-	var all [][]byte
-	for p := range 4 {
-		all = append(all, d.updateMsg(t, p).Sha256)
-	}
-	rank := func(h []byte) []byte {
-		sum := sha256.Sum256(slices.Concat(f.ctx.HeaderHash(), round.Entropy, h))
+	require.Equal(t, uint32(2), round.UpdatesCommitted)
+	// The kept two are those of lowest sha256(header hash ‖ entropy ‖ commitment).
+	header := f.ctx.HeaderHash()
+	ranked := []int{0, 1, 2, 3}
+	rank := func(p int) []byte {
+		sum := sha256.Sum256(slices.Concat(header, round.Entropy, sealMsg(t, d.updateMsg(t, p)).Commitment))
 		return sum[:]
 	}
-	slices.SortFunc(all, func(a, b []byte) int { return bytes.Compare(rank(a), rank(b)) })
-	want := all[:2]
+	slices.SortFunc(ranked, func(a, b int) int { return bytes.Compare(rank(a), rank(b)) })
+	for _, p := range ranked[2:] {
+		_, kept := d.sealed(t, p)
+		require.False(t, kept, "participant %d's commitment was drawn out", p)
+		require.ErrorIs(t, f.deliver(d.updateMsg(t, p)), types.ErrNoUpdateCommitment)
+	}
+	d.revealUpdates(t, ranked[:2]...)
+	f.endBlock(t)
+	round = d.round(t)
+	require.Equal(t, types.ROUND_PHASE_COMMIT, round.Phase, "every kept commitment revealed: UPDATE_REVEAL ended early")
+	want := [][]byte{d.updateMsg(t, ranked[0]).Sha256, d.updateMsg(t, ranked[1]).Sha256}
 	slices.SortFunc(want, bytes.Compare)
 	var kept [][]byte
 	for _, u := range round.Updates {
 		kept = append(kept, u.Sha256)
 	}
 	require.Equal(t, want, kept)
-	require.Equal(t, map[string]int{"updates": 2, "participants": 4}, d.perRoundRecords(t, d.key(t)),
-		"the dropped updates' payloads are gone")
+	require.Equal(t, map[string]int{"updates": 2, "participants": 2}, d.perRoundRecords(t, d.key(t)),
+		"the dropped commitments are gone")
 }
 
 // An update fee is paid by each accepted update and joins the task's escrow when the round ends; an
@@ -63,11 +70,9 @@ func TestUpdateFeeJoinsTheEscrow(t *testing.T) {
 	require.Equal(t, int64(750), f.balance(f.participant(0)))
 	require.Equal(t, sdk.NewInt64Coin("stake", 750), d.round(t).UpdateFees)
 
-	broke := d.updateMsg(t, 3)
+	broke := sealMsg(t, d.updateMsg(t, 3))
 	require.ErrorIs(t, f.deliver(broke), types.ErrInsufficientFunds, "participant 3 has nothing to pay the fee with")
-	key := collections.Join(d.key(t), f.account(3))
-	seen, err := f.keeper.Participants.Has(f.ctx, key)
-	require.NoError(t, err)
+	_, seen := d.sealed(t, 3)
 	require.False(t, seen)
 
 	d.driveTo(t, types.ROUND_PHASE_FINALIZED)

@@ -188,10 +188,12 @@ func buildCompletedTasks(b *testing.B, c *benchChain, n int) {
 		require.NoError(b, err)
 		return round
 	}
+	reveal := func(id uint64) *types.MsgRevealUpdate {
+		return &types.MsgRevealUpdate{Participant: f.participant(0), TaskId: id, Round: 1, Sha256: updateHash[:], NumSamples: 100, Payload: update, Salt: s[:]}
+	}
 	phases := []func(id uint64) sdk.Msg{
-		func(id uint64) sdk.Msg {
-			return &types.MsgSubmitUpdate{Participant: f.participant(0), TaskId: id, Round: 1, Sha256: updateHash[:], NumSamples: 100, Payload: update}
-		},
+		func(id uint64) sdk.Msg { return sealMsg(b, reveal(id)) },
+		func(id uint64) sdk.Msg { return reveal(id) },
 		func(id uint64) sdk.Msg {
 			member := rounds(id).Committee[0].Address
 			digest, err := consensus.Commitment(id, 1, member, s, [][32]byte{updateHash}, losses)

@@ -19,7 +19,7 @@ const (
 	blobSize        = 100 << 20
 )
 
-func referenceUpdate(t *testing.T, d driver, participant int) *types.MsgSubmitUpdate {
+func referenceUpdate(t *testing.T, d driver, participant int) *types.MsgRevealUpdate {
 	m := d.updateMsg(t, participant)
 	m.Payload, m.SizeBytes, m.Locator = nil, blobSize, "ipfs://bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
 	return m
@@ -29,9 +29,13 @@ func TestUpdateByReferenceStoresOnlyTheReference(t *testing.T) {
 	f := newFixture(t)
 	d := f.startTask(t, nil)
 	msg := referenceUpdate(t, d, 0)
+	require.NoError(t, f.deliver(sealMsg(t, msg)))
+	d.advanceTo(t, types.ROUND_PHASE_UPDATE_REVEAL)
 	require.NoError(t, f.deliver(msg))
+	f.endBlock(t)
 
 	round := d.round(t)
+	require.Equal(t, types.ROUND_PHASE_COMMIT, round.Phase)
 	require.Len(t, round.Updates, 1)
 	info := round.Updates[0]
 	require.Equal(t, uint64(blobSize), info.SizeBytes)
@@ -46,25 +50,25 @@ func TestUpdateByReferenceStoresOnlyTheReference(t *testing.T) {
 func TestBlobPathAndSizeRejections(t *testing.T) {
 	tests := []struct {
 		name   string
-		change func(m *types.MsgSubmitUpdate)
+		change func(m *types.MsgRevealUpdate)
 		err    error
 	}{
-		{"inline payload above max_inline_bytes", func(m *types.MsgSubmitUpdate) {
+		{"inline payload above max_inline_bytes", func(m *types.MsgRevealUpdate) {
 			m.Payload = []byte(strings.Repeat("x", blobInlineLimit+1))
 			digest := sha256.Sum256(m.Payload)
 			m.Sha256, m.SizeBytes, m.Locator = digest[:], 0, ""
 		}, types.ErrInlineTooLarge},
-		{"reference to an inline-sized payload", func(m *types.MsgSubmitUpdate) { m.SizeBytes = blobInlineLimit }, types.ErrInlineRequired},
-		{"reference above max_update_bytes", func(m *types.MsgSubmitUpdate) { m.SizeBytes = types.DefaultParams().MaxUpdateBytes + 1 }, types.ErrPayloadTooLarge},
-		{"both bytes and a locator", func(m *types.MsgSubmitUpdate) { m.Payload = []byte("x") }, types.ErrInvalidBlob},
-		{"reference of size 0", func(m *types.MsgSubmitUpdate) { m.SizeBytes = 0 }, types.ErrInvalidBlob},
-		{"locator without a scheme", func(m *types.MsgSubmitUpdate) { m.Locator = "/etc/passwd" }, types.ErrInvalidBlob},
-		{"locator with a space", func(m *types.MsgSubmitUpdate) { m.Locator = "s3://bucket/a b" }, types.ErrInvalidBlob},
-		{"locator too long", func(m *types.MsgSubmitUpdate) {
+		{"reference to an inline-sized payload", func(m *types.MsgRevealUpdate) { m.SizeBytes = blobInlineLimit }, types.ErrInlineRequired},
+		{"reference above max_update_bytes", func(m *types.MsgRevealUpdate) { m.SizeBytes = types.DefaultParams().MaxUpdateBytes + 1 }, types.ErrPayloadTooLarge},
+		{"both bytes and a locator", func(m *types.MsgRevealUpdate) { m.Payload = []byte("x") }, types.ErrInvalidBlob},
+		{"reference of size 0", func(m *types.MsgRevealUpdate) { m.SizeBytes = 0 }, types.ErrInvalidBlob},
+		{"locator without a scheme", func(m *types.MsgRevealUpdate) { m.Locator = "/etc/passwd" }, types.ErrInvalidBlob},
+		{"locator with a space", func(m *types.MsgRevealUpdate) { m.Locator = "s3://bucket/a b" }, types.ErrInvalidBlob},
+		{"locator too long", func(m *types.MsgRevealUpdate) {
 			m.Locator = "ipfs://" + strings.Repeat("b", types.MaxLocatorLength)
 		}, types.ErrInvalidBlob},
-		{"reference with a short hash", func(m *types.MsgSubmitUpdate) { m.Sha256 = m.Sha256[:31] }, types.ErrInvalidHash},
-		{"inline size that is not the payload's", func(m *types.MsgSubmitUpdate) {
+		{"reference with a short hash", func(m *types.MsgRevealUpdate) { m.Sha256 = m.Sha256[:31] }, types.ErrInvalidHash},
+		{"inline size that is not the payload's", func(m *types.MsgRevealUpdate) {
 			m.Payload = []byte("tiny")
 			digest := sha256.Sum256(m.Payload)
 			m.Sha256, m.SizeBytes, m.Locator = digest[:], 5, ""
@@ -76,9 +80,11 @@ func TestBlobPathAndSizeRejections(t *testing.T) {
 			d := f.startTask(t, nil)
 			f.setParams(t, func(p *types.Params) { p.MaxInlineBytes = blobInlineLimit })
 			msg := referenceUpdate(t, d, 0)
+			require.NoError(t, f.deliver(sealMsg(t, msg)))
+			d.advanceTo(t, types.ROUND_PHASE_UPDATE_REVEAL)
 			tc.change(msg)
 			require.ErrorIs(t, f.deliver(msg), tc.err)
-			require.Empty(t, d.round(t).Updates)
+			require.Zero(t, d.round(t).UpdatesRevealed)
 		})
 	}
 }
@@ -95,6 +101,10 @@ func TestModelsTravelByReference(t *testing.T) {
 	}, model)
 
 	d.updates = 0
+	for p := range 3 {
+		require.NoError(t, f.deliver(sealMsg(t, referenceUpdate(t, d, p))))
+	}
+	d.advanceTo(t, types.ROUND_PHASE_UPDATE_REVEAL)
 	for p := range 3 {
 		require.NoError(t, f.deliver(referenceUpdate(t, d, p)))
 	}

@@ -70,11 +70,13 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		if err := k.Updates.Set(ctx, collections.Join(key, update.Info.Sha256), update); err != nil {
 			return err
 		}
-		participant, _, err := k.canonicalAddress(update.Info.Participant)
+	}
+	for _, sealed := range gs.UpdateCommitments {
+		participant, _, err := k.canonicalAddress(sealed.Participant)
 		if err != nil {
 			return err
 		}
-		if err := k.Participants.Set(ctx, collections.Join(key, participant)); err != nil {
+		if err := k.UpdateCommitments.Set(ctx, collections.Join(collections.Join(sealed.TaskId, sealed.Round), participant), sealed); err != nil {
 			return err
 		}
 	}
@@ -143,6 +145,11 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return nil, err
 	}
 	if gs.Updates, err = collect(ctx, k.Updates.Walk, func(_ collections.Pair[types.RoundKey, []byte], u types.Update) types.Update { return u }); err != nil {
+		return nil, err
+	}
+	if gs.UpdateCommitments, err = collect(ctx, k.UpdateCommitments.Walk, func(_ collections.Pair[types.RoundKey, []byte], c types.UpdateCommitment) types.UpdateCommitment {
+		return c
+	}); err != nil {
 		return nil, err
 	}
 	if gs.Commitments, err = collect(ctx, k.Commitments.Walk, genesisValue); err != nil {

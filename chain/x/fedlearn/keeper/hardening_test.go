@@ -601,11 +601,11 @@ func TestSlashUsesTheRoundsStartHeightAndDrawnPower(t *testing.T) {
 	})
 }
 
-// 9. One update per account and round, however its address is spelled.
+// 9. One update per account and round, however its address is spelled; one update per hash.
 func TestParticipantSubmitsOncePerRoundWhateverTheSpelling(t *testing.T) {
 	f := newFixture(t)
 	d := f.startTask(t, nil)
-	refuse := func(msg *types.MsgSubmitUpdate, want error) {
+	refuse := func(msg sdk.Msg, want error) {
 		t.Helper()
 		before := f.state(t)
 		require.ErrorIs(t, f.deliver(msg), want)
@@ -613,26 +613,32 @@ func TestParticipantSubmitsOncePerRoundWhateverTheSpelling(t *testing.T) {
 	}
 	upper := d.updateMsg(t, 0)
 	upper.Participant = strings.ToUpper(upper.Participant)
-	refuse(upper, types.ErrInvalidAddress)
+	refuse(sealMsg(t, upper), types.ErrInvalidAddress)
 	otherPrefix := d.updateMsg(t, 0)
 	var err error
 	otherPrefix.Participant, err = bech32.ConvertAndEncode("cosmos", f.account(0))
 	require.NoError(t, err)
-	refuse(otherPrefix, types.ErrInvalidAddress)
+	refuse(sealMsg(t, otherPrefix), types.ErrInvalidAddress)
 
 	d.submit(t, 0)
-	refuse(d.updateMsg(t, 0), types.ErrDuplicate)
+	refuse(sealMsg(t, d.updateMsg(t, 0)), types.ErrDuplicate)
 	another := d.updateMsg(t, 0)
 	another.Payload = []byte("another update of the same account")
 	digest := sha256.Sum256(another.Payload)
 	another.Sha256, another.NumSamples = digest[:], 7
-	refuse(another, types.ErrDuplicate)
-	shouted := *another
+	refuse(sealMsg(t, another), types.ErrDuplicate)
+	shouted := *sealMsg(t, another)
 	shouted.Participant = strings.ToUpper(another.Participant)
 	refuse(&shouted, types.ErrInvalidAddress)
+	// Another account committing to the same bytes is accepted in SUBMIT (nobody can tell), but its reveal
+	// is refused: the hash was revealed first by participant 0.
 	copied := d.updateMsg(t, 0)
 	copied.Participant = f.participant(1)
-	refuse(copied, types.ErrDuplicate) // another account sending the same bytes
+	require.NoError(t, f.deliver(sealMsg(t, copied)))
+	d.advanceTo(t, types.ROUND_PHASE_UPDATE_REVEAL)
+	d.revealUpdates(t, 0)
+	refuse(copied, types.ErrDuplicate)
+	d.advanceTo(t, types.ROUND_PHASE_COMMIT)
 
 	require.Len(t, d.round(t).Updates, 1)
 	require.Equal(t, f.participant(0), d.round(t).Updates[0].Participant)
@@ -677,8 +683,7 @@ func TestNextRoundSeedAbsorbsEveryRevealedSalt(t *testing.T) {
 			}
 			return salt(v)
 		}
-		d.submit(t, 0, 1, 2)
-		d.advanceTo(t, types.ROUND_PHASE_COMMIT)
+		d.driveTo(t, types.ROUND_PHASE_COMMIT)
 		members := d.members(t)
 		for _, m := range members {
 			require.NoError(t, f.deliver(d.commitWithSalt(t, m, saltOf(m))))
@@ -763,7 +768,7 @@ func TestPanickingTaskStepIsRecoveredAndRetriedLater(t *testing.T) {
 	require.Len(t, errs, 1)
 	require.Contains(t, errs[0], fmt.Sprintf("panic in task %d step", broken))
 	require.Equal(t, []int64{17}, bank.panics)
-	require.Equal(t, types.ROUND_PHASE_COMMIT, d.round(t).Phase, "the other task advanced in the same block")
+	require.Equal(t, types.ROUND_PHASE_UPDATE_REVEAL, d.round(t).Phase, "the other task advanced in the same block")
 	require.Len(t, eventsOf[*types.EventPhaseAdvanced](t, rest), 1)
 	require.Empty(t, eventsOf[*types.EventTaskExpired](t, rest), "the failed step's events are dropped")
 	task := f.taskOf(t, broken)

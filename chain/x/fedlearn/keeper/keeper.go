@@ -34,13 +34,15 @@ type Keeper struct {
 	Rounds       collections.Map[types.RoundKey, types.Round]
 	// Per-round data of live rounds, removed when the round ends.
 	Updates collections.Map[collections.Pair[types.RoundKey, []byte], types.Update]
-	// Participants holds who submitted in a round, by address bytes: one update per account, however spelled.
-	Participants collections.KeySet[collections.Pair[types.RoundKey, []byte]]
-	Commitments  collections.Map[collections.Pair[types.RoundKey, string], []byte]
-	Reveals      collections.Map[collections.Pair[types.RoundKey, string], types.Reveal]
-	Aggregates   collections.Map[types.RoundKey, types.Aggregate]
-	Attestations collections.Map[collections.Pair[types.RoundKey, string], []byte]
-	Stats        collections.Map[string, types.ValidatorStats]
+	// UpdateCommitments holds each participant's sealed update of a round, by address bytes (one per
+	// account, however spelled), with the update's info once revealed. Its own key per participant keeps
+	// a commit's and a reveal's gas flat in the number of updates.
+	UpdateCommitments collections.Map[collections.Pair[types.RoundKey, []byte], types.UpdateCommitment]
+	Commitments       collections.Map[collections.Pair[types.RoundKey, string], []byte]
+	Reveals           collections.Map[collections.Pair[types.RoundKey, string], types.Reveal]
+	Aggregates        collections.Map[types.RoundKey, types.Aggregate]
+	Attestations      collections.Map[collections.Pair[types.RoundKey, string], []byte]
+	Stats             collections.Map[string, types.ValidatorStats]
 	// Due orders the tasks that need an EndBlocker step by the height of that step: (height, task id).
 	// The EndBlocker reads only the entries due, so its cost does not grow with idle or ended tasks.
 	Due collections.KeySet[collections.Pair[int64, uint64]]
@@ -75,8 +77,8 @@ func NewKeeper(
 		Rounds:       collections.NewMap(sb, types.RoundsKey, "rounds", types.RoundKeyCodec, codec.CollValue[types.Round](cdc)),
 		Updates: collections.NewMap(sb, types.UpdatesKey, "updates",
 			collections.PairKeyCodec(types.RoundKeyCodec, collections.BytesKey), codec.CollValue[types.Update](cdc)),
-		Participants: collections.NewKeySet(sb, types.ParticipantsKey, "participants",
-			collections.PairKeyCodec(types.RoundKeyCodec, collections.BytesKey)),
+		UpdateCommitments: collections.NewMap(sb, types.UpdateCommitmentsKey, "update_commitments",
+			collections.PairKeyCodec(types.RoundKeyCodec, collections.BytesKey), codec.CollValue[types.UpdateCommitment](cdc)),
 		Commitments: collections.NewMap(sb, types.CommitmentsKey, "commitments",
 			collections.PairKeyCodec(types.RoundKeyCodec, collections.StringKey), collections.BytesValue),
 		Reveals: collections.NewMap(sb, types.RevealsKey, "reveals",

@@ -168,7 +168,7 @@ func validCreateTask(creator string) *types.MsgCreateTask {
 		Rule: types.AggregationRule{
 			TemperatureMode: types.TEMPERATURE_MODE_FIXED, Temperature: "0.05", ScoreStep: "1",
 		},
-		Phases:             types.PhaseLengths{Submit: 5, Commit: 5, Reveal: 5, Aggregate: 5, Attest: 5},
+		Phases:             types.PhaseLengths{Submit: 5, Commit: 5, Reveal: 5, Aggregate: 5, Attest: 5, UpdateReveal: 5},
 		MaxUpdatesPerRound: 20,
 		Budget:             sdk.NewInt64Coin("stake", 400_000),
 	}

@@ -1,6 +1,8 @@
 package keeper_test
 
 import (
+	"bytes"
+	"slices"
 	"testing"
 
 	"cosmossdk.io/collections"
@@ -92,4 +94,45 @@ func rawEntry(t *testing.T, f fixture, prefix collections.Prefix) ([]byte, []byt
 	it.Next()
 	require.False(t, it.Valid(), "one entry under %x", prefix.Bytes())
 	return key, value
+}
+
+// A round in SUBMIT at the upgrade keeps the plain updates it took: Migrate1to2 seals each as a revealed
+// update commitment (the v1 participant index under the same keys is rewritten), the task gains an
+// UPDATE_REVEAL length, and the round goes on to finalize with those updates.
+func TestMigrate1to2CarriesASubmitRoundsUpdatesOn(t *testing.T) {
+	f := newFixture(t)
+	d := f.startTask(t, nil)
+	d.updates = 2
+	key := d.key(t)
+	round := d.round(t)
+	for p := range 2 {
+		msg := d.updateMsg(t, p)
+		info := types.UpdateInfo{Sha256: msg.Sha256, Participant: msg.Participant, NumSamples: msg.NumSamples, Height: f.ctx.BlockHeight(), SizeBytes: uint64(len(msg.Payload))}
+		require.NoError(t, f.keeper.Updates.Set(f.ctx, collections.Join(key, msg.Sha256), types.Update{TaskId: d.taskID, Round: 1, Info: info, Payload: msg.Payload}))
+		// v1's participant index: a key set entry, whose empty value is an empty UpdateCommitment.
+		require.NoError(t, f.keeper.UpdateCommitments.Set(f.ctx, collections.Join(key, f.account(p)), types.UpdateCommitment{}))
+		round.Updates = append(round.Updates, info)
+	}
+	slices.SortFunc(round.Updates, func(a, b types.UpdateInfo) int { return bytes.Compare(a.Sha256, b.Sha256) })
+	require.NoError(t, f.keeper.Rounds.Set(f.ctx, key, round))
+	task := d.task(t)
+	task.Phases.UpdateReveal = 0
+	require.NoError(t, f.keeper.Tasks.Set(f.ctx, task.Id, task))
+
+	require.NoError(t, keeper.NewMigrator(f.keeper).Migrate1to2(f.ctx))
+
+	require.Equal(t, task.Phases.Reveal, d.task(t).Phases.UpdateReveal)
+	migrated := d.round(t)
+	require.Empty(t, migrated.Updates, "SUBMIT's update list is built when UPDATE_REVEAL ends")
+	require.Equal(t, uint32(2), migrated.UpdatesCommitted)
+	require.Equal(t, uint32(2), migrated.UpdatesRevealed)
+	for p := range 2 {
+		sealed, committed := d.sealed(t, p)
+		require.True(t, committed)
+		require.Equal(t, f.participant(p), sealed.Participant)
+		require.Equal(t, d.updateMsg(t, p).Sha256, sealed.Info.Sha256)
+	}
+	d.driveTo(t, types.ROUND_PHASE_COMMIT)
+	require.Equal(t, round.Updates, d.round(t).Updates)
+	d.driveTo(t, types.ROUND_PHASE_FINALIZED)
 }

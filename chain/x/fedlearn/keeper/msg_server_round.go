@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"slices"
 
 	"cosmossdk.io/collections"
@@ -76,7 +77,8 @@ func emit(ctx context.Context, event proto.Message) error {
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(event)
 }
 
-// SubmitUpdate accepts one update per participant account per round while the round is in SUBMIT.
+// SubmitUpdate accepts one sealed update (a commitment) per participant account per round while the
+// round is in SUBMIT; the update itself is revealed in UPDATE_REVEAL (RevealUpdate).
 func (s msgServer) SubmitUpdate(ctx context.Context, msg *types.MsgSubmitUpdate) (*types.MsgSubmitUpdateResponse, error) {
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
@@ -93,62 +95,123 @@ func (s msgServer) SubmitUpdate(ctx context.Context, msg *types.MsgSubmitUpdate)
 	if err != nil {
 		return nil, err
 	}
-	blob := msg.Blob()
-	if err := blob.ValidateAgainst(params, "max_update_bytes", params.MaxUpdateBytes); err != nil {
-		return nil, err
-	}
 	if len(task.AllowedParticipants) > 0 && !slices.Contains(task.AllowedParticipants, participant) {
 		return nil, errorsmod.Wrapf(types.ErrNotAllowed, "%s may not submit to task %d", participant, task.Id)
 	}
-	// An open task takes updates up to the chain's bound, not first-come up to its own cap: SUBMIT's end
-	// draws the cap at random among them.
-	if uint64(len(round.Updates)) >= uint64(params.MaxUpdatesPerRound) {
-		return nil, errorsmod.Wrapf(types.ErrRoundFull, "round %d already has %d updates", round.Round, len(round.Updates))
+	// An open task takes commitments up to the chain's bound, not first-come up to its own cap: SUBMIT's
+	// end draws the cap at random among them.
+	if round.UpdatesCommitted >= params.MaxUpdatesPerRound {
+		return nil, errorsmod.Wrapf(types.ErrRoundFull, "round %d already has %d updates", round.Round, round.UpdatesCommitted)
 	}
 	key := collections.Join(task.Id, round.Round)
-	seen, err := s.k.Participants.Has(ctx, collections.Join(key, account))
+	seen, err := s.k.UpdateCommitments.Has(ctx, collections.Join(key, account))
 	if err != nil {
 		return nil, err
 	}
 	if seen {
 		return nil, errorsmod.Wrapf(types.ErrDuplicate, "%s already submitted an update in round %d", participant, round.Round)
 	}
-	if seen, err = s.k.Updates.Has(ctx, collections.Join(key, msg.Sha256)); err != nil {
-		return nil, err
-	}
-	if seen {
-		return nil, errorsmod.Wrapf(types.ErrDuplicate, "update %x already submitted in round %d", msg.Sha256, round.Round)
-	}
 	if types.Charges(task.UpdateFee) {
-		// The update's fee joins the task's escrow when the round ends.
+		// The update's fee joins the task's escrow when the round ends, revealed or not.
 		if err := s.k.bank.SendCoinsFromAccountToModule(ctx, account, types.ModuleName, sdk.NewCoins(task.UpdateFee)); err != nil {
 			return nil, errorsmod.Wrapf(types.ErrInsufficientFunds, "update fee %s: %v", task.UpdateFee, err)
 		}
 		round.UpdateFees = round.UpdateFees.Add(task.UpdateFee)
 	}
+	round.UpdatesCommitted++
+	if err := s.k.Rounds.Set(ctx, key, round); err != nil {
+		return nil, err
+	}
+	sealed := types.UpdateCommitment{TaskId: task.Id, Round: round.Round, Participant: participant, Commitment: msg.Commitment}
+	if err := s.k.UpdateCommitments.Set(ctx, collections.Join(key, account), sealed); err != nil {
+		return nil, err
+	}
+	if allSubmitted(task, round) {
+		// Every allowlisted participant committed: SUBMIT ends in this block.
+		if err := s.k.wake(ctx, task.Id); err != nil {
+			return nil, err
+		}
+	}
+	return &types.MsgSubmitUpdateResponse{}, emit(ctx, &types.EventUpdateCommitted{
+		TaskId: task.Id, Round: round.Round, Participant: participant, Commitment: msg.Commitment,
+	})
+}
+
+// RevealUpdate accepts the update a participant committed to in SUBMIT, while the round is in
+// UPDATE_REVEAL: consensus.UpdateCommitment of (task, round, the signer's address bytes, sha256,
+// num_samples, salt) must equal the stored commitment, so a commitment copied into another account
+// cannot be opened.
+func (s msgServer) RevealUpdate(ctx context.Context, msg *types.MsgRevealUpdate) (*types.MsgRevealUpdateResponse, error) {
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	account, participant, err := s.k.canonicalAddress(msg.Participant)
+	if err != nil {
+		return nil, err
+	}
+	task, round, err := s.k.liveRound(ctx, msg.TaskId, msg.Round, types.ROUND_PHASE_UPDATE_REVEAL)
+	if errors.Is(err, types.ErrWrongPhase) {
+		return nil, errorsmod.Wrapf(types.ErrNotUpdateRevealPhase, "round %d is in %s", msg.Round, round.Phase)
+	}
+	if err != nil {
+		return nil, err
+	}
+	params, err := s.k.GetParams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	blob := msg.Blob()
+	if err := blob.ValidateAgainst(params, "max_update_bytes", params.MaxUpdateBytes); err != nil {
+		return nil, err
+	}
+	key := collections.Join(task.Id, round.Round)
+	sealed, err := s.k.UpdateCommitments.Get(ctx, collections.Join(key, account))
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil, errorsmod.Wrapf(types.ErrNoUpdateCommitment, "%s committed no update in round %d", participant, round.Round)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if sealed.Info != nil {
+		return nil, errorsmod.Wrapf(types.ErrDuplicate, "%s already revealed its update in round %d", participant, round.Round)
+	}
+	want, err := consensus.UpdateCommitment(task.Id, round.Round, account, [32]byte(msg.Sha256), msg.NumSamples, [32]byte(msg.Salt))
+	if err != nil {
+		return nil, errorsmod.Wrap(types.ErrUpdateCommitMismatch, err.Error())
+	}
+	if !bytes.Equal(want[:], sealed.Commitment) {
+		return nil, errorsmod.Wrapf(types.ErrUpdateCommitMismatch, "%s's reveal hashes to %x, its commitment is %x", participant, want, sealed.Commitment)
+	}
+	seen, err := s.k.Updates.Has(ctx, collections.Join(key, msg.Sha256))
+	if err != nil {
+		return nil, err
+	}
+	if seen {
+		return nil, errorsmod.Wrapf(types.ErrDuplicate, "update %x already submitted in round %d", msg.Sha256, round.Round)
+	}
 	info := types.UpdateInfo{
 		Sha256: msg.Sha256, Participant: participant, NumSamples: msg.NumSamples,
 		Height: sdk.UnwrapSDKContext(ctx).BlockHeight(), SizeBytes: blob.Bytes(), Locator: blob.Locator,
 	}
-	at, _ := slices.BinarySearchFunc(round.Updates, msg.Sha256, func(u types.UpdateInfo, h []byte) int { return bytes.Compare(u.Sha256, h) })
-	round.Updates = slices.Insert(round.Updates, at, info)
-	if err := s.k.Rounds.Set(ctx, key, round); err != nil {
+	sealed.Info = &info
+	if err := s.k.UpdateCommitments.Set(ctx, collections.Join(key, account), sealed); err != nil {
 		return nil, err
 	}
 	update := types.Update{TaskId: task.Id, Round: round.Round, Info: info, Payload: msg.Payload}
 	if err := s.k.Updates.Set(ctx, collections.Join(key, msg.Sha256), update); err != nil {
 		return nil, err
 	}
-	if err := s.k.Participants.Set(ctx, collections.Join(key, account)); err != nil {
+	round.UpdatesRevealed++
+	if err := s.k.Rounds.Set(ctx, key, round); err != nil {
 		return nil, err
 	}
-	if allSubmitted(task, round) {
-		// Every allowlisted participant submitted: SUBMIT ends in this block.
+	if round.UpdatesRevealed >= round.UpdatesCommitted {
+		// Every commitment is open: UPDATE_REVEAL ends in this block.
 		if err := s.k.wake(ctx, task.Id); err != nil {
 			return nil, err
 		}
 	}
-	return &types.MsgSubmitUpdateResponse{}, emit(ctx, &types.EventUpdateAccepted{
+	return &types.MsgRevealUpdateResponse{}, emit(ctx, &types.EventUpdateAccepted{
 		TaskId: task.Id, Round: round.Round, Participant: participant, Sha256: msg.Sha256, SizeBytes: info.SizeBytes, Locator: info.Locator,
 	})
 }

@@ -64,11 +64,11 @@ func (k Keeper) advanceRound(ctx context.Context, task *types.Task, round *types
 	switch round.Phase {
 	case types.ROUND_PHASE_SUBMIT:
 		// An open task's SUBMIT runs to its deadline (no first-come cap can close it or shut anyone out);
-		// an allowlisted task's ends as soon as every allowed participant submitted.
+		// an allowlisted task's ends as soon as every allowed participant committed.
 		if !allSubmitted(*task, *round) && !due {
 			return nil
 		}
-		if len(round.Updates) == 0 {
+		if round.UpdatesCommitted == 0 {
 			// Nothing to score after max_idle_blocks: the task expires and refunds its escrow.
 			if height-round.StartHeight >= int64(params.MaxIdleBlocks) {
 				if err := k.failRound(ctx, task, round, "no update within max_idle_blocks"); err != nil {
@@ -81,9 +81,24 @@ func (k Keeper) advanceRound(ctx context.Context, task *types.Task, round *types
 			round.Deadline = height + int64(task.Phases.Submit)
 			return k.Rounds.Set(ctx, collections.Join(round.TaskId, round.Round), *round)
 		}
-		if err := k.drawUpdates(ctx, *task, round, params); err != nil {
+		if err := k.drawCommitments(ctx, *task, round, params); err != nil {
 			return err
 		}
+		return k.enterPhase(ctx, round, types.ROUND_PHASE_UPDATE_REVEAL, task.Phases.UpdateReveal, !due)
+	case types.ROUND_PHASE_UPDATE_REVEAL:
+		// Ends as soon as every kept commitment is revealed; the unrevealed ones are dropped at the deadline
+		// (no weight, no reward; their fees stay in the escrow).
+		if round.UpdatesRevealed < round.UpdatesCommitted && !due {
+			return nil
+		}
+		updates, err := k.revealedUpdates(ctx, collections.Join(round.TaskId, round.Round))
+		if err != nil {
+			return err
+		}
+		if len(updates) == 0 {
+			return k.failRound(ctx, task, round, "no committed update was revealed")
+		}
+		round.Updates = updates
 		return k.enterPhase(ctx, round, types.ROUND_PHASE_COMMIT, task.Phases.Commit, !due)
 	case types.ROUND_PHASE_COMMIT:
 		all := allMembers(*round, func(m types.CommitteeMember) bool { return m.Committed })
@@ -474,7 +489,7 @@ func (k Keeper) endRound(ctx context.Context, task *types.Task, round *types.Rou
 	if err := k.Updates.Clear(ctx, collections.NewPrefixedPairRange[types.RoundKey, []byte](key)); err != nil {
 		return err
 	}
-	if err := k.Participants.Clear(ctx, collections.NewPrefixedPairRange[types.RoundKey, []byte](key)); err != nil {
+	if err := k.UpdateCommitments.Clear(ctx, collections.NewPrefixedPairRange[types.RoundKey, []byte](key)); err != nil {
 		return err
 	}
 	for _, m := range []interface {

@@ -3,6 +3,7 @@ package keeper_test
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/codec/address"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/bech32"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
 	"github.com/sabfl/sabfl/chain/x/fedlearn/consensus"
@@ -38,6 +40,8 @@ func (f *fixture) deliver(msg sdk.Msg) error {
 		_, err = f.msgs.CreateTask(f.ctx, m)
 	case *types.MsgSubmitUpdate:
 		_, err = f.msgs.SubmitUpdate(f.ctx, m)
+	case *types.MsgRevealUpdate:
+		_, err = f.msgs.RevealUpdate(f.ctx, m)
 	case *types.MsgCommitLosses:
 		_, err = f.msgs.CommitLosses(f.ctx, m)
 	case *types.MsgRevealLosses:
@@ -122,10 +126,9 @@ func (f *fixture) balance(address string) int64 {
 // moduleState is everything x/fedlearn stores plus the fake bank's balances: a rejected message must
 // leave it unchanged.
 type moduleState struct {
-	genesis      *types.GenesisState
-	scheduled    []uint64
-	participants []collections.Pair[types.RoundKey, []byte]
-	balances     map[string]sdk.Coins
+	genesis   *types.GenesisState
+	scheduled []uint64
+	balances  map[string]sdk.Coins
 }
 
 func (f *fixture) state(t *testing.T) moduleState {
@@ -140,9 +143,7 @@ func (f *fixture) state(t *testing.T) moduleState {
 		scheduled = append(scheduled, key.K2())
 	}
 	slices.Sort(scheduled)
-	participants, err := collectKeys(f, f.keeper.Participants)
-	require.NoError(t, err)
-	return moduleState{genesis: genesis, scheduled: scheduled, participants: participants, balances: maps.Clone(f.bank.balances)}
+	return moduleState{genesis: genesis, scheduled: scheduled, balances: maps.Clone(f.bank.balances)}
 }
 
 func collectKeys[K any](f *fixture, set collections.KeySet[K]) ([]K, error) {
@@ -189,6 +190,8 @@ type driver struct {
 	losses  lossFn
 	// silent are the committee members that send nothing in a phase in driveTo.
 	silent map[types.RoundPhase][]string
+	// hidden are the participants that commit in SUBMIT but never reveal in driveTo.
+	hidden []int
 }
 
 // startTask creates a task (validCreateTask with every fixture validator in the committee, changed by
@@ -256,21 +259,52 @@ func (d driver) miner(t *testing.T) string {
 	return round.Committee[round.MinerAttempt].Address
 }
 
-func (d driver) updateMsg(t *testing.T, participant int) *types.MsgSubmitUpdate {
+// updateMsg is participant's reveal of its update in the current round (the update sealed by sealMsg).
+func (d driver) updateMsg(t *testing.T, participant int) *types.MsgRevealUpdate {
 	payload := []byte(fmt.Sprintf("update of participant %d in round %d", participant, d.task(t).CurrentRound))
 	digest := sha256.Sum256(payload)
-	return &types.MsgSubmitUpdate{
+	s := sha256.Sum256([]byte(fmt.Sprintf("update salt of participant %d", participant)))
+	return &types.MsgRevealUpdate{
 		Participant: d.f.participant(participant), TaskId: d.taskID, Round: d.task(t).CurrentRound,
-		Sha256: digest[:], NumSamples: uint64(100 + participant), Payload: payload,
+		Sha256: digest[:], NumSamples: uint64(100 + participant), Payload: payload, Salt: s[:],
 	}
 }
 
-// submit delivers the updates of the given participants.
+// sealMsg is the SUBMIT commitment to reveal, bound to the address bytes of reveal's participant.
+func sealMsg(t testing.TB, reveal *types.MsgRevealUpdate) *types.MsgSubmitUpdate {
+	t.Helper()
+	_, account, err := bech32.DecodeAndConvert(reveal.Participant)
+	require.NoError(t, err)
+	digest, err := consensus.UpdateCommitment(reveal.TaskId, reveal.Round, account, [32]byte(reveal.Sha256), reveal.NumSamples, [32]byte(reveal.Salt))
+	require.NoError(t, err)
+	return &types.MsgSubmitUpdate{Participant: reveal.Participant, TaskId: reveal.TaskId, Round: reveal.Round, Commitment: digest[:]}
+}
+
+// submit delivers the commitments of the given participants' updates (SUBMIT).
 func (d driver) submit(t *testing.T, participants ...int) {
+	t.Helper()
+	for _, p := range participants {
+		require.NoError(t, d.f.deliver(sealMsg(t, d.updateMsg(t, p))))
+	}
+}
+
+// revealUpdates delivers the given participants' reveals (UPDATE_REVEAL).
+func (d driver) revealUpdates(t *testing.T, participants ...int) {
 	t.Helper()
 	for _, p := range participants {
 		require.NoError(t, d.f.deliver(d.updateMsg(t, p)))
 	}
+}
+
+// sealed is participant's update commitment in the current round, if it committed.
+func (d driver) sealed(t *testing.T, participant int) (types.UpdateCommitment, bool) {
+	t.Helper()
+	sealed, err := d.f.keeper.UpdateCommitments.Get(d.f.ctx, collections.Join(d.key(t), d.f.account(participant)))
+	if errors.Is(err, collections.ErrNotFound) {
+		return sealed, false
+	}
+	require.NoError(t, err)
+	return sealed, true
 }
 
 func salt(validator string) [32]byte { return sha256.Sum256([]byte("salt of " + validator)) }
@@ -372,10 +406,16 @@ var steps = []struct {
 }{
 	{types.ROUND_PHASE_SUBMIT, func(t *testing.T, d driver) {
 		for p := range d.updates {
-			submitted, err := d.f.keeper.Participants.Has(d.f.ctx, collections.Join(d.key(t), d.f.account(p)))
-			require.NoError(t, err)
-			if !submitted {
+			if _, committed := d.sealed(t, p); !committed {
 				d.submit(t, p)
+			}
+		}
+	}},
+	{types.ROUND_PHASE_UPDATE_REVEAL, func(t *testing.T, d driver) {
+		for p := range d.updates {
+			sealed, committed := d.sealed(t, p)
+			if committed && sealed.Info == nil && !slices.Contains(d.hidden, p) {
+				d.revealUpdates(t, p)
 			}
 		}
 	}},
@@ -448,10 +488,6 @@ func (d driver) perRoundRecords(t *testing.T, key types.RoundKey) map[string]int
 	t.Helper()
 	k := d.f.keeper
 	byValidator := collections.NewPrefixedPairRange[types.RoundKey, string](key)
-	it, err := k.Participants.Iterate(d.f.ctx, collections.NewPrefixedPairRange[types.RoundKey, []byte](key))
-	require.NoError(t, err)
-	participants, err := it.Keys()
-	require.NoError(t, err)
 	aggregates := 0
 	hasAggregate, err := k.Aggregates.Has(d.f.ctx, key)
 	require.NoError(t, err)
@@ -460,7 +496,7 @@ func (d driver) perRoundRecords(t *testing.T, key types.RoundKey) map[string]int
 	}
 	counts := map[string]int{
 		"updates":      countRecords(t, d.f.ctx, k.Updates.Walk, collections.NewPrefixedPairRange[types.RoundKey, []byte](key)),
-		"participants": len(participants),
+		"participants": countRecords(t, d.f.ctx, k.UpdateCommitments.Walk, collections.NewPrefixedPairRange[types.RoundKey, []byte](key)),
 		"commitments":  countRecords(t, d.f.ctx, k.Commitments.Walk, byValidator),
 		"reveals":      countRecords(t, d.f.ctx, k.Reveals.Walk, byValidator),
 		"aggregates":   aggregates,

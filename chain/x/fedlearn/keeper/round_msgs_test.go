@@ -28,9 +28,22 @@ func TestRoundMessagesStoreTheirRecords(t *testing.T) {
 
 	d.submit(t, 2, 0, 1)
 	round := d.round(t)
-	require.Len(t, round.Updates, 3)
-	require.True(t, slices.IsSortedFunc(round.Updates, func(a, b types.UpdateInfo) int { return bytes.Compare(a.Sha256, b.Sha256) }),
-		"updates are kept in hash order")
+	require.Empty(t, round.Updates, "SUBMIT stores commitments only")
+	require.Equal(t, uint32(3), round.UpdatesCommitted)
+	for p := range 3 {
+		sealed, committed := d.sealed(t, p)
+		require.True(t, committed)
+		require.Equal(t, types.UpdateCommitment{
+			TaskId: d.taskID, Round: 1, Participant: f.participant(p), Commitment: sealMsg(t, d.updateMsg(t, p)).Commitment,
+		}, sealed)
+	}
+	require.Len(t, eventsOf[*types.EventUpdateCommitted](t, f.ctx.EventManager().Events()), 3)
+	require.Empty(t, eventsOf[*types.EventUpdateAccepted](t, f.ctx.EventManager().Events()))
+	d.advanceTo(t, types.ROUND_PHASE_UPDATE_REVEAL)
+
+	d.revealUpdates(t, 2, 0, 1)
+	require.Equal(t, uint32(3), d.round(t).UpdatesRevealed)
+	var infos []types.UpdateInfo
 	for p := range 3 {
 		msg := d.updateMsg(t, p)
 		stored, err := f.keeper.Updates.Get(f.ctx, collections.Join(key, msg.Sha256))
@@ -40,13 +53,18 @@ func TestRoundMessagesStoreTheirRecords(t *testing.T) {
 			SizeBytes: uint64(len(msg.Payload)),
 		}
 		require.Equal(t, types.Update{TaskId: d.taskID, Round: 1, Info: info, Payload: msg.Payload}, stored)
-		require.Contains(t, round.Updates, info)
-		seen, err := f.keeper.Participants.Has(f.ctx, collections.Join(key, f.account(p)))
-		require.NoError(t, err)
-		require.True(t, seen)
+		sealed, _ := d.sealed(t, p)
+		require.Equal(t, &info, sealed.Info)
+		infos = append(infos, info)
 	}
 	require.Len(t, eventsOf[*types.EventUpdateAccepted](t, f.ctx.EventManager().Events()), 3)
-	d.advanceTo(t, types.ROUND_PHASE_COMMIT)
+	f.endBlock(t)
+	round = d.round(t)
+	require.Equal(t, types.ROUND_PHASE_COMMIT, round.Phase, "every commitment revealed: UPDATE_REVEAL ends early")
+	require.Len(t, round.Updates, 3)
+	require.True(t, slices.IsSortedFunc(round.Updates, func(a, b types.UpdateInfo) int { return bytes.Compare(a.Sha256, b.Sha256) }),
+		"updates are kept in hash order")
+	require.ElementsMatch(t, infos, round.Updates)
 
 	members := d.members(t)
 	commit := d.commitMsg(t, members[0])
@@ -123,29 +141,18 @@ func TestRoundMessageRejections(t *testing.T) {
 		err   error
 	}{
 		{
-			name: "submit: empty payload", at: types.ROUND_PHASE_SUBMIT,
-			msg: func(t *testing.T, d driver) sdk.Msg { m := d.updateMsg(t, 0); m.Payload = nil; return m },
-			err: types.ErrEmptyPayload,
-		},
-		{
-			name: "submit: zero samples", at: types.ROUND_PHASE_SUBMIT,
-			msg: func(t *testing.T, d driver) sdk.Msg { m := d.updateMsg(t, 0); m.NumSamples = 0; return m },
-			err: types.ErrInvalidSamples,
-		},
-		{
-			name: "submit: sha256 not the payload's", at: types.ROUND_PHASE_SUBMIT,
-			msg: func(t *testing.T, d driver) sdk.Msg { m := d.updateMsg(t, 0); m.Sha256 = otherHash[:]; return m },
-			err: types.ErrHashMismatch,
-		},
-		{
-			name: "submit: sha256 of 31 bytes", at: types.ROUND_PHASE_SUBMIT,
-			msg: func(t *testing.T, d driver) sdk.Msg { m := d.updateMsg(t, 0); m.Sha256 = m.Sha256[:31]; return m },
+			name: "submit: commitment of 31 bytes", at: types.ROUND_PHASE_SUBMIT,
+			msg: func(t *testing.T, d driver) sdk.Msg {
+				m := sealMsg(t, d.updateMsg(t, 0))
+				m.Commitment = m.Commitment[:31]
+				return m
+			},
 			err: types.ErrInvalidHash,
 		},
 		{
 			name: "submit: invalid participant address", at: types.ROUND_PHASE_SUBMIT,
 			msg: func(t *testing.T, d driver) sdk.Msg {
-				m := d.updateMsg(t, 0)
+				m := sealMsg(t, d.updateMsg(t, 0))
 				m.Participant = "cosmos1notours"
 				return m
 			},
@@ -153,41 +160,35 @@ func TestRoundMessageRejections(t *testing.T) {
 		},
 		{
 			name: "submit: unknown task", at: types.ROUND_PHASE_SUBMIT,
-			msg: func(t *testing.T, d driver) sdk.Msg { m := d.updateMsg(t, 0); m.TaskId = 99; return m },
+			msg: func(t *testing.T, d driver) sdk.Msg { m := sealMsg(t, d.updateMsg(t, 0)); m.TaskId = 99; return m },
 			err: types.ErrTaskNotFound,
 		},
 		{
 			name: "submit: before the first round opens", at: types.ROUND_PHASE_UNSPECIFIED,
-			msg: func(t *testing.T, d driver) sdk.Msg { return d.updateMsg(t, 0) },
+			msg: func(t *testing.T, d driver) sdk.Msg { return sealMsg(t, d.updateMsg(t, 0)) },
 			err: types.ErrTaskNotActive,
 		},
 		{
 			name: "submit: completed task", at: types.ROUND_PHASE_FINALIZED,
 			task:  func(m *types.MsgCreateTask) { m.NumRounds = 1 },
 			setup: func(t *testing.T, d driver) { d.f.endBlock(t) },
-			msg:   func(t *testing.T, d driver) sdk.Msg { return d.updateMsg(t, 0) },
+			msg:   func(t *testing.T, d driver) sdk.Msg { return sealMsg(t, d.updateMsg(t, 0)) },
 			err:   types.ErrTaskNotActive,
 		},
 		{
 			name: "submit: wrong round", at: types.ROUND_PHASE_SUBMIT,
-			msg: func(t *testing.T, d driver) sdk.Msg { m := d.updateMsg(t, 0); m.Round = 2; return m },
+			msg: func(t *testing.T, d driver) sdk.Msg { m := sealMsg(t, d.updateMsg(t, 0)); m.Round = 2; return m },
 			err: types.ErrWrongRound,
 		},
 		{
-			name: "submit: wrong phase", at: types.ROUND_PHASE_COMMIT,
-			msg: func(t *testing.T, d driver) sdk.Msg { return d.updateMsg(t, 7) },
+			name: "submit: wrong phase", at: types.ROUND_PHASE_UPDATE_REVEAL,
+			msg: func(t *testing.T, d driver) sdk.Msg { return sealMsg(t, d.updateMsg(t, 7)) },
 			err: types.ErrWrongPhase,
-		},
-		{
-			name: "submit: payload above max_update_bytes", at: types.ROUND_PHASE_SUBMIT,
-			setup: func(t *testing.T, d driver) { d.f.setParams(t, func(p *types.Params) { p.MaxUpdateBytes = 8 }) },
-			msg:   func(t *testing.T, d driver) sdk.Msg { return d.updateMsg(t, 0) },
-			err:   types.ErrPayloadTooLarge,
 		},
 		{
 			name: "submit: not on the task's allowlist", at: types.ROUND_PHASE_SUBMIT,
 			task: func(m *types.MsgCreateTask) { m.AllowedParticipants = []string{m.Creator} },
-			msg:  func(t *testing.T, d driver) sdk.Msg { return d.updateMsg(t, 0) },
+			msg:  func(t *testing.T, d driver) sdk.Msg { return sealMsg(t, d.updateMsg(t, 0)) },
 			err:  types.ErrNotAllowed,
 		},
 		{
@@ -197,7 +198,7 @@ func TestRoundMessageRejections(t *testing.T) {
 				d.f.setParams(t, func(p *types.Params) { p.MaxUpdatesPerRound = 1 })
 				d.submit(t, 0)
 			},
-			msg: func(t *testing.T, d driver) sdk.Msg { return d.updateMsg(t, 1) },
+			msg: func(t *testing.T, d driver) sdk.Msg { return sealMsg(t, d.updateMsg(t, 1)) },
 			err: types.ErrRoundFull,
 		},
 		{
@@ -206,19 +207,92 @@ func TestRoundMessageRejections(t *testing.T) {
 			msg: func(t *testing.T, d driver) sdk.Msg {
 				m := d.updateMsg(t, 1)
 				m.Participant = d.f.participant(0)
-				return m
+				return sealMsg(t, m)
 			},
 			err: types.ErrDuplicate,
 		},
 		{
-			name: "submit: update hash already submitted", at: types.ROUND_PHASE_SUBMIT,
+			name: "update reveal: empty payload", at: types.ROUND_PHASE_UPDATE_REVEAL,
+			msg: func(t *testing.T, d driver) sdk.Msg { m := d.updateMsg(t, 0); m.Payload = nil; return m },
+			err: types.ErrEmptyPayload,
+		},
+		{
+			name: "update reveal: zero samples", at: types.ROUND_PHASE_UPDATE_REVEAL,
+			msg: func(t *testing.T, d driver) sdk.Msg { m := d.updateMsg(t, 0); m.NumSamples = 0; return m },
+			err: types.ErrInvalidSamples,
+		},
+		{
+			name: "update reveal: sha256 not the payload's", at: types.ROUND_PHASE_UPDATE_REVEAL,
+			msg: func(t *testing.T, d driver) sdk.Msg { m := d.updateMsg(t, 0); m.Sha256 = otherHash[:]; return m },
+			err: types.ErrHashMismatch,
+		},
+		{
+			name: "update reveal: sha256 of 31 bytes", at: types.ROUND_PHASE_UPDATE_REVEAL,
+			msg: func(t *testing.T, d driver) sdk.Msg { m := d.updateMsg(t, 0); m.Sha256 = m.Sha256[:31]; return m },
+			err: types.ErrInvalidHash,
+		},
+		{
+			name: "update reveal: salt of 31 bytes", at: types.ROUND_PHASE_UPDATE_REVEAL,
+			msg: func(t *testing.T, d driver) sdk.Msg { m := d.updateMsg(t, 0); m.Salt = m.Salt[:31]; return m },
+			err: types.ErrInvalidSalt,
+		},
+		{
+			name: "update reveal: payload above max_update_bytes", at: types.ROUND_PHASE_UPDATE_REVEAL,
+			setup: func(t *testing.T, d driver) { d.f.setParams(t, func(p *types.Params) { p.MaxUpdateBytes = 8 }) },
+			msg:   func(t *testing.T, d driver) sdk.Msg { return d.updateMsg(t, 0) },
+			err:   types.ErrPayloadTooLarge,
+		},
+		{
+			name: "update reveal: in SUBMIT", at: types.ROUND_PHASE_SUBMIT,
 			setup: func(t *testing.T, d driver) { d.submit(t, 0) },
+			msg:   func(t *testing.T, d driver) sdk.Msg { return d.updateMsg(t, 0) },
+			err:   types.ErrNotUpdateRevealPhase,
+		},
+		{
+			name: "update reveal: in COMMIT", at: types.ROUND_PHASE_COMMIT,
+			msg: func(t *testing.T, d driver) sdk.Msg { return d.updateMsg(t, 0) },
+			err: types.ErrNotUpdateRevealPhase,
+		},
+		{
+			name: "update reveal: without a commitment", at: types.ROUND_PHASE_UPDATE_REVEAL,
+			msg: func(t *testing.T, d driver) sdk.Msg { return d.updateMsg(t, 5) },
+			err: types.ErrNoUpdateCommitment,
+		},
+		{
+			name: "update reveal: salt differs from the commitment's", at: types.ROUND_PHASE_UPDATE_REVEAL,
+			msg: func(t *testing.T, d driver) sdk.Msg { m := d.updateMsg(t, 0); m.Salt = otherHash[:]; return m },
+			err: types.ErrUpdateCommitMismatch,
+		},
+		{
+			name: "update reveal: num_samples differ from the commitment's", at: types.ROUND_PHASE_UPDATE_REVEAL,
+			msg: func(t *testing.T, d driver) sdk.Msg { m := d.updateMsg(t, 0); m.NumSamples++; return m },
+			err: types.ErrUpdateCommitMismatch,
+		},
+		{
+			name: "update reveal: another update than the committed one", at: types.ROUND_PHASE_UPDATE_REVEAL,
+			msg: func(t *testing.T, d driver) sdk.Msg {
+				m := d.updateMsg(t, 0)
+				m.Payload = []byte("a better update seen in flight")
+				digest := sha256.Sum256(m.Payload)
+				m.Sha256 = digest[:]
+				return m
+			},
+			err: types.ErrUpdateCommitMismatch,
+		},
+		{
+			name: "update reveal: another participant's update under its own commitment", at: types.ROUND_PHASE_UPDATE_REVEAL,
 			msg: func(t *testing.T, d driver) sdk.Msg {
 				m := d.updateMsg(t, 0)
 				m.Participant = d.f.participant(1)
 				return m
 			},
-			err: types.ErrDuplicate,
+			err: types.ErrUpdateCommitMismatch,
+		},
+		{
+			name: "update reveal: second reveal", at: types.ROUND_PHASE_UPDATE_REVEAL,
+			setup: func(t *testing.T, d driver) { d.revealUpdates(t, 0) },
+			msg:   func(t *testing.T, d driver) sdk.Msg { return d.updateMsg(t, 0) },
+			err:   types.ErrDuplicate,
 		},
 		{
 			name: "commit: wrong phase", at: types.ROUND_PHASE_SUBMIT,

@@ -18,7 +18,7 @@ import (
 // phaseLength is how many blocks a task gives phase (0 for the end states).
 func phaseLength(phases types.PhaseLengths, phase types.RoundPhase) int64 {
 	return int64(map[types.RoundPhase]uint64{
-		types.ROUND_PHASE_SUBMIT: phases.Submit, types.ROUND_PHASE_COMMIT: phases.Commit, types.ROUND_PHASE_REVEAL: phases.Reveal,
+		types.ROUND_PHASE_SUBMIT: phases.Submit, types.ROUND_PHASE_UPDATE_REVEAL: phases.UpdateReveal, types.ROUND_PHASE_COMMIT: phases.Commit, types.ROUND_PHASE_REVEAL: phases.Reveal,
 		types.ROUND_PHASE_AGGREGATE: phases.Aggregate, types.ROUND_PHASE_ATTEST: phases.Attest,
 	}[phase])
 }
@@ -40,17 +40,32 @@ func TestPhaseTransitions(t *testing.T) {
 				m.AllowedParticipants = []string{participantAddress(0), participantAddress(1)}
 			},
 			from: types.ROUND_PHASE_SUBMIT, act: func(t *testing.T, d driver) { d.submit(t, 0, 1) },
-			to: types.ROUND_PHASE_COMMIT, early: true,
+			to: types.ROUND_PHASE_UPDATE_REVEAL, early: true,
 		},
 		{
 			name: "submit of an open task runs to its deadline even at its cap", task: func(m *types.MsgCreateTask) { m.MaxUpdatesPerRound = 2 },
 			from: types.ROUND_PHASE_SUBMIT, act: func(t *testing.T, d driver) { d.submit(t, 0, 1) },
-			to: types.ROUND_PHASE_COMMIT,
+			to: types.ROUND_PHASE_UPDATE_REVEAL,
 		},
 		{
 			name: "submit ends at its deadline below the cap",
 			from: types.ROUND_PHASE_SUBMIT, act: func(t *testing.T, d driver) { d.submit(t, 0) },
+			to: types.ROUND_PHASE_UPDATE_REVEAL,
+		},
+		{
+			name: "update reveal ends when every commitment is revealed",
+			from: types.ROUND_PHASE_UPDATE_REVEAL, act: func(t *testing.T, d driver) { d.revealUpdates(t, 0, 1, 2) },
+			to: types.ROUND_PHASE_COMMIT, early: true,
+		},
+		{
+			name: "update reveal ends at its deadline with a commitment unrevealed",
+			from: types.ROUND_PHASE_UPDATE_REVEAL, act: func(t *testing.T, d driver) { d.revealUpdates(t, 0, 2) },
 			to: types.ROUND_PHASE_COMMIT,
+		},
+		{
+			name: "update reveal fails the round at its deadline when nothing was revealed",
+			from: types.ROUND_PHASE_UPDATE_REVEAL, act: func(t *testing.T, d driver) {},
+			to: types.ROUND_PHASE_FAILED,
 		},
 		{
 			name: "commit ends when every member committed",
@@ -160,8 +175,8 @@ func TestSubmitWithoutUpdatesExtendsItsDeadline(t *testing.T) {
 	require.Equal(t, deadline+submit, round.Deadline, "extended by a submit phase from the old deadline")
 
 	d.submit(t, 0)
-	d.advanceTo(t, types.ROUND_PHASE_COMMIT)
-	require.Equal(t, deadline+submit+1, f.ctx.BlockHeight(), "the first update is scored at the extended deadline")
+	d.advanceTo(t, types.ROUND_PHASE_UPDATE_REVEAL)
+	require.Equal(t, deadline+submit+1, f.ctx.BlockHeight(), "the first update is revealed after the extended deadline")
 }
 
 func TestFullRoundsFinalizePayAndCompleteTheTask(t *testing.T) {

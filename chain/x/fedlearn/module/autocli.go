@@ -65,10 +65,18 @@ func (am AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					},
 				},
 				{
-					RpcMethod: "SubmitUpdate", Use: "submit-update [task-id] [round] [sha256] [num-samples] [payload]",
-					Short: "Submit a participant update (the sidecar's participant does this)",
+					RpcMethod: "SubmitUpdate", Use: "submit-update [task-id] [round] [commitment]",
+					Short: "Commit to a participant update in SUBMIT (the sidecar's participant does this)",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{
-						{ProtoField: "task_id"}, {ProtoField: "round"}, {ProtoField: "sha256"}, {ProtoField: "num_samples"}, {ProtoField: "payload"},
+						{ProtoField: "task_id"}, {ProtoField: "round"}, {ProtoField: "commitment"},
+					},
+				},
+				{
+					RpcMethod: "RevealUpdate", Use: "reveal-update [task-id] [round] [sha256] [num-samples] [salt] [payload]",
+					Short: "Reveal a committed participant update in UPDATE_REVEAL (the sidecar's participant does this)",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{
+						{ProtoField: "task_id"}, {ProtoField: "round"}, {ProtoField: "sha256"}, {ProtoField: "num_samples"},
+						{ProtoField: "salt"}, {ProtoField: "payload"},
 					},
 				},
 				// Commit, reveal, aggregate and attest carry machine-made bytes: the validator sidecar sends them.

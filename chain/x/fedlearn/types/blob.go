@@ -83,7 +83,7 @@ func (b Blob) ValidateAgainst(p Params, limitName string, limit uint64) error {
 }
 
 // Blob returns the update's payload.
-func (m *MsgSubmitUpdate) Blob() Blob {
+func (m *MsgRevealUpdate) Blob() Blob {
 	return Blob{Field: "payload", Sha256: m.Sha256, Payload: m.Payload, Size: m.SizeBytes, Locator: m.Locator}
 }
 

@@ -12,6 +12,7 @@ func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 		&MsgCreateTask{},
 		&MsgUpdateParams{},
 		&MsgSubmitUpdate{},
+		&MsgRevealUpdate{},
 		&MsgCommitLosses{},
 		&MsgRevealLosses{},
 		&MsgSubmitAggregate{},

@@ -56,3 +56,10 @@ var (
 	ErrInlineTooLarge = errorsmod.Register(ModuleName, 41, "inline payload above max_inline_bytes")
 	ErrInlineRequired = errorsmod.Register(ModuleName, 42, "payload small enough to travel inline")
 )
+
+// Errors added with update commitments (docs/protocol.md, "Update commitments").
+var (
+	ErrNoUpdateCommitment   = errorsmod.Register(ModuleName, 43, "no update commitment from this participant")
+	ErrUpdateCommitMismatch = errorsmod.Register(ModuleName, 44, "update does not match its commitment")
+	ErrNotUpdateRevealPhase = errorsmod.Register(ModuleName, 45, "update reveal outside UPDATE_REVEAL")
+)

@@ -17,34 +17,56 @@ import (
 	"github.com/sabfl/sabfl/chain/x/fedlearn/types"
 )
 
-// FuzzMsgSubmitUpdateValidate: an update is accepted iff its payload is non-empty, num_samples > 0 and
-// sha256 is the payload's; a rejection is one of the module's registered errors.
+// FuzzMsgSubmitUpdateValidate: an update commitment is accepted iff it has 32 bytes; a rejection is the
+// module's registered invalid-hash error.
 func FuzzMsgSubmitUpdateValidate(f *testing.F) {
+	f.Add(make([]byte, 32))
+	f.Add([]byte{})
+	f.Add(make([]byte, 31))
+	f.Add(make([]byte, 33))
+	f.Fuzz(func(t *testing.T, commitment []byte) {
+		msg := types.MsgSubmitUpdate{Participant: member, TaskId: 1, Round: 1, Commitment: commitment}
+		err := msg.ValidateBasic()
+		if len(commitment) == sha256.Size {
+			require.NoError(t, err)
+			return
+		}
+		require.ErrorIs(t, err, types.ErrInvalidHash)
+	})
+}
+
+// FuzzMsgRevealUpdateValidate: a revealed update is accepted iff its payload is non-empty, num_samples > 0,
+// sha256 is the payload's and the salt has 32 bytes; a rejection is one of the module's registered errors.
+func FuzzMsgRevealUpdateValidate(f *testing.F) {
 	payload := []byte("update bytes")
 	digest := sha256.Sum256(payload)
-	f.Add(payload, digest[:], uint64(10), false)
-	f.Add(payload, []byte{}, uint64(10), true)
-	f.Add([]byte{}, digest[:], uint64(10), false)
-	f.Add(payload, digest[:], uint64(0), false)
-	f.Add(payload, digest[:31], uint64(1), false)
-	f.Add(payload, append(digest[:], 0), uint64(1), false)
-	f.Add([]byte{0}, make([]byte, 32), uint64(1)<<63, false)
-	f.Fuzz(func(t *testing.T, payload, digest []byte, numSamples uint64, hashPayload bool) {
+	salt := sha256.Sum256([]byte("salt"))
+	f.Add(payload, digest[:], uint64(10), false, salt[:])
+	f.Add(payload, []byte{}, uint64(10), true, salt[:])
+	f.Add([]byte{}, digest[:], uint64(10), false, salt[:])
+	f.Add(payload, digest[:], uint64(0), false, salt[:])
+	f.Add(payload, digest[:31], uint64(1), false, salt[:])
+	f.Add(payload, append(digest[:], 0), uint64(1), false, salt[:])
+	f.Add([]byte{0}, make([]byte, 32), uint64(1)<<63, false, salt[:])
+	f.Add(payload, digest[:], uint64(10), true, []byte{})
+	f.Add(payload, digest[:], uint64(10), true, make([]byte, 33))
+	f.Fuzz(func(t *testing.T, payload, digest []byte, numSamples uint64, hashPayload bool, salt []byte) {
 		if hashPayload {
 			sum := sha256.Sum256(payload)
 			digest = sum[:]
 		}
-		msg := types.MsgSubmitUpdate{Participant: member, Sha256: digest, NumSamples: numSamples, Payload: payload}
+		msg := types.MsgRevealUpdate{Participant: member, Sha256: digest, NumSamples: numSamples, Payload: payload, Salt: salt}
 		err := msg.ValidateBasic()
 		sum := sha256.Sum256(payload)
-		valid := len(payload) > 0 && len(payload) <= types.MaxPayloadBytes && numSamples > 0 && bytes.Equal(digest, sum[:])
+		valid := len(payload) > 0 && len(payload) <= types.MaxPayloadBytes && numSamples > 0 && bytes.Equal(digest, sum[:]) && len(salt) == 32
 		if valid {
 			require.NoError(t, err)
 			return
 		}
 		require.Error(t, err)
 		require.True(t, errors.Is(err, types.ErrEmptyPayload) || errors.Is(err, types.ErrInvalidSamples) ||
-			errors.Is(err, types.ErrInvalidHash) || errors.Is(err, types.ErrHashMismatch) || errors.Is(err, types.ErrPayloadTooLarge),
+			errors.Is(err, types.ErrInvalidHash) || errors.Is(err, types.ErrHashMismatch) || errors.Is(err, types.ErrPayloadTooLarge) ||
+			errors.Is(err, types.ErrInvalidSalt),
 			"unregistered error %v", err)
 	})
 }
@@ -80,7 +102,7 @@ func FuzzMsgCreateTaskValidate(f *testing.F) {
 				TemperatureMode: types.TemperatureMode(mode), Temperature: temperature, MadMultiplier: madMultiplier,
 				TemperatureMin: temperatureMin, ScoreStep: scoreStep,
 			},
-			Phases: types.PhaseLengths{Submit: 5, Commit: 5, Reveal: 5, Aggregate: 5, Attest: 5},
+			Phases: types.PhaseLengths{Submit: 5, Commit: 5, Reveal: 5, Aggregate: 5, Attest: 5, UpdateReveal: 5},
 		}
 		params := types.DefaultParams()
 		if msg.ValidateBasic() != nil || msg.ValidateAgainst(params) != nil {

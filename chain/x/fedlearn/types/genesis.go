@@ -83,6 +83,17 @@ func (gs GenesisState) Validate() error {
 			return fmt.Errorf("update of round %d/%d: %w", update.TaskId, update.Round, err)
 		}
 	}
+	for _, sealed := range gs.UpdateCommitments {
+		if !rounds[roundID{sealed.TaskId, sealed.Round}] {
+			return fmt.Errorf("update commitment of unknown round %d/%d", sealed.TaskId, sealed.Round)
+		}
+		if err := checkAddress("update commitment participant", sealed.Participant); err != nil {
+			return err
+		}
+		if err := checkSha256("update commitment", sealed.Commitment, nil); err != nil {
+			return err
+		}
+	}
 	for _, aggregate := range gs.Aggregates {
 		if !rounds[roundID{aggregate.TaskId, aggregate.Round}] {
 			return fmt.Errorf("aggregate of unknown round %d/%d", aggregate.TaskId, aggregate.Round)

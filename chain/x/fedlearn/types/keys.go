@@ -16,16 +16,18 @@ var (
 	GlobalModelsKey = collections.NewPrefix(3)
 	RoundsKey       = collections.NewPrefix(5)
 	UpdatesKey      = collections.NewPrefix(6)
-	ParticipantsKey = collections.NewPrefix(7)
-	CommitmentsKey  = collections.NewPrefix(8)
-	RevealsKey      = collections.NewPrefix(9)
-	AggregatesKey   = collections.NewPrefix(10)
-	AttestationsKey = collections.NewPrefix(11)
-	StatsKey        = collections.NewPrefix(12)
-	DueKey          = collections.NewPrefix(13)
-	WakeAtKey       = collections.NewPrefix(14)
-	OptInsKey       = collections.NewPrefix(15)
-	ActiveCountKey  = collections.NewPrefix(16)
+	// UpdateCommitmentsKey held the v1 participant index (a key set with the same keys) before update
+	// commitments: the v2 migration rewrites those entries.
+	UpdateCommitmentsKey = collections.NewPrefix(7)
+	CommitmentsKey       = collections.NewPrefix(8)
+	RevealsKey           = collections.NewPrefix(9)
+	AggregatesKey        = collections.NewPrefix(10)
+	AttestationsKey      = collections.NewPrefix(11)
+	StatsKey             = collections.NewPrefix(12)
+	DueKey               = collections.NewPrefix(13)
+	WakeAtKey            = collections.NewPrefix(14)
+	OptInsKey            = collections.NewPrefix(15)
+	ActiveCountKey       = collections.NewPrefix(16)
 )
 
 // A task step that failed in the EndBlocker is reported with this untyped event: it changes no state.

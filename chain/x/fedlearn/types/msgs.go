@@ -15,6 +15,7 @@ import (
 var (
 	_ sdk.HasValidateBasic = (*MsgCreateTask)(nil)
 	_ sdk.HasValidateBasic = (*MsgSubmitUpdate)(nil)
+	_ sdk.HasValidateBasic = (*MsgRevealUpdate)(nil)
 	_ sdk.HasValidateBasic = (*MsgCommitLosses)(nil)
 	_ sdk.HasValidateBasic = (*MsgRevealLosses)(nil)
 	_ sdk.HasValidateBasic = (*MsgSubmitAggregate)(nil)
@@ -130,6 +131,7 @@ type namedPhase struct {
 func (p PhaseLengths) named(mins PhaseLengths) []namedPhase {
 	return []namedPhase{
 		{name: "submit", blocks: p.Submit, min: mins.Submit},
+		{name: "update_reveal", blocks: p.UpdateReveal, min: mins.UpdateReveal},
 		{name: "commit", blocks: p.Commit, min: mins.Commit},
 		{name: "reveal", blocks: p.Reveal, min: mins.Reveal},
 		{name: "aggregate", blocks: p.Aggregate, min: mins.Aggregate},
@@ -166,6 +168,17 @@ func checkPayload(field string, digest, payload []byte) error {
 func (m *MsgSubmitUpdate) ValidateBasic() error {
 	if err := checkAddress("participant", m.Participant); err != nil {
 		return err
+	}
+	return checkSha256("commitment", m.Commitment, nil)
+}
+
+// ValidateBasic checks the signer, the salt, the sample count and the blob (inline or by reference).
+func (m *MsgRevealUpdate) ValidateBasic() error {
+	if err := checkAddress("participant", m.Participant); err != nil {
+		return err
+	}
+	if len(m.Salt) != 32 {
+		return errorsmod.Wrapf(ErrInvalidSalt, "salt has %d bytes, want 32", len(m.Salt))
 	}
 	if m.NumSamples == 0 {
 		return errorsmod.Wrap(ErrInvalidSamples, "num_samples must be positive")

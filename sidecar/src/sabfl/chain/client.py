@@ -231,24 +231,22 @@ class ChainClient:
             raise TxError(error.details() or str(error)) from None
         return int(response.gas_info.gas_used)
 
-    def broadcast(self, *msgs: Any, gas_limit: int | None = None, memo: str = "", extra_gas: int = 0) -> str:
-        """Sign with the local sequence and broadcast (sync); returns the tx hash once CheckTx accepts it.
-        `extra_gas` is added to a simulated limit: the gas that state changing between simulation and
-        execution may add (e.g. other updates joining the round first)."""
+    def broadcast(self, *msgs: Any, gas_limit: int | None = None, memo: str = "") -> str:
+        """Sign with the local sequence and broadcast (sync); returns the tx hash once CheckTx accepts it."""
         with self._sequence_lock:
-            return self._broadcast(msgs, gas_limit, memo, extra_gas)
+            return self._broadcast(msgs, gas_limit, memo)
 
     def average_fee(self) -> float | None:
         """Mean fee of the latest txs sent, or None before the first."""
         fees = list(self.recent_fees)
         return sum(fees) / len(fees) if fees else None
 
-    def _broadcast(self, msgs: tuple[Any, ...], gas_limit: int | None, memo: str, extra_gas: int = 0) -> str:
+    def _broadcast(self, msgs: tuple[Any, ...], gas_limit: int | None, memo: str) -> str:
         if self._sequence is None:
             self._load_account()
         if gas_limit is None:
             used = self.simulate(*msgs, memo=memo)
-            gas_limit = int(used * self.config.gas_adjustment) + self.config.gas_margin + extra_gas
+            gas_limit = int(used * self.config.gas_adjustment) + self.config.gas_margin
         for attempt in range(2):
             tx = self._signed(msgs, gas_limit, memo)
             request = tx_service.BroadcastTxRequest(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+from cosmpy.crypto.address import Address
 from cosmpy.protos.cosmos.authz.v1beta1 import tx_pb2 as authz_tx
 from google.protobuf import any_pb2
 from google.protobuf.message import Message
 
 from sabfl.fedlearn.v1 import task_pb2, tx_pb2
+from sabfl.protocol import update_commitment
 
 TEMPERATURE_MODES = {"fixed": task_pb2.TEMPERATURE_MODE_FIXED, "mad": task_pb2.TEMPERATURE_MODE_MAD}
 # create_task's temperature_mode, temperature, mad_multiplier, temperature_min and score_step defaults.
@@ -30,16 +32,16 @@ def create_task(
     mad_multiplier: str = "",
     temperature_min: str = "",
     score_step: str = "1",
-    phases: Sequence[int] = (10, 10, 10, 10, 10),
+    phases: Sequence[int] = (10, 10, 10, 10, 10, 10),
     max_updates_per_round: int = 0,
     rule: task_pb2.AggregationRule | None = None,
     allowed_participants: Sequence[str] = (),
     update_fee: int = 0,
 ) -> tx_pb2.MsgCreateTask:
-    """A MsgCreateTask; decimals are strings (at most 6 fractional digits), phases are
-    (submit, commit, reveal, aggregate, attest) lengths in blocks. A whole `rule` (every scoring
-    parameter; sabfl.roles.rule.rule_to_chain writes one) replaces the temperature and score_step
-    arguments, which only set a temperature and η. `allowed_participants` (none = an open task) and
+    """A MsgCreateTask; decimals are strings (at most 6 fractional digits), phases are (submit,
+    update_reveal, commit, reveal, aggregate, attest) lengths in blocks, in round order. A whole `rule`
+    (every scoring parameter; sabfl.roles.rule.rule_to_chain writes one) replaces the temperature and
+    score_step arguments, which only set a temperature and η. `allowed_participants` (none = an open task) and
     `update_fee` (paid into the escrow by each accepted update, in `denom`; 0 = none) are its admission."""
     if rule is None:
         rule = task_pb2.AggregationRule(
@@ -55,7 +57,7 @@ def create_task(
         raise TypeError("allowed_participants is a list of addresses, not one string")
     if update_fee < 0:
         raise ValueError(f"update_fee must be >= 0, got {update_fee}")
-    submit, commit, reveal, aggregate, attest = phases
+    submit, update_reveal, commit, reveal, aggregate, attest = phases
     msg = tx_pb2.MsgCreateTask(
         creator=creator,
         model_spec=model_spec,
@@ -66,7 +68,12 @@ def create_task(
         max_updates_per_round=max_updates_per_round,
         rule=rule,
         phases=task_pb2.PhaseLengths(
-            submit=submit, commit=commit, reveal=reveal, aggregate=aggregate, attest=attest
+            submit=submit,
+            update_reveal=update_reveal,
+            commit=commit,
+            reveal=reveal,
+            aggregate=aggregate,
+            attest=attest,
         ),
         allowed_participants=list(allowed_participants),
     )
@@ -89,16 +96,37 @@ def submit_update(
     participant: str,
     task_id: int,
     round_number: int,
+    update_sha256: bytes,
+    num_samples: int,
+    salt: bytes,
+) -> tx_pb2.MsgSubmitUpdate:
+    """The SUBMIT commitment to an update (sabfl.protocol.update_commitment, bound to the participant's
+    address bytes): nothing of the update is public until `reveal_update` opens it in UPDATE_REVEAL."""
+    commitment = update_commitment(
+        task_id, round_number, bytes(Address(participant)), update_sha256, num_samples, salt
+    )
+    return tx_pb2.MsgSubmitUpdate(
+        participant=participant, task_id=task_id, round=round_number, commitment=commitment
+    )
+
+
+def reveal_update(
+    participant: str,
+    task_id: int,
+    round_number: int,
     payload: bytes,
     num_samples: int,
+    salt: bytes,
     locator: str = "",
-) -> tx_pb2.MsgSubmitUpdate:
-    """An update of `payload`'s bytes, inline or (with `locator`) by reference."""
-    return tx_pb2.MsgSubmitUpdate(
+) -> tx_pb2.MsgRevealUpdate:
+    """The UPDATE_REVEAL opening of a committed update of `payload`'s bytes, inline or (with `locator`)
+    by reference, with the commitment's salt."""
+    return tx_pb2.MsgRevealUpdate(
         participant=participant,
         task_id=task_id,
         round=round_number,
         num_samples=num_samples,
+        salt=salt,
         **_blob(payload, locator),
     )
 

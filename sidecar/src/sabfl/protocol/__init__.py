@@ -5,7 +5,12 @@ commitments and anyone recomputes a round's committee. Standard library only; ev
 with the scale named in :mod:`sabfl.protocol.fixedpoint`. Both implementations are checked against the
 shared vectors in chain/x/fedlearn/consensus/testdata/vectors.json."""
 
-from sabfl.protocol.commitment import COMMITMENT_DOMAIN, commitment
+from sabfl.protocol.commitment import (
+    COMMITMENT_DOMAIN,
+    UPDATE_COMMITMENT_DOMAIN,
+    commitment,
+    update_commitment,
+)
 from sabfl.protocol.consensus import (
     TEMPERATURE_FIXED,
     TEMPERATURE_MAD,
@@ -37,6 +42,7 @@ __all__ = [
     "TEMPERATURE_MAD",
     "U64_MAX",
     "UNAVAILABLE",
+    "UPDATE_COMMITMENT_DOMAIN",
     "WEIGHT_SCALE",
     "Candidate",
     "InvalidInput",
@@ -54,5 +60,6 @@ __all__ = [
     "round_seed",
     "softmax_weights",
     "stake_weighted_median",
+    "update_commitment",
     "weights_to_floats",
 ]

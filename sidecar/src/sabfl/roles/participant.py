@@ -1,12 +1,16 @@
 """`sabfl participant run`: drives many participant accounts, honest and attacking. Every round it
 trains each participant on its own partition from the latest global model (one batched pass), lets the
-attackers forge their updates with the ML core's attacks, and submits every update as a tx."""
+attackers forge their updates with the ML core's attacks, commits to every update in SUBMIT (a salted
+hash: nothing of it is public) and reveals it — uploading its bytes first when they travel by
+reference — as soon as the round is in UPDATE_REVEAL."""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,9 +34,16 @@ from sabfl.roles.settings import private_seed, settings_from
 from sabfl.roles.spec import SpecLimits, SpecRefused
 
 log = logging.getLogger("sabfl.participant")
-# KV write gas of one update's entry in the round record: 30 gas per byte (the SDK's default) × 256 bytes
-# (an UpdateInfo with a 64-character participant and a locator of up to ~100 characters).
-ROUND_ENTRY_GAS = 30 * 256
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """An update committed in SUBMIT, kept (in memory) until this runner reveals it in UPDATE_REVEAL."""
+
+    client: ChainClient
+    payload: bytes
+    num_samples: int
+    salt: bytes
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,8 @@ class ParticipantRunner:
         self.fetch_blobs = fetcher(self.blobs, config.blob_timeout_s)
         # Each round's uploads stay pinned until the participants upload the next round's.
         self.pins = Pins(self.blobs, keep=1) if self.blobs else None
+        # Each round's sealed updates, by (task, round), until they are revealed.
+        self.sealed: dict[tuple[int, int], list[Sealed]] = {}
         self.submitted: set[tuple[int, int]] = set()
         self.runtime: TaskRuntime | None = None
         self.refused: set[int] = set()  # tasks whose spec or on-chain rule this runner does not serve
@@ -172,20 +185,24 @@ class ParticipantRunner:
             return
         round_ = self.clients[0].round(task.id)
         key = (task.id, round_.round)
+        if round_.phase == round_pb2.ROUND_PHASE_UPDATE_REVEAL and key in self.sealed:
+            self.reveal(task, round_.round, self.sealed.pop(key))
+            return
         if round_.phase != round_pb2.ROUND_PHASE_SUBMIT or key in self.submitted:
             return
         rt = self.prepare(task)
         if rt is None:
             return
+        self.sealed = {}  # an earlier round's unrevealed updates are past use
+        self.sealed[key] = self.commit(task, round_.round, rt)
+        self.submitted.add(key)
+
+    def commit(self, task: task_pb2.Task, round_number: int, rt: TaskRuntime) -> list[Sealed]:
+        """Trains this round's updates and sends each participant's commitment; returns what to reveal."""
         allowed = set(task.allowed_participants)
         global_params = rt.decode(model_bytes(self.clients[0].global_model(task.id), self.fetch_blobs))
-        params = self.clients[0].params()
-        max_inline = params.max_inline_bytes
-        # Each update rewrites the round's record, which holds every earlier update's entry: an update
-        # executed after the others pays up to the cap's entries more than it simulated alone.
-        round_entry_gas = (task.max_updates_per_round or params.max_updates_per_round) * ROUND_ENTRY_GAS
-        updates = self.updates(rt, global_params, round_.round)
-        sent = []
+        updates = self.updates(rt, global_params, round_number)
+        sealed, sent = [], []
         for i, (client, update) in enumerate(zip(self.clients, updates, strict=True)):
             if allowed and client.address not in allowed:
                 continue  # the task admits only its allowlist; logged when the task was prepared
@@ -194,34 +211,67 @@ class ParticipantRunner:
             except SerializationError as error:  # e.g. a NaN forgery: the codec refuses to encode it
                 log.warning("participant %d: cannot encode its update (%s); skipped", i, error)
                 continue
-            samples = len(rt.setup.split.participants[i])
-            try:
-                locator = publish(payload, max_inline, self.blobs)
-            except (NoBlobStore, BlobError) as error:
-                log.warning("participant %d: cannot upload its update: %s", i, error)
-                continue
-            if locator and self.pins:
-                self.pins.add(task.id, round_.round, BlobRef.of(payload, locator))
+            entry = Sealed(client, payload, len(rt.setup.split.participants[i]), os.urandom(32))
             msg = messages.submit_update(
-                client.address, task.id, round_.round, payload, num_samples=samples, locator=locator
+                client.address,
+                task.id,
+                round_number,
+                hashlib.sha256(payload).digest(),
+                entry.num_samples,
+                entry.salt,
             )
             try:
-                sent.append((client, client.broadcast(msg, extra_gas=round_entry_gas)))
+                sent.append((entry, client.broadcast(msg)))
             except TxError as error:
-                log.warning("participant %d: update rejected: %s", i, error.log)
-        for client, txhash in sent:
+                log.warning("participant %d: commitment rejected: %s", i, error.log)
+        for entry, txhash in sent:
             try:
-                client.wait(txhash)
+                entry.client.wait(txhash)
+                sealed.append(entry)
             except TxError as error:
-                log.warning("update %s rejected: %s", txhash, error.log)
-        self.submitted.add(key)
+                log.warning("commitment %s rejected: %s", txhash, error.log)
         log.info(
-            "task %d round %d: submitted %d updates (norms %s)",
+            "task %d round %d: committed %d updates (norms %s)",
             task.id,
-            round_.round,
-            len(sent),
+            round_number,
+            len(sealed),
             np.round(updates.norm(dim=1).numpy(), 2).tolist(),
         )
+        return sealed
+
+    def reveal(self, task: task_pb2.Task, round_number: int, sealed: list[Sealed]) -> None:
+        """Opens each committed update: uploads the bytes of one above max_inline_bytes, then reveals."""
+        max_inline = self.clients[0].params().max_inline_bytes
+        sent = []
+        for entry in sealed:
+            try:
+                locator = publish(entry.payload, max_inline, self.blobs)
+            except (NoBlobStore, BlobError) as error:
+                log.warning("%s: cannot upload its update: %s", entry.client.address, error)
+                continue
+            if locator and self.pins:
+                self.pins.add(task.id, round_number, BlobRef.of(entry.payload, locator))
+            msg = messages.reveal_update(
+                entry.client.address,
+                task.id,
+                round_number,
+                entry.payload,
+                entry.num_samples,
+                entry.salt,
+                locator=locator,
+            )
+            try:
+                sent.append((entry, entry.client.broadcast(msg)))
+            except TxError as error:
+                log.warning("%s: reveal rejected: %s", entry.client.address, error.log)
+        revealed = 0
+        for entry, txhash in sent:
+            try:
+                entry.client.wait(txhash)
+                revealed += 1
+            except TxError as error:
+                log.warning("reveal %s rejected: %s", txhash, error.log)
+        log.info("task %d round %d: revealed %d of %d updates", task.id, round_number, revealed, len(sealed))
 
     def run(self, stop: threading.Event) -> None:
         poll(self.tick, stop, self.config.poll_seconds, log, height=self.clients[0].height)

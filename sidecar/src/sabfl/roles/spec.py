@@ -59,6 +59,8 @@ class SpecRefused(ValueError):
 # `allowed_participants: keys_file` in a task spec: the first `participants` accounts of the keys file the
 # task is created with (a localnet's participants; the demo's consortium).
 KEYS_FILE_PARTICIPANTS = "keys_file"
+# A task's phase lengths, in round order (chain/messages.create_task's `phases`).
+PHASE_NAMES = ("submit", "update_reveal", "commit", "reveal", "aggregate", "attest")
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,9 @@ class TaskSpec:
     rule: str = DEFAULT_SOFTMAX_RULE
     rounds: int = 5
     committee_size: int = 4
-    # submit, commit, reveal, aggregate, attest — in blocks; phases end early when all has arrived.
-    phases: tuple[int, int, int, int, int] = (40, 30, 30, 30, 30)
+    # submit, update_reveal, commit, reveal, aggregate, attest — in blocks, in round order; phases end
+    # early when all has arrived.
+    phases: tuple[int, int, int, int, int, int] = (40, 20, 30, 30, 30, 30)
     budget: int = 10_000_000
     max_updates_per_round: int = 0
     # Admission: the only accounts that may submit (empty = an open task), or KEYS_FILE_PARTICIPANTS;
@@ -77,6 +80,9 @@ class TaskSpec:
     update_fee: int = 0
 
     def __post_init__(self) -> None:
+        if len(self.phases) != len(PHASE_NAMES):
+            names = ", ".join(PHASE_NAMES)
+            raise ValueError(f"phases are {len(PHASE_NAMES)} lengths ({names}), got {list(self.phases)}")
         if self.rule not in SOFTMAX_RULES:
             raise ValueError(f"unknown rule {self.rule!r}; choose from {', '.join(SOFTMAX_RULES)}")
         allowed = self.allowed_participants

@@ -10,7 +10,7 @@ from sabfl.chain import ChainClient
 from sabfl.dashboard.events import EventLog, EventReader
 from sabfl.roles.tasks import block_seconds
 
-PHASES = ("SUBMIT", "COMMIT", "REVEAL", "AGGREGATE", "ATTEST")
+PHASES = ("SUBMIT", "UPDATE_REVEAL", "COMMIT", "REVEAL", "AGGREGATE", "ATTEST")
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,9 @@ def round_timings(client: ChainClient, rpc_url: str, task_id: int, from_height: 
     for (task, number), entry in sorted(events.rounds.items()):
         timeline = [(phase, height) for phase, height, _ in entry.timeline]
         phases = [phase for phase, _ in timeline]
-        if task != task_id or "FINALIZED" not in phases or "COMMIT" not in phases:
+        if task != task_id or "FINALIZED" not in phases or "UPDATE_REVEAL" not in phases:
             continue
-        closed = timeline[phases.index("COMMIT")][1]
+        closed = timeline[phases.index("UPDATE_REVEAL")][1]
         finalized = timeline[phases.index("FINALIZED")][1]
         times = {height: block_seconds(client, height) for _, height in timeline}
         seconds = phase_spans([(phase, times[height]) for phase, height in timeline])

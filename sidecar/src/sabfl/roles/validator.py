@@ -371,8 +371,8 @@ class ValidatorSidecar:
         rt = self.runtime(task)
         me = round_.committee[members.index(self.address)]
         entry = self.journal.get(task.id, round_.round)
-        if round_.phase == PHASE.ROUND_PHASE_SUBMIT:
-            self.prepare(rt, round_)  # ready before SUBMIT closes: COMMIT then only scores
+        if round_.phase in (PHASE.ROUND_PHASE_SUBMIT, PHASE.ROUND_PHASE_UPDATE_REVEAL):
+            self.prepare(rt, round_)  # ready before the updates are known: COMMIT then only scores
             return False
         if round_.phase == PHASE.ROUND_PHASE_COMMIT and not me.committed and "commit_tx" not in entry:
             self.commit(rt, round_, entry)

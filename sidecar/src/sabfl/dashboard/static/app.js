@@ -1,8 +1,8 @@
 // Polls /api/state every second and redraws in place: the page never reloads.
 "use strict";
 
-const PHASES = ["SUBMIT", "COMMIT", "REVEAL", "AGGREGATE", "ATTEST"];
-const PHASE_COLORS = { SUBMIT: "#4e79a7", COMMIT: "#f28e2b", REVEAL: "#e15759", AGGREGATE: "#76b7b2", ATTEST: "#59a14f" };
+const PHASES = ["SUBMIT", "UPDATE_REVEAL", "COMMIT", "REVEAL", "AGGREGATE", "ATTEST"];
+const PHASE_COLORS = { SUBMIT: "#4e79a7", UPDATE_REVEAL: "#9c755f", COMMIT: "#f28e2b", REVEAL: "#e15759", AGGREGATE: "#76b7b2", ATTEST: "#59a14f" };
 let pinnedTask = null;
 let pinnedRound = null;
 

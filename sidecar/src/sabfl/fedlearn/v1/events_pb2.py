@@ -28,7 +28,7 @@ from sabfl.fedlearn.v1 import params_pb2 as sabfl_dot_fedlearn_dot_v1_dot_params
 from sabfl.fedlearn.v1 import round_pb2 as sabfl_dot_fedlearn_dot_v1_dot_round__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1esabfl/fedlearn/v1/events.proto\x12\x11sabfl.fedlearn.v1\x1a\x1e\x63osmos/base/v1beta1/coin.proto\x1a\x14gogoproto/gogo.proto\x1a\x1esabfl/fedlearn/v1/params.proto\x1a\x1dsabfl/fedlearn/v1/round.proto\"\x97\x01\n\x10\x45ventTaskCreated\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\x0f\n\x07\x63reator\x18\x02 \x01(\t\x12/\n\x06\x62udget\x18\x03 \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\x04\xc8\xde\x1f\x00\x12\x12\n\nnum_rounds\x18\x04 \x01(\x04\x12\x1c\n\x14initial_model_sha256\x18\x05 \x01(\x0c\"E\n\x12\x45ventParamsUpdated\x12/\n\x06params\x18\x01 \x01(\x0b\x32\x19.sabfl.fedlearn.v1.ParamsB\x04\xc8\xde\x1f\x00\"f\n\x11\x45ventRoundStarted\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x11\n\tcommittee\x18\x03 \x03(\t\x12\x0c\n\x04seed\x18\x04 \x01(\x0c\x12\x10\n\x08\x64\x65\x61\x64line\x18\x05 \x01(\x03\"\x7f\n\x13\x45ventUpdateAccepted\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x13\n\x0bparticipant\x18\x03 \x01(\t\x12\x0e\n\x06sha256\x18\x04 \x01(\x0c\x12\x12\n\nsize_bytes\x18\x05 \x01(\x04\x12\x0f\n\x07locator\x18\x06 \x01(\t\"I\n\x14\x45ventLossesCommitted\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x11\n\tvalidator\x18\x03 \x01(\t\"H\n\x13\x45ventLossesRevealed\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x11\n\tvalidator\x18\x03 \x01(\t\"\xad\x01\n\x12\x45ventPhaseAdvanced\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12+\n\x04\x66rom\x18\x03 \x01(\x0e\x32\x1d.sabfl.fedlearn.v1.RoundPhase\x12)\n\x02to\x18\x04 \x01(\x0e\x32\x1d.sabfl.fedlearn.v1.RoundPhase\x12\r\n\x05\x65\x61rly\x18\x05 \x01(\x08\x12\x10\n\x08\x64\x65\x61\x64line\x18\x06 \x01(\x03\"W\n\x16\x45ventAggregateAccepted\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\r\n\x05miner\x18\x03 \x01(\t\x12\x0e\n\x06sha256\x18\x04 \x01(\x0c\"r\n\x16\x45ventAggregateAttested\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x11\n\tvalidator\x18\x03 \x01(\t\x12\x0e\n\x06sha256\x18\x04 \x01(\x0c\x12\x15\n\rmatches_miner\x18\x05 \x01(\x08\"T\n\x13\x45ventRoundFinalized\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x0e\n\x06sha256\x18\x03 \x01(\x0c\x12\r\n\x05miner\x18\x04 \x01(\t\"B\n\x10\x45ventRoundFailed\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\x83\x01\n\x0f\x45ventRewardPaid\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x11\n\trecipient\x18\x03 \x01(\t\x12\x0c\n\x04role\x18\x04 \x01(\t\x12/\n\x06\x61mount\x18\x05 \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\x04\xc8\xde\x1f\x00\"\x8f\x01\n\x17\x45ventValidatorPenalized\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x11\n\tvalidator\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x16\n\x0eslash_fraction\x18\x05 \x01(\t\x12\x19\n\x11jailed_until_unix\x18\x06 \x01(\x03\"\x87\x01\n\x12\x45ventTaskCompleted\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\x18\n\x10rounds_finalized\x18\x02 \x01(\x04\x12\x15\n\rrounds_failed\x18\x03 \x01(\x04\x12/\n\x06refund\x18\x04 \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\x04\xc8\xde\x1f\x00\";\n\x15\x45ventValidatorOptedIn\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\x11\n\tvalidator\x18\x02 \x01(\t\"A\n\x12\x45ventTaskActivated\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\x1a\n\x12opted_in_power_bps\x18\x02 \x01(\r\"`\n\x16\x45ventTaskQuorumReached\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\x1a\n\x12opted_in_power_bps\x18\x02 \x01(\r\x12\x19\n\x11\x61\x63tivation_height\x18\x03 \x01(\x03\"\x9c\x01\n\x10\x45ventTaskExpired\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12/\n\x06refund\x18\x03 \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\x04\xc8\xde\x1f\x00\x12\x36\n\rdeposit_burnt\x18\x04 \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\x04\xc8\xde\x1f\x00\x42/Z-github.com/sabfl/sabfl/chain/x/fedlearn/typesb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1esabfl/fedlearn/v1/events.proto\x12\x11sabfl.fedlearn.v1\x1a\x1e\x63osmos/base/v1beta1/coin.proto\x1a\x14gogoproto/gogo.proto\x1a\x1esabfl/fedlearn/v1/params.proto\x1a\x1dsabfl/fedlearn/v1/round.proto\"\x97\x01\n\x10\x45ventTaskCreated\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\x0f\n\x07\x63reator\x18\x02 \x01(\t\x12/\n\x06\x62udget\x18\x03 \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\x04\xc8\xde\x1f\x00\x12\x12\n\nnum_rounds\x18\x04 \x01(\x04\x12\x1c\n\x14initial_model_sha256\x18\x05 \x01(\x0c\"E\n\x12\x45ventParamsUpdated\x12/\n\x06params\x18\x01 \x01(\x0b\x32\x19.sabfl.fedlearn.v1.ParamsB\x04\xc8\xde\x1f\x00\"f\n\x11\x45ventRoundStarted\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x11\n\tcommittee\x18\x03 \x03(\t\x12\x0c\n\x04seed\x18\x04 \x01(\x0c\x12\x10\n\x08\x64\x65\x61\x64line\x18\x05 \x01(\x03\"_\n\x14\x45ventUpdateCommitted\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x13\n\x0bparticipant\x18\x03 \x01(\t\x12\x12\n\ncommitment\x18\x04 \x01(\x0c\"\x7f\n\x13\x45ventUpdateAccepted\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x13\n\x0bparticipant\x18\x03 \x01(\t\x12\x0e\n\x06sha256\x18\x04 \x01(\x0c\x12\x12\n\nsize_bytes\x18\x05 \x01(\x04\x12\x0f\n\x07locator\x18\x06 \x01(\t\"I\n\x14\x45ventLossesCommitted\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x11\n\tvalidator\x18\x03 \x01(\t\"H\n\x13\x45ventLossesRevealed\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x11\n\tvalidator\x18\x03 \x01(\t\"\xad\x01\n\x12\x45ventPhaseAdvanced\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12+\n\x04\x66rom\x18\x03 \x01(\x0e\x32\x1d.sabfl.fedlearn.v1.RoundPhase\x12)\n\x02to\x18\x04 \x01(\x0e\x32\x1d.sabfl.fedlearn.v1.RoundPhase\x12\r\n\x05\x65\x61rly\x18\x05 \x01(\x08\x12\x10\n\x08\x64\x65\x61\x64line\x18\x06 \x01(\x03\"W\n\x16\x45ventAggregateAccepted\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\r\n\x05miner\x18\x03 \x01(\t\x12\x0e\n\x06sha256\x18\x04 \x01(\x0c\"r\n\x16\x45ventAggregateAttested\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x11\n\tvalidator\x18\x03 \x01(\t\x12\x0e\n\x06sha256\x18\x04 \x01(\x0c\x12\x15\n\rmatches_miner\x18\x05 \x01(\x08\"T\n\x13\x45ventRoundFinalized\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x0e\n\x06sha256\x18\x03 \x01(\x0c\x12\r\n\x05miner\x18\x04 \x01(\t\"B\n\x10\x45ventRoundFailed\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\x83\x01\n\x0f\x45ventRewardPaid\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x11\n\trecipient\x18\x03 \x01(\t\x12\x0c\n\x04role\x18\x04 \x01(\t\x12/\n\x06\x61mount\x18\x05 \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\x04\xc8\xde\x1f\x00\"\x8f\x01\n\x17\x45ventValidatorPenalized\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x11\n\tvalidator\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x16\n\x0eslash_fraction\x18\x05 \x01(\t\x12\x19\n\x11jailed_until_unix\x18\x06 \x01(\x03\"\x87\x01\n\x12\x45ventTaskCompleted\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\x18\n\x10rounds_finalized\x18\x02 \x01(\x04\x12\x15\n\rrounds_failed\x18\x03 \x01(\x04\x12/\n\x06refund\x18\x04 \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\x04\xc8\xde\x1f\x00\";\n\x15\x45ventValidatorOptedIn\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\x11\n\tvalidator\x18\x02 \x01(\t\"A\n\x12\x45ventTaskActivated\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\x1a\n\x12opted_in_power_bps\x18\x02 \x01(\r\"`\n\x16\x45ventTaskQuorumReached\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\x1a\n\x12opted_in_power_bps\x18\x02 \x01(\r\x12\x19\n\x11\x61\x63tivation_height\x18\x03 \x01(\x03\"\x9c\x01\n\x10\x45ventTaskExpired\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12/\n\x06refund\x18\x03 \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\x04\xc8\xde\x1f\x00\x12\x36\n\rdeposit_burnt\x18\x04 \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\x04\xc8\xde\x1f\x00\x42/Z-github.com/sabfl/sabfl/chain/x/fedlearn/typesb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -54,34 +54,36 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_EVENTPARAMSUPDATED']._serialized_end=393
   _globals['_EVENTROUNDSTARTED']._serialized_start=395
   _globals['_EVENTROUNDSTARTED']._serialized_end=497
-  _globals['_EVENTUPDATEACCEPTED']._serialized_start=499
-  _globals['_EVENTUPDATEACCEPTED']._serialized_end=626
-  _globals['_EVENTLOSSESCOMMITTED']._serialized_start=628
-  _globals['_EVENTLOSSESCOMMITTED']._serialized_end=701
-  _globals['_EVENTLOSSESREVEALED']._serialized_start=703
-  _globals['_EVENTLOSSESREVEALED']._serialized_end=775
-  _globals['_EVENTPHASEADVANCED']._serialized_start=778
-  _globals['_EVENTPHASEADVANCED']._serialized_end=951
-  _globals['_EVENTAGGREGATEACCEPTED']._serialized_start=953
-  _globals['_EVENTAGGREGATEACCEPTED']._serialized_end=1040
-  _globals['_EVENTAGGREGATEATTESTED']._serialized_start=1042
-  _globals['_EVENTAGGREGATEATTESTED']._serialized_end=1156
-  _globals['_EVENTROUNDFINALIZED']._serialized_start=1158
-  _globals['_EVENTROUNDFINALIZED']._serialized_end=1242
-  _globals['_EVENTROUNDFAILED']._serialized_start=1244
-  _globals['_EVENTROUNDFAILED']._serialized_end=1310
-  _globals['_EVENTREWARDPAID']._serialized_start=1313
-  _globals['_EVENTREWARDPAID']._serialized_end=1444
-  _globals['_EVENTVALIDATORPENALIZED']._serialized_start=1447
-  _globals['_EVENTVALIDATORPENALIZED']._serialized_end=1590
-  _globals['_EVENTTASKCOMPLETED']._serialized_start=1593
-  _globals['_EVENTTASKCOMPLETED']._serialized_end=1728
-  _globals['_EVENTVALIDATOROPTEDIN']._serialized_start=1730
-  _globals['_EVENTVALIDATOROPTEDIN']._serialized_end=1789
-  _globals['_EVENTTASKACTIVATED']._serialized_start=1791
-  _globals['_EVENTTASKACTIVATED']._serialized_end=1856
-  _globals['_EVENTTASKQUORUMREACHED']._serialized_start=1858
-  _globals['_EVENTTASKQUORUMREACHED']._serialized_end=1954
-  _globals['_EVENTTASKEXPIRED']._serialized_start=1957
-  _globals['_EVENTTASKEXPIRED']._serialized_end=2113
+  _globals['_EVENTUPDATECOMMITTED']._serialized_start=499
+  _globals['_EVENTUPDATECOMMITTED']._serialized_end=594
+  _globals['_EVENTUPDATEACCEPTED']._serialized_start=596
+  _globals['_EVENTUPDATEACCEPTED']._serialized_end=723
+  _globals['_EVENTLOSSESCOMMITTED']._serialized_start=725
+  _globals['_EVENTLOSSESCOMMITTED']._serialized_end=798
+  _globals['_EVENTLOSSESREVEALED']._serialized_start=800
+  _globals['_EVENTLOSSESREVEALED']._serialized_end=872
+  _globals['_EVENTPHASEADVANCED']._serialized_start=875
+  _globals['_EVENTPHASEADVANCED']._serialized_end=1048
+  _globals['_EVENTAGGREGATEACCEPTED']._serialized_start=1050
+  _globals['_EVENTAGGREGATEACCEPTED']._serialized_end=1137
+  _globals['_EVENTAGGREGATEATTESTED']._serialized_start=1139
+  _globals['_EVENTAGGREGATEATTESTED']._serialized_end=1253
+  _globals['_EVENTROUNDFINALIZED']._serialized_start=1255
+  _globals['_EVENTROUNDFINALIZED']._serialized_end=1339
+  _globals['_EVENTROUNDFAILED']._serialized_start=1341
+  _globals['_EVENTROUNDFAILED']._serialized_end=1407
+  _globals['_EVENTREWARDPAID']._serialized_start=1410
+  _globals['_EVENTREWARDPAID']._serialized_end=1541
+  _globals['_EVENTVALIDATORPENALIZED']._serialized_start=1544
+  _globals['_EVENTVALIDATORPENALIZED']._serialized_end=1687
+  _globals['_EVENTTASKCOMPLETED']._serialized_start=1690
+  _globals['_EVENTTASKCOMPLETED']._serialized_end=1825
+  _globals['_EVENTVALIDATOROPTEDIN']._serialized_start=1827
+  _globals['_EVENTVALIDATOROPTEDIN']._serialized_end=1886
+  _globals['_EVENTTASKACTIVATED']._serialized_start=1888
+  _globals['_EVENTTASKACTIVATED']._serialized_end=1953
+  _globals['_EVENTTASKQUORUMREACHED']._serialized_start=1955
+  _globals['_EVENTTASKQUORUMREACHED']._serialized_end=2051
+  _globals['_EVENTTASKEXPIRED']._serialized_start=2054
+  _globals['_EVENTTASKEXPIRED']._serialized_end=2210
 # @@protoc_insertion_point(module_scope)

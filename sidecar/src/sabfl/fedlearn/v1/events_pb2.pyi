@@ -43,6 +43,18 @@ class EventRoundStarted(_message.Message):
     deadline: int
     def __init__(self, task_id: _Optional[int] = ..., round: _Optional[int] = ..., committee: _Optional[_Iterable[str]] = ..., seed: _Optional[bytes] = ..., deadline: _Optional[int] = ...) -> None: ...
 
+class EventUpdateCommitted(_message.Message):
+    __slots__ = ("task_id", "round", "participant", "commitment")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    ROUND_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    task_id: int
+    round: int
+    participant: str
+    commitment: bytes
+    def __init__(self, task_id: _Optional[int] = ..., round: _Optional[int] = ..., participant: _Optional[str] = ..., commitment: _Optional[bytes] = ...) -> None: ...
+
 class EventUpdateAccepted(_message.Message):
     __slots__ = ("task_id", "round", "participant", "sha256", "size_bytes", "locator")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]

@@ -29,7 +29,7 @@ from sabfl.fedlearn.v1 import round_pb2 as sabfl_dot_fedlearn_dot_v1_dot_round__
 from sabfl.fedlearn.v1 import task_pb2 as sabfl_dot_fedlearn_dot_v1_dot_task__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fsabfl/fedlearn/v1/genesis.proto\x12\x11sabfl.fedlearn.v1\x1a\x11\x61mino/amino.proto\x1a\x14gogoproto/gogo.proto\x1a\x1esabfl/fedlearn/v1/params.proto\x1a\x1dsabfl/fedlearn/v1/round.proto\x1a\x1csabfl/fedlearn/v1/task.proto\"\xc7\x05\n\x0cGenesisState\x12\x34\n\x06params\x18\x01 \x01(\x0b\x32\x19.sabfl.fedlearn.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x31\n\x05tasks\x18\x02 \x03(\x0b\x32\x17.sabfl.fedlearn.v1.TaskB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12@\n\rglobal_models\x18\x03 \x03(\x0b\x32\x1e.sabfl.fedlearn.v1.GlobalModelB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x14\n\x0cnext_task_id\x18\x04 \x01(\x04\x12\x33\n\x06rounds\x18\x05 \x03(\x0b\x32\x18.sabfl.fedlearn.v1.RoundB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x35\n\x07updates\x18\x06 \x03(\x0b\x32\x19.sabfl.fedlearn.v1.UpdateB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x44\n\x0b\x63ommitments\x18\x07 \x03(\x0b\x32$.sabfl.fedlearn.v1.GenesisCommitmentB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12<\n\x07reveals\x18\x08 \x03(\x0b\x32 .sabfl.fedlearn.v1.GenesisRevealB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12;\n\naggregates\x18\t \x03(\x0b\x32\x1c.sabfl.fedlearn.v1.AggregateB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x45\n\x0c\x61ttestations\x18\n \x03(\x0b\x32$.sabfl.fedlearn.v1.GenesisCommitmentB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x45\n\x0fvalidator_stats\x18\x0b \x03(\x0b\x32!.sabfl.fedlearn.v1.ValidatorStatsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12;\n\x07opt_ins\x18\x0c \x03(\x0b\x32\x1f.sabfl.fedlearn.v1.GenesisOptInB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\"2\n\x0cGenesisOptIn\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\x11\n\tvalidator\x18\x02 \x01(\t\"U\n\x11GenesisCommitment\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x11\n\tvalidator\x18\x03 \x01(\t\x12\r\n\x05value\x18\x04 \x01(\x0c\"e\n\rGenesisReveal\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x34\n\x06reveal\x18\x03 \x01(\x0b\x32\x19.sabfl.fedlearn.v1.RevealB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x42/Z-github.com/sabfl/sabfl/chain/x/fedlearn/typesb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fsabfl/fedlearn/v1/genesis.proto\x12\x11sabfl.fedlearn.v1\x1a\x11\x61mino/amino.proto\x1a\x14gogoproto/gogo.proto\x1a\x1esabfl/fedlearn/v1/params.proto\x1a\x1dsabfl/fedlearn/v1/round.proto\x1a\x1csabfl/fedlearn/v1/task.proto\"\x93\x06\n\x0cGenesisState\x12\x34\n\x06params\x18\x01 \x01(\x0b\x32\x19.sabfl.fedlearn.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x31\n\x05tasks\x18\x02 \x03(\x0b\x32\x17.sabfl.fedlearn.v1.TaskB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12@\n\rglobal_models\x18\x03 \x03(\x0b\x32\x1e.sabfl.fedlearn.v1.GlobalModelB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x14\n\x0cnext_task_id\x18\x04 \x01(\x04\x12\x33\n\x06rounds\x18\x05 \x03(\x0b\x32\x18.sabfl.fedlearn.v1.RoundB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x35\n\x07updates\x18\x06 \x03(\x0b\x32\x19.sabfl.fedlearn.v1.UpdateB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x44\n\x0b\x63ommitments\x18\x07 \x03(\x0b\x32$.sabfl.fedlearn.v1.GenesisCommitmentB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12<\n\x07reveals\x18\x08 \x03(\x0b\x32 .sabfl.fedlearn.v1.GenesisRevealB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12;\n\naggregates\x18\t \x03(\x0b\x32\x1c.sabfl.fedlearn.v1.AggregateB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x45\n\x0c\x61ttestations\x18\n \x03(\x0b\x32$.sabfl.fedlearn.v1.GenesisCommitmentB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x45\n\x0fvalidator_stats\x18\x0b \x03(\x0b\x32!.sabfl.fedlearn.v1.ValidatorStatsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12;\n\x07opt_ins\x18\x0c \x03(\x0b\x32\x1f.sabfl.fedlearn.v1.GenesisOptInB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12J\n\x12update_commitments\x18\r \x03(\x0b\x32#.sabfl.fedlearn.v1.UpdateCommitmentB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\"2\n\x0cGenesisOptIn\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\x11\n\tvalidator\x18\x02 \x01(\t\"U\n\x11GenesisCommitment\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x11\n\tvalidator\x18\x03 \x01(\t\x12\r\n\x05value\x18\x04 \x01(\x0c\"e\n\rGenesisReveal\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x34\n\x06reveal\x18\x03 \x01(\x0b\x32\x19.sabfl.fedlearn.v1.RevealB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x42/Z-github.com/sabfl/sabfl/chain/x/fedlearn/typesb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -59,14 +59,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GENESISSTATE'].fields_by_name['validator_stats']._serialized_options = b'\310\336\037\000\250\347\260*\001'
   _globals['_GENESISSTATE'].fields_by_name['opt_ins']._loaded_options = None
   _globals['_GENESISSTATE'].fields_by_name['opt_ins']._serialized_options = b'\310\336\037\000\250\347\260*\001'
+  _globals['_GENESISSTATE'].fields_by_name['update_commitments']._loaded_options = None
+  _globals['_GENESISSTATE'].fields_by_name['update_commitments']._serialized_options = b'\310\336\037\000\250\347\260*\001'
   _globals['_GENESISREVEAL'].fields_by_name['reveal']._loaded_options = None
   _globals['_GENESISREVEAL'].fields_by_name['reveal']._serialized_options = b'\310\336\037\000\250\347\260*\001'
   _globals['_GENESISSTATE']._serialized_start=189
-  _globals['_GENESISSTATE']._serialized_end=900
-  _globals['_GENESISOPTIN']._serialized_start=902
-  _globals['_GENESISOPTIN']._serialized_end=952
-  _globals['_GENESISCOMMITMENT']._serialized_start=954
-  _globals['_GENESISCOMMITMENT']._serialized_end=1039
-  _globals['_GENESISREVEAL']._serialized_start=1041
-  _globals['_GENESISREVEAL']._serialized_end=1142
+  _globals['_GENESISSTATE']._serialized_end=976
+  _globals['_GENESISOPTIN']._serialized_start=978
+  _globals['_GENESISOPTIN']._serialized_end=1028
+  _globals['_GENESISCOMMITMENT']._serialized_start=1030
+  _globals['_GENESISCOMMITMENT']._serialized_end=1115
+  _globals['_GENESISREVEAL']._serialized_start=1117
+  _globals['_GENESISREVEAL']._serialized_end=1218
 # @@protoc_insertion_point(module_scope)

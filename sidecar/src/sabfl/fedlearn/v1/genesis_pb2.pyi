@@ -11,7 +11,7 @@ from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Map
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class GenesisState(_message.Message):
-    __slots__ = ("params", "tasks", "global_models", "next_task_id", "rounds", "updates", "commitments", "reveals", "aggregates", "attestations", "validator_stats", "opt_ins")
+    __slots__ = ("params", "tasks", "global_models", "next_task_id", "rounds", "updates", "commitments", "reveals", "aggregates", "attestations", "validator_stats", "opt_ins", "update_commitments")
     PARAMS_FIELD_NUMBER: _ClassVar[int]
     TASKS_FIELD_NUMBER: _ClassVar[int]
     GLOBAL_MODELS_FIELD_NUMBER: _ClassVar[int]
@@ -24,6 +24,7 @@ class GenesisState(_message.Message):
     ATTESTATIONS_FIELD_NUMBER: _ClassVar[int]
     VALIDATOR_STATS_FIELD_NUMBER: _ClassVar[int]
     OPT_INS_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_COMMITMENTS_FIELD_NUMBER: _ClassVar[int]
     params: _params_pb2.Params
     tasks: _containers.RepeatedCompositeFieldContainer[_task_pb2.Task]
     global_models: _containers.RepeatedCompositeFieldContainer[_task_pb2.GlobalModel]
@@ -36,7 +37,8 @@ class GenesisState(_message.Message):
     attestations: _containers.RepeatedCompositeFieldContainer[GenesisCommitment]
     validator_stats: _containers.RepeatedCompositeFieldContainer[_round_pb2.ValidatorStats]
     opt_ins: _containers.RepeatedCompositeFieldContainer[GenesisOptIn]
-    def __init__(self, params: _Optional[_Union[_params_pb2.Params, _Mapping]] = ..., tasks: _Optional[_Iterable[_Union[_task_pb2.Task, _Mapping]]] = ..., global_models: _Optional[_Iterable[_Union[_task_pb2.GlobalModel, _Mapping]]] = ..., next_task_id: _Optional[int] = ..., rounds: _Optional[_Iterable[_Union[_round_pb2.Round, _Mapping]]] = ..., updates: _Optional[_Iterable[_Union[_round_pb2.Update, _Mapping]]] = ..., commitments: _Optional[_Iterable[_Union[GenesisCommitment, _Mapping]]] = ..., reveals: _Optional[_Iterable[_Union[GenesisReveal, _Mapping]]] = ..., aggregates: _Optional[_Iterable[_Union[_round_pb2.Aggregate, _Mapping]]] = ..., attestations: _Optional[_Iterable[_Union[GenesisCommitment, _Mapping]]] = ..., validator_stats: _Optional[_Iterable[_Union[_round_pb2.ValidatorStats, _Mapping]]] = ..., opt_ins: _Optional[_Iterable[_Union[GenesisOptIn, _Mapping]]] = ...) -> None: ...
+    update_commitments: _containers.RepeatedCompositeFieldContainer[_round_pb2.UpdateCommitment]
+    def __init__(self, params: _Optional[_Union[_params_pb2.Params, _Mapping]] = ..., tasks: _Optional[_Iterable[_Union[_task_pb2.Task, _Mapping]]] = ..., global_models: _Optional[_Iterable[_Union[_task_pb2.GlobalModel, _Mapping]]] = ..., next_task_id: _Optional[int] = ..., rounds: _Optional[_Iterable[_Union[_round_pb2.Round, _Mapping]]] = ..., updates: _Optional[_Iterable[_Union[_round_pb2.Update, _Mapping]]] = ..., commitments: _Optional[_Iterable[_Union[GenesisCommitment, _Mapping]]] = ..., reveals: _Optional[_Iterable[_Union[GenesisReveal, _Mapping]]] = ..., aggregates: _Optional[_Iterable[_Union[_round_pb2.Aggregate, _Mapping]]] = ..., attestations: _Optional[_Iterable[_Union[GenesisCommitment, _Mapping]]] = ..., validator_stats: _Optional[_Iterable[_Union[_round_pb2.ValidatorStats, _Mapping]]] = ..., opt_ins: _Optional[_Iterable[_Union[GenesisOptIn, _Mapping]]] = ..., update_commitments: _Optional[_Iterable[_Union[_round_pb2.UpdateCommitment, _Mapping]]] = ...) -> None: ...
 
 class GenesisOptIn(_message.Message):
     __slots__ = ("task_id", "validator")

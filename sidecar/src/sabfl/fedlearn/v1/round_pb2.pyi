@@ -19,6 +19,7 @@ class RoundPhase(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ROUND_PHASE_ATTEST: _ClassVar[RoundPhase]
     ROUND_PHASE_FINALIZED: _ClassVar[RoundPhase]
     ROUND_PHASE_FAILED: _ClassVar[RoundPhase]
+    ROUND_PHASE_UPDATE_REVEAL: _ClassVar[RoundPhase]
 ROUND_PHASE_UNSPECIFIED: RoundPhase
 ROUND_PHASE_SUBMIT: RoundPhase
 ROUND_PHASE_COMMIT: RoundPhase
@@ -27,6 +28,7 @@ ROUND_PHASE_AGGREGATE: RoundPhase
 ROUND_PHASE_ATTEST: RoundPhase
 ROUND_PHASE_FINALIZED: RoundPhase
 ROUND_PHASE_FAILED: RoundPhase
+ROUND_PHASE_UPDATE_REVEAL: RoundPhase
 
 class CommitteeMember(_message.Message):
     __slots__ = ("address", "power", "committed", "revealed", "jailed")
@@ -59,7 +61,7 @@ class UpdateInfo(_message.Message):
     def __init__(self, sha256: _Optional[bytes] = ..., participant: _Optional[str] = ..., num_samples: _Optional[int] = ..., height: _Optional[int] = ..., size_bytes: _Optional[int] = ..., locator: _Optional[str] = ...) -> None: ...
 
 class Round(_message.Message):
-    __slots__ = ("task_id", "round", "phase", "start_height", "deadline", "seed", "committee", "miner_attempt", "base_model_sha256", "updates", "consensus_losses", "temperature", "weights", "aggregate_sha256", "finalized_sha256", "end_height", "failure_reason", "start_time_unix", "entropy", "update_fees", "updates_dropped")
+    __slots__ = ("task_id", "round", "phase", "start_height", "deadline", "seed", "committee", "miner_attempt", "base_model_sha256", "updates", "consensus_losses", "temperature", "weights", "aggregate_sha256", "finalized_sha256", "end_height", "failure_reason", "start_time_unix", "entropy", "update_fees", "updates_dropped", "updates_committed", "updates_revealed")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     ROUND_FIELD_NUMBER: _ClassVar[int]
     PHASE_FIELD_NUMBER: _ClassVar[int]
@@ -81,6 +83,8 @@ class Round(_message.Message):
     ENTROPY_FIELD_NUMBER: _ClassVar[int]
     UPDATE_FEES_FIELD_NUMBER: _ClassVar[int]
     UPDATES_DROPPED_FIELD_NUMBER: _ClassVar[int]
+    UPDATES_COMMITTED_FIELD_NUMBER: _ClassVar[int]
+    UPDATES_REVEALED_FIELD_NUMBER: _ClassVar[int]
     task_id: int
     round: int
     phase: RoundPhase
@@ -102,7 +106,23 @@ class Round(_message.Message):
     entropy: bytes
     update_fees: _coin_pb2.Coin
     updates_dropped: int
-    def __init__(self, task_id: _Optional[int] = ..., round: _Optional[int] = ..., phase: _Optional[_Union[RoundPhase, str]] = ..., start_height: _Optional[int] = ..., deadline: _Optional[int] = ..., seed: _Optional[bytes] = ..., committee: _Optional[_Iterable[_Union[CommitteeMember, _Mapping]]] = ..., miner_attempt: _Optional[int] = ..., base_model_sha256: _Optional[bytes] = ..., updates: _Optional[_Iterable[_Union[UpdateInfo, _Mapping]]] = ..., consensus_losses: _Optional[_Iterable[int]] = ..., temperature: _Optional[int] = ..., weights: _Optional[_Iterable[int]] = ..., aggregate_sha256: _Optional[bytes] = ..., finalized_sha256: _Optional[bytes] = ..., end_height: _Optional[int] = ..., failure_reason: _Optional[str] = ..., start_time_unix: _Optional[int] = ..., entropy: _Optional[bytes] = ..., update_fees: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., updates_dropped: _Optional[int] = ...) -> None: ...
+    updates_committed: int
+    updates_revealed: int
+    def __init__(self, task_id: _Optional[int] = ..., round: _Optional[int] = ..., phase: _Optional[_Union[RoundPhase, str]] = ..., start_height: _Optional[int] = ..., deadline: _Optional[int] = ..., seed: _Optional[bytes] = ..., committee: _Optional[_Iterable[_Union[CommitteeMember, _Mapping]]] = ..., miner_attempt: _Optional[int] = ..., base_model_sha256: _Optional[bytes] = ..., updates: _Optional[_Iterable[_Union[UpdateInfo, _Mapping]]] = ..., consensus_losses: _Optional[_Iterable[int]] = ..., temperature: _Optional[int] = ..., weights: _Optional[_Iterable[int]] = ..., aggregate_sha256: _Optional[bytes] = ..., finalized_sha256: _Optional[bytes] = ..., end_height: _Optional[int] = ..., failure_reason: _Optional[str] = ..., start_time_unix: _Optional[int] = ..., entropy: _Optional[bytes] = ..., update_fees: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., updates_dropped: _Optional[int] = ..., updates_committed: _Optional[int] = ..., updates_revealed: _Optional[int] = ...) -> None: ...
+
+class UpdateCommitment(_message.Message):
+    __slots__ = ("task_id", "round", "participant", "commitment", "info")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    ROUND_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    INFO_FIELD_NUMBER: _ClassVar[int]
+    task_id: int
+    round: int
+    participant: str
+    commitment: bytes
+    info: UpdateInfo
+    def __init__(self, task_id: _Optional[int] = ..., round: _Optional[int] = ..., participant: _Optional[str] = ..., commitment: _Optional[bytes] = ..., info: _Optional[_Union[UpdateInfo, _Mapping]] = ...) -> None: ...
 
 class Update(_message.Message):
     __slots__ = ("task_id", "round", "info", "payload")

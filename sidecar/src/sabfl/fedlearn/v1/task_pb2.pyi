@@ -70,18 +70,20 @@ class AggregationRule(_message.Message):
     def __init__(self, temperature_mode: _Optional[_Union[TemperatureMode, str]] = ..., temperature: _Optional[str] = ..., mad_multiplier: _Optional[str] = ..., temperature_min: _Optional[str] = ..., score_step: _Optional[str] = ..., probe: _Optional[_Union[ScoreProbe, str]] = ..., balanced_loss: bool = ..., relative_loss: bool = ..., loss_tolerance: _Optional[str] = ..., direction_weight: _Optional[str] = ..., direction_margin: _Optional[str] = ..., norm_limit: _Optional[str] = ...) -> None: ...
 
 class PhaseLengths(_message.Message):
-    __slots__ = ("submit", "commit", "reveal", "aggregate", "attest")
+    __slots__ = ("submit", "commit", "reveal", "aggregate", "attest", "update_reveal")
     SUBMIT_FIELD_NUMBER: _ClassVar[int]
     COMMIT_FIELD_NUMBER: _ClassVar[int]
     REVEAL_FIELD_NUMBER: _ClassVar[int]
     AGGREGATE_FIELD_NUMBER: _ClassVar[int]
     ATTEST_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_REVEAL_FIELD_NUMBER: _ClassVar[int]
     submit: int
     commit: int
     reveal: int
     aggregate: int
     attest: int
-    def __init__(self, submit: _Optional[int] = ..., commit: _Optional[int] = ..., reveal: _Optional[int] = ..., aggregate: _Optional[int] = ..., attest: _Optional[int] = ...) -> None: ...
+    update_reveal: int
+    def __init__(self, submit: _Optional[int] = ..., commit: _Optional[int] = ..., reveal: _Optional[int] = ..., aggregate: _Optional[int] = ..., attest: _Optional[int] = ..., update_reveal: _Optional[int] = ...) -> None: ...
 
 class Task(_message.Message):
     __slots__ = ("id", "creator", "model_spec", "initial_model_sha256", "num_rounds", "committee_size", "rule", "phases", "max_updates_per_round", "budget", "escrow", "status", "created_height", "current_round", "rounds_finalized", "rounds_failed", "final_model_sha256", "ended_height", "allowed_participants", "update_fee", "quorum_height", "deposit")

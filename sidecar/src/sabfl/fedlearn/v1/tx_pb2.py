@@ -31,7 +31,7 @@ from sabfl.fedlearn.v1 import params_pb2 as sabfl_dot_fedlearn_dot_v1_dot_params
 from sabfl.fedlearn.v1 import task_pb2 as sabfl_dot_fedlearn_dot_v1_dot_task__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1asabfl/fedlearn/v1/tx.proto\x12\x11sabfl.fedlearn.v1\x1a\x11\x61mino/amino.proto\x1a\x1e\x63osmos/base/v1beta1/coin.proto\x1a\x17\x63osmos/msg/v1/msg.proto\x1a\x19\x63osmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1esabfl/fedlearn/v1/params.proto\x1a\x1csabfl/fedlearn/v1/task.proto\"\xc1\x04\n\rMsgCreateTask\x12)\n\x07\x63reator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x12\n\nmodel_spec\x18\x02 \x01(\t\x12\x1c\n\x14initial_model_sha256\x18\x03 \x01(\x0c\x12\x15\n\rinitial_model\x18\x04 \x01(\x0c\x12\x12\n\nnum_rounds\x18\x05 \x01(\x04\x12\x16\n\x0e\x63ommittee_size\x18\x06 \x01(\r\x12;\n\x04rule\x18\x07 \x01(\x0b\x32\".sabfl.fedlearn.v1.AggregationRuleB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12:\n\x06phases\x18\x08 \x01(\x0b\x32\x1f.sabfl.fedlearn.v1.PhaseLengthsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x1d\n\x15max_updates_per_round\x18\t \x01(\r\x12\x34\n\x06\x62udget\x18\n \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x1c\n\x14\x61llowed_participants\x18\x0b \x03(\t\x12\x38\n\nupdate_fee\x18\x0c \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x1a\n\x12initial_model_size\x18\r \x01(\x04\x12\x1d\n\x15initial_model_locator\x18\x0e \x01(\t:/\x82\xe7\xb0*\x07\x63reator\x8a\xe7\xb0*\x1esabfl/x/fedlearn/MsgCreateTask\"(\n\x15MsgCreateTaskResponse\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\"\xa9\x01\n\x0fMsgUpdateParams\x12+\n\tauthority\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x34\n\x06params\x18\x02 \x01(\x0b\x32\x19.sabfl.fedlearn.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01:3\x82\xe7\xb0*\tauthority\x8a\xe7\xb0* sabfl/x/fedlearn/MsgUpdateParams\"\x19\n\x17MsgUpdateParamsResponse\"\xf2\x01\n\x0fMsgSubmitUpdate\x12-\n\x0bparticipant\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x0e\n\x06sha256\x18\x04 \x01(\x0c\x12\x13\n\x0bnum_samples\x18\x05 \x01(\x04\x12\x0f\n\x07payload\x18\x06 \x01(\x0c\x12\x12\n\nsize_bytes\x18\x07 \x01(\x04\x12\x0f\n\x07locator\x18\x08 \x01(\t:5\x82\xe7\xb0*\x0bparticipant\x8a\xe7\xb0* sabfl/x/fedlearn/MsgSubmitUpdate\"\x19\n\x17MsgSubmitUpdateResponse\"\xa7\x01\n\x0fMsgCommitLosses\x12+\n\tvalidator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x12\n\ncommitment\x18\x04 \x01(\x0c:3\x82\xe7\xb0*\tvalidator\x8a\xe7\xb0* sabfl/x/fedlearn/MsgCommitLosses\"\x19\n\x17MsgCommitLossesResponse\"\xb1\x01\n\x0fMsgRevealLosses\x12+\n\tvalidator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x0c\n\x04salt\x18\x04 \x01(\x0c\x12\x0e\n\x06losses\x18\x05 \x03(\x04:3\x82\xe7\xb0*\tvalidator\x8a\xe7\xb0* sabfl/x/fedlearn/MsgRevealLosses\"\x19\n\x17MsgRevealLossesResponse\"\xe3\x01\n\x12MsgSubmitAggregate\x12\'\n\x05miner\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x14\n\x0cmodel_sha256\x18\x05 \x01(\x0c\x12\x0f\n\x07payload\x18\x06 \x01(\x0c\x12\x12\n\nsize_bytes\x18\x07 \x01(\x04\x12\x0f\n\x07locator\x18\x08 \x01(\t:2\x82\xe7\xb0*\x05miner\x8a\xe7\xb0*#sabfl/x/fedlearn/MsgSubmitAggregateJ\x04\x08\x04\x10\x05\"\x1c\n\x1aMsgSubmitAggregateResponse\"\xaf\x01\n\x12MsgAttestAggregate\x12+\n\tvalidator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x14\n\x0cmodel_sha256\x18\x04 \x01(\x0c:6\x82\xe7\xb0*\tvalidator\x8a\xe7\xb0*#sabfl/x/fedlearn/MsgAttestAggregate\"\x1c\n\x1aMsgAttestAggregateResponse\"v\n\x08MsgOptIn\x12+\n\tvalidator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04:,\x82\xe7\xb0*\tvalidator\x8a\xe7\xb0*\x19sabfl/x/fedlearn/MsgOptIn\"\x12\n\x10MsgOptInResponse2\x83\x06\n\x03Msg\x12X\n\nCreateTask\x12 .sabfl.fedlearn.v1.MsgCreateTask\x1a(.sabfl.fedlearn.v1.MsgCreateTaskResponse\x12^\n\x0cSubmitUpdate\x12\".sabfl.fedlearn.v1.MsgSubmitUpdate\x1a*.sabfl.fedlearn.v1.MsgSubmitUpdateResponse\x12^\n\x0c\x43ommitLosses\x12\".sabfl.fedlearn.v1.MsgCommitLosses\x1a*.sabfl.fedlearn.v1.MsgCommitLossesResponse\x12^\n\x0cRevealLosses\x12\".sabfl.fedlearn.v1.MsgRevealLosses\x1a*.sabfl.fedlearn.v1.MsgRevealLossesResponse\x12g\n\x0fSubmitAggregate\x12%.sabfl.fedlearn.v1.MsgSubmitAggregate\x1a-.sabfl.fedlearn.v1.MsgSubmitAggregateResponse\x12g\n\x0f\x41ttestAggregate\x12%.sabfl.fedlearn.v1.MsgAttestAggregate\x1a-.sabfl.fedlearn.v1.MsgAttestAggregateResponse\x12I\n\x05OptIn\x12\x1b.sabfl.fedlearn.v1.MsgOptIn\x1a#.sabfl.fedlearn.v1.MsgOptInResponse\x12^\n\x0cUpdateParams\x12\".sabfl.fedlearn.v1.MsgUpdateParams\x1a*.sabfl.fedlearn.v1.MsgUpdateParamsResponse\x1a\x05\x80\xe7\xb0*\x01\x42/Z-github.com/sabfl/sabfl/chain/x/fedlearn/typesb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1asabfl/fedlearn/v1/tx.proto\x12\x11sabfl.fedlearn.v1\x1a\x11\x61mino/amino.proto\x1a\x1e\x63osmos/base/v1beta1/coin.proto\x1a\x17\x63osmos/msg/v1/msg.proto\x1a\x19\x63osmos_proto/cosmos.proto\x1a\x14gogoproto/gogo.proto\x1a\x1esabfl/fedlearn/v1/params.proto\x1a\x1csabfl/fedlearn/v1/task.proto\"\xc1\x04\n\rMsgCreateTask\x12)\n\x07\x63reator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x12\n\nmodel_spec\x18\x02 \x01(\t\x12\x1c\n\x14initial_model_sha256\x18\x03 \x01(\x0c\x12\x15\n\rinitial_model\x18\x04 \x01(\x0c\x12\x12\n\nnum_rounds\x18\x05 \x01(\x04\x12\x16\n\x0e\x63ommittee_size\x18\x06 \x01(\r\x12;\n\x04rule\x18\x07 \x01(\x0b\x32\".sabfl.fedlearn.v1.AggregationRuleB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12:\n\x06phases\x18\x08 \x01(\x0b\x32\x1f.sabfl.fedlearn.v1.PhaseLengthsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x1d\n\x15max_updates_per_round\x18\t \x01(\r\x12\x34\n\x06\x62udget\x18\n \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x1c\n\x14\x61llowed_participants\x18\x0b \x03(\t\x12\x38\n\nupdate_fee\x18\x0c \x01(\x0b\x32\x19.cosmos.base.v1beta1.CoinB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01\x12\x1a\n\x12initial_model_size\x18\r \x01(\x04\x12\x1d\n\x15initial_model_locator\x18\x0e \x01(\t:/\x82\xe7\xb0*\x07\x63reator\x8a\xe7\xb0*\x1esabfl/x/fedlearn/MsgCreateTask\"(\n\x15MsgCreateTaskResponse\x12\x0f\n\x07task_id\x18\x01 \x01(\x04\"\xa9\x01\n\x0fMsgUpdateParams\x12+\n\tauthority\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x34\n\x06params\x18\x02 \x01(\x0b\x32\x19.sabfl.fedlearn.v1.ParamsB\t\xc8\xde\x1f\x00\xa8\xe7\xb0*\x01:3\x82\xe7\xb0*\tauthority\x8a\xe7\xb0* sabfl/x/fedlearn/MsgUpdateParams\"\x19\n\x17MsgUpdateParamsResponse\"\xc9\x01\n\x0fMsgSubmitUpdate\x12-\n\x0bparticipant\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x12\n\ncommitment\x18\t \x01(\x0c:5\x82\xe7\xb0*\x0bparticipant\x8a\xe7\xb0* sabfl/x/fedlearn/MsgSubmitUpdateJ\x04\x08\x04\x10\x05J\x04\x08\x05\x10\x06J\x04\x08\x06\x10\x07J\x04\x08\x07\x10\x08J\x04\x08\x08\x10\t\"\x80\x02\n\x0fMsgRevealUpdate\x12-\n\x0bparticipant\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x0e\n\x06sha256\x18\x04 \x01(\x0c\x12\x13\n\x0bnum_samples\x18\x05 \x01(\x04\x12\x0f\n\x07payload\x18\x06 \x01(\x0c\x12\x12\n\nsize_bytes\x18\x07 \x01(\x04\x12\x0f\n\x07locator\x18\x08 \x01(\t\x12\x0c\n\x04salt\x18\t \x01(\x0c:5\x82\xe7\xb0*\x0bparticipant\x8a\xe7\xb0* sabfl/x/fedlearn/MsgRevealUpdate\"\x19\n\x17MsgRevealUpdateResponse\"\x19\n\x17MsgSubmitUpdateResponse\"\xa7\x01\n\x0fMsgCommitLosses\x12+\n\tvalidator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x12\n\ncommitment\x18\x04 \x01(\x0c:3\x82\xe7\xb0*\tvalidator\x8a\xe7\xb0* sabfl/x/fedlearn/MsgCommitLosses\"\x19\n\x17MsgCommitLossesResponse\"\xb1\x01\n\x0fMsgRevealLosses\x12+\n\tvalidator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x0c\n\x04salt\x18\x04 \x01(\x0c\x12\x0e\n\x06losses\x18\x05 \x03(\x04:3\x82\xe7\xb0*\tvalidator\x8a\xe7\xb0* sabfl/x/fedlearn/MsgRevealLosses\"\x19\n\x17MsgRevealLossesResponse\"\xe3\x01\n\x12MsgSubmitAggregate\x12\'\n\x05miner\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x14\n\x0cmodel_sha256\x18\x05 \x01(\x0c\x12\x0f\n\x07payload\x18\x06 \x01(\x0c\x12\x12\n\nsize_bytes\x18\x07 \x01(\x04\x12\x0f\n\x07locator\x18\x08 \x01(\t:2\x82\xe7\xb0*\x05miner\x8a\xe7\xb0*#sabfl/x/fedlearn/MsgSubmitAggregateJ\x04\x08\x04\x10\x05\"\x1c\n\x1aMsgSubmitAggregateResponse\"\xaf\x01\n\x12MsgAttestAggregate\x12+\n\tvalidator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\x04\x12\x14\n\x0cmodel_sha256\x18\x04 \x01(\x0c:6\x82\xe7\xb0*\tvalidator\x8a\xe7\xb0*#sabfl/x/fedlearn/MsgAttestAggregate\"\x1c\n\x1aMsgAttestAggregateResponse\"v\n\x08MsgOptIn\x12+\n\tvalidator\x18\x01 \x01(\tB\x18\xd2\xb4-\x14\x63osmos.AddressString\x12\x0f\n\x07task_id\x18\x02 \x01(\x04:,\x82\xe7\xb0*\tvalidator\x8a\xe7\xb0*\x19sabfl/x/fedlearn/MsgOptIn\"\x12\n\x10MsgOptInResponse2\xe3\x06\n\x03Msg\x12X\n\nCreateTask\x12 .sabfl.fedlearn.v1.MsgCreateTask\x1a(.sabfl.fedlearn.v1.MsgCreateTaskResponse\x12^\n\x0cSubmitUpdate\x12\".sabfl.fedlearn.v1.MsgSubmitUpdate\x1a*.sabfl.fedlearn.v1.MsgSubmitUpdateResponse\x12^\n\x0cRevealUpdate\x12\".sabfl.fedlearn.v1.MsgRevealUpdate\x1a*.sabfl.fedlearn.v1.MsgRevealUpdateResponse\x12^\n\x0c\x43ommitLosses\x12\".sabfl.fedlearn.v1.MsgCommitLosses\x1a*.sabfl.fedlearn.v1.MsgCommitLossesResponse\x12^\n\x0cRevealLosses\x12\".sabfl.fedlearn.v1.MsgRevealLosses\x1a*.sabfl.fedlearn.v1.MsgRevealLossesResponse\x12g\n\x0fSubmitAggregate\x12%.sabfl.fedlearn.v1.MsgSubmitAggregate\x1a-.sabfl.fedlearn.v1.MsgSubmitAggregateResponse\x12g\n\x0f\x41ttestAggregate\x12%.sabfl.fedlearn.v1.MsgAttestAggregate\x1a-.sabfl.fedlearn.v1.MsgAttestAggregateResponse\x12I\n\x05OptIn\x12\x1b.sabfl.fedlearn.v1.MsgOptIn\x1a#.sabfl.fedlearn.v1.MsgOptInResponse\x12^\n\x0cUpdateParams\x12\".sabfl.fedlearn.v1.MsgUpdateParams\x1a*.sabfl.fedlearn.v1.MsgUpdateParamsResponse\x1a\x05\x80\xe7\xb0*\x01\x42/Z-github.com/sabfl/sabfl/chain/x/fedlearn/typesb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -61,6 +61,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MSGSUBMITUPDATE'].fields_by_name['participant']._serialized_options = b'\322\264-\024cosmos.AddressString'
   _globals['_MSGSUBMITUPDATE']._loaded_options = None
   _globals['_MSGSUBMITUPDATE']._serialized_options = b'\202\347\260*\013participant\212\347\260* sabfl/x/fedlearn/MsgSubmitUpdate'
+  _globals['_MSGREVEALUPDATE'].fields_by_name['participant']._loaded_options = None
+  _globals['_MSGREVEALUPDATE'].fields_by_name['participant']._serialized_options = b'\322\264-\024cosmos.AddressString'
+  _globals['_MSGREVEALUPDATE']._loaded_options = None
+  _globals['_MSGREVEALUPDATE']._serialized_options = b'\202\347\260*\013participant\212\347\260* sabfl/x/fedlearn/MsgRevealUpdate'
   _globals['_MSGCOMMITLOSSES'].fields_by_name['validator']._loaded_options = None
   _globals['_MSGCOMMITLOSSES'].fields_by_name['validator']._serialized_options = b'\322\264-\024cosmos.AddressString'
   _globals['_MSGCOMMITLOSSES']._loaded_options = None
@@ -92,29 +96,33 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MSGUPDATEPARAMSRESPONSE']._serialized_start=1030
   _globals['_MSGUPDATEPARAMSRESPONSE']._serialized_end=1055
   _globals['_MSGSUBMITUPDATE']._serialized_start=1058
-  _globals['_MSGSUBMITUPDATE']._serialized_end=1300
-  _globals['_MSGSUBMITUPDATERESPONSE']._serialized_start=1302
-  _globals['_MSGSUBMITUPDATERESPONSE']._serialized_end=1327
-  _globals['_MSGCOMMITLOSSES']._serialized_start=1330
-  _globals['_MSGCOMMITLOSSES']._serialized_end=1497
-  _globals['_MSGCOMMITLOSSESRESPONSE']._serialized_start=1499
-  _globals['_MSGCOMMITLOSSESRESPONSE']._serialized_end=1524
-  _globals['_MSGREVEALLOSSES']._serialized_start=1527
-  _globals['_MSGREVEALLOSSES']._serialized_end=1704
-  _globals['_MSGREVEALLOSSESRESPONSE']._serialized_start=1706
-  _globals['_MSGREVEALLOSSESRESPONSE']._serialized_end=1731
-  _globals['_MSGSUBMITAGGREGATE']._serialized_start=1734
-  _globals['_MSGSUBMITAGGREGATE']._serialized_end=1961
-  _globals['_MSGSUBMITAGGREGATERESPONSE']._serialized_start=1963
-  _globals['_MSGSUBMITAGGREGATERESPONSE']._serialized_end=1991
-  _globals['_MSGATTESTAGGREGATE']._serialized_start=1994
-  _globals['_MSGATTESTAGGREGATE']._serialized_end=2169
-  _globals['_MSGATTESTAGGREGATERESPONSE']._serialized_start=2171
-  _globals['_MSGATTESTAGGREGATERESPONSE']._serialized_end=2199
-  _globals['_MSGOPTIN']._serialized_start=2201
-  _globals['_MSGOPTIN']._serialized_end=2319
-  _globals['_MSGOPTINRESPONSE']._serialized_start=2321
-  _globals['_MSGOPTINRESPONSE']._serialized_end=2339
-  _globals['_MSG']._serialized_start=2342
-  _globals['_MSG']._serialized_end=3113
+  _globals['_MSGSUBMITUPDATE']._serialized_end=1259
+  _globals['_MSGREVEALUPDATE']._serialized_start=1262
+  _globals['_MSGREVEALUPDATE']._serialized_end=1518
+  _globals['_MSGREVEALUPDATERESPONSE']._serialized_start=1520
+  _globals['_MSGREVEALUPDATERESPONSE']._serialized_end=1545
+  _globals['_MSGSUBMITUPDATERESPONSE']._serialized_start=1547
+  _globals['_MSGSUBMITUPDATERESPONSE']._serialized_end=1572
+  _globals['_MSGCOMMITLOSSES']._serialized_start=1575
+  _globals['_MSGCOMMITLOSSES']._serialized_end=1742
+  _globals['_MSGCOMMITLOSSESRESPONSE']._serialized_start=1744
+  _globals['_MSGCOMMITLOSSESRESPONSE']._serialized_end=1769
+  _globals['_MSGREVEALLOSSES']._serialized_start=1772
+  _globals['_MSGREVEALLOSSES']._serialized_end=1949
+  _globals['_MSGREVEALLOSSESRESPONSE']._serialized_start=1951
+  _globals['_MSGREVEALLOSSESRESPONSE']._serialized_end=1976
+  _globals['_MSGSUBMITAGGREGATE']._serialized_start=1979
+  _globals['_MSGSUBMITAGGREGATE']._serialized_end=2206
+  _globals['_MSGSUBMITAGGREGATERESPONSE']._serialized_start=2208
+  _globals['_MSGSUBMITAGGREGATERESPONSE']._serialized_end=2236
+  _globals['_MSGATTESTAGGREGATE']._serialized_start=2239
+  _globals['_MSGATTESTAGGREGATE']._serialized_end=2414
+  _globals['_MSGATTESTAGGREGATERESPONSE']._serialized_start=2416
+  _globals['_MSGATTESTAGGREGATERESPONSE']._serialized_end=2444
+  _globals['_MSGOPTIN']._serialized_start=2446
+  _globals['_MSGOPTIN']._serialized_end=2564
+  _globals['_MSGOPTINRESPONSE']._serialized_start=2566
+  _globals['_MSGOPTINRESPONSE']._serialized_end=2584
+  _globals['_MSG']._serialized_start=2587
+  _globals['_MSG']._serialized_end=3454
 # @@protoc_insertion_point(module_scope)

@@ -63,7 +63,19 @@ class MsgUpdateParamsResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class MsgSubmitUpdate(_message.Message):
-    __slots__ = ("participant", "task_id", "round", "sha256", "num_samples", "payload", "size_bytes", "locator")
+    __slots__ = ("participant", "task_id", "round", "commitment")
+    PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    ROUND_FIELD_NUMBER: _ClassVar[int]
+    COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    participant: str
+    task_id: int
+    round: int
+    commitment: bytes
+    def __init__(self, participant: _Optional[str] = ..., task_id: _Optional[int] = ..., round: _Optional[int] = ..., commitment: _Optional[bytes] = ...) -> None: ...
+
+class MsgRevealUpdate(_message.Message):
+    __slots__ = ("participant", "task_id", "round", "sha256", "num_samples", "payload", "size_bytes", "locator", "salt")
     PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     ROUND_FIELD_NUMBER: _ClassVar[int]
@@ -72,6 +84,7 @@ class MsgSubmitUpdate(_message.Message):
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
     SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
     LOCATOR_FIELD_NUMBER: _ClassVar[int]
+    SALT_FIELD_NUMBER: _ClassVar[int]
     participant: str
     task_id: int
     round: int
@@ -80,7 +93,12 @@ class MsgSubmitUpdate(_message.Message):
     payload: bytes
     size_bytes: int
     locator: str
-    def __init__(self, participant: _Optional[str] = ..., task_id: _Optional[int] = ..., round: _Optional[int] = ..., sha256: _Optional[bytes] = ..., num_samples: _Optional[int] = ..., payload: _Optional[bytes] = ..., size_bytes: _Optional[int] = ..., locator: _Optional[str] = ...) -> None: ...
+    salt: bytes
+    def __init__(self, participant: _Optional[str] = ..., task_id: _Optional[int] = ..., round: _Optional[int] = ..., sha256: _Optional[bytes] = ..., num_samples: _Optional[int] = ..., payload: _Optional[bytes] = ..., size_bytes: _Optional[int] = ..., locator: _Optional[str] = ..., salt: _Optional[bytes] = ...) -> None: ...
+
+class MsgRevealUpdateResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
 
 class MsgSubmitUpdateResponse(_message.Message):
     __slots__ = ()

@@ -45,6 +45,11 @@ class MsgStub(object):
                 request_serializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgSubmitUpdate.SerializeToString,
                 response_deserializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgSubmitUpdateResponse.FromString,
                 _registered_method=True)
+        self.RevealUpdate = channel.unary_unary(
+                '/sabfl.fedlearn.v1.Msg/RevealUpdate',
+                request_serializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgRevealUpdate.SerializeToString,
+                response_deserializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgRevealUpdateResponse.FromString,
+                _registered_method=True)
         self.CommitLosses = channel.unary_unary(
                 '/sabfl.fedlearn.v1.Msg/CommitLosses',
                 request_serializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgCommitLosses.SerializeToString,
@@ -89,7 +94,14 @@ class MsgServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def SubmitUpdate(self, request, context):
-        """SubmitUpdate submits a participant's model update for the current round (SUBMIT phase).
+        """SubmitUpdate commits a participant to its model update for the current round (SUBMIT phase).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevealUpdate(self, request, context):
+        """RevealUpdate reveals the committed update (UPDATE_REVEAL phase).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -149,6 +161,11 @@ def add_MsgServicer_to_server(servicer, server):
                     servicer.SubmitUpdate,
                     request_deserializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgSubmitUpdate.FromString,
                     response_serializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgSubmitUpdateResponse.SerializeToString,
+            ),
+            'RevealUpdate': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevealUpdate,
+                    request_deserializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgRevealUpdate.FromString,
+                    response_serializer=sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgRevealUpdateResponse.SerializeToString,
             ),
             'CommitLosses': grpc.unary_unary_rpc_method_handler(
                     servicer.CommitLosses,
@@ -236,6 +253,33 @@ class Msg(object):
             '/sabfl.fedlearn.v1.Msg/SubmitUpdate',
             sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgSubmitUpdate.SerializeToString,
             sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgSubmitUpdateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevealUpdate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sabfl.fedlearn.v1.Msg/RevealUpdate',
+            sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgRevealUpdate.SerializeToString,
+            sabfl_dot_fedlearn_dot_v1_dot_tx__pb2.MsgRevealUpdateResponse.FromString,
             options,
             channel_credentials,
             insecure,
