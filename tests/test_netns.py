@@ -72,7 +72,7 @@ def test_rounds_finalize_across_hosts_and_a_cut_validator_catches_up(tmp_path: P
     spec = yaml.safe_load(DEFAULT_SPEC.read_text())
     spec["rounds"] = 3
     spec["experiment"]["participants"] = 5
-    spec["phases"] = [15, 10, 10, 10, 10]  # a phase missing validator 3 closes at its deadline
+    spec["phases"] = [15, 10, 10, 10, 10, 10]  # a phase missing validator 3 closes at its deadline
     spec_file = tmp_path / "netns.yaml"
     spec_file.write_text(yaml.safe_dump(spec))
     net, offset = tmp_path / "net", str(int(PORT_OFFSET) + 500)

@@ -28,16 +28,27 @@ def test_the_summary_averages_rounds_and_names_the_overhead_range() -> None:
 def test_the_round_table_gives_blocks_and_seconds_per_phase_and_in_all() -> None:
     timeline = [
         ("SUBMIT", 10),
+        ("UPDATE_REVEAL", 12),
         ("COMMIT", 13),
         ("REVEAL", 15),
         ("AGGREGATE", 16),
         ("ATTEST", 17),
         ("FINALIZED", 18),
     ]
-    clock = {10: 100.0, 13: 103.5, 15: 105.0, 16: 106.25, 17: 107.0, 18: 108.0}
+    clock = {10: 100.0, 12: 102.0, 13: 103.5, 15: 105.0, 16: 106.25, 17: 107.0, 18: 108.0}
     seconds = phase_spans([(phase, clock[height]) for phase, height in timeline])
     table = format_round_timings([RoundTiming(7, phase_spans(timeline), 5, 4.5, seconds)])
     header, row = table.splitlines()
-    assert header.split() == ["round", "SUBMIT", "COMMIT", "REVEAL", "AGGREGATE", "ATTEST", "total"]
+    assert header.split() == [
+        "round",
+        "SUBMIT",
+        "UPDATE_REVEAL",
+        "COMMIT",
+        "REVEAL",
+        "AGGREGATE",
+        "ATTEST",
+        "total",
+    ]
     assert row.split()[0] == "7"
-    assert "3 b   3.5 s" in row and "1 b   1.2 s" in row and "8 b   8.0 s" in row
+    assert "2 b   2.0 s" in row and "1 b   1.5 s" in row and "1 b   1.2 s" in row
+    assert "8 b   8.0 s" in row
