@@ -1,7 +1,9 @@
 """One full SABFL round over the real localnet with cosmpy-signed messages: sealed updates and their
 reveal, commit-reveal of losses, the chain's stake-weighted median and fixed-point softmax (recomputed
 here with sabfl.protocol), the miner's aggregate, attestations and finality. The test supplies losses and
-aggregate bytes, and plays a copier that re-sends an observed update commitment."""
+aggregate bytes, and plays a copier that re-sends an observed update commitment. The third update stands
+for a free rider's zero update: validators' sidecars reveal the loss cap for an update that moves no
+parameter (sabfl.roles.inputs), and such an update earns no weight and no reward."""
 
 from __future__ import annotations
 
@@ -17,12 +19,14 @@ from google.protobuf.message import Message
 from sabfl.chain import ChainClient, KeysFile, TxError, messages
 from sabfl.fedlearn.v1 import query_pb2, round_pb2, tx_pb2
 from sabfl.protocol import TemperatureRule, commitment, consensus_losses, softmax_weights
+from sabfl.roles.inputs import CAP_MICRO
 
 from .conftest import ROOT, client_for, opt_in_all
 
 PHASE = round_pb2.RoundPhase
-# Per-update base loss (micro-units) by submission order; each validator adds its own small noise.
-BASE_LOSSES = [400_000, 900_000, 2_500_000]
+# Per-update base loss (micro-units) by submission order; each validator adds its own small noise to the
+# first two. The third is what every sidecar reveals for a zero update: the loss cap.
+BASE_LOSSES = [400_000, 900_000, CAP_MICRO]
 
 
 def sent_message(client: ChainClient, txhash: str, into: Message) -> Message:
@@ -53,6 +57,8 @@ def test_full_round_finalizes(
     response = creator.submit(msg)
     task_id = creator.msg_response(response, 0, tx_pb2.MsgCreateTaskResponse()).task_id
     opt_in_all(validators, task_id)
+    params = creator.fedlearn.Params(query_pb2.QueryParamsRequest()).params
+    assert params.loss_cap == CAP_MICRO, "the sidecars' loss cap is the chain's"
     round_ = creator.wait_for_phase(task_id, 1, {PHASE.ROUND_PHASE_SUBMIT})
     assert round_.base_model_sha256 == hashlib.sha256(initial).digest()
     committee = [m.address for m in round_.committee]
@@ -117,7 +123,8 @@ def test_full_round_finalizes(
     for k, address in enumerate(committee):
         losses = [0] * 3
         for submitted, position in enumerate(order):
-            losses[position] = BASE_LOSSES[submitted] + 1_000 * k
+            noise = 1_000 * k if BASE_LOSSES[submitted] < CAP_MICRO else 0
+            losses[position] = BASE_LOSSES[submitted] + noise
         salt = os.urandom(32)
         reveals[address] = (salt, losses)
         digest = commitment(task_id, 1, address, salt, hashes, losses)
@@ -133,7 +140,7 @@ def test_full_round_finalizes(
     assert list(round_.consensus_losses) == expected_losses
     expected_weights = softmax_weights(expected_losses, TemperatureRule("fixed", tau=500_000))
     assert list(round_.weights) == expected_weights, "Go and Python fixed-point softmax agree bit for bit"
-    assert round_.weights[order[0]] > round_.weights[order[1]] > round_.weights[order[2]]
+    assert round_.weights[order[0]] > round_.weights[order[1]] > round_.weights[order[2]] == 0
 
     miner = round_.committee[round_.miner_attempt].address
     aggregate = b"aggregate of round 1"
@@ -164,7 +171,7 @@ def test_full_round_finalizes(
     assert [u.sha256 for u in listed] == hashes
     # Participants are paid in proportion to their weights: the lowest loss earns most.
     gains = [p.balance() - before for p, before in zip(participants, balances_before, strict=True)]
-    assert gains[0] > gains[1] > gains[2] >= 0
+    assert gains[0] > gains[1] > gains[2] == 0, "the zero update's loss cap earns nothing"
     # The next round opens at once.
     creator.wait_for_phase(task_id, 2, {PHASE.ROUND_PHASE_SUBMIT})
 

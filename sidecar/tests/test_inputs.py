@@ -69,7 +69,7 @@ def test_inline_referenced_and_unavailable_updates(runtime: TaskRuntime) -> None
     assert inputs.decoded == [True, True, False, False]
     assert inputs.updates[1].eq(2.0).all() and inputs.updates[2].isnan().all()
     assert inputs.matches(round_) and chain.reads == 2
-    assert inputs.rows.no_op() == [False, False, False, False]
+    assert inputs.rows.no_op(None) == [False, False, False, False]
     # The unavailable update has weight 0: the aggregate is θ_t + ½·1 + ½·2.
     aggregate = runtime.decode(inputs.aggregate([WEIGHT_SCALE // 2, WEIGHT_SCALE // 2, 0, 0]))
     assert aggregate.eq(1.5).all()
@@ -107,7 +107,14 @@ def test_an_update_that_moves_nothing_is_a_no_op(runtime: TaskRuntime) -> None:
     chain = ChainState(
         task_pb2.GlobalModel(sha256=blob(base), payload=base), {blob(p): p for p in (zero, noise, step)}
     )
-    assert RoundInputs.fetch(chain, runtime, round_, gone_store).rows.no_op() == [True, True, False]
+    rows = RoundInputs.fetch(chain, runtime, round_, gone_store).rows
+    assert rows.no_op(None) == [True, True, False]
+    # Beside the validator's own update r_v, a step shorter than MIN_NORM_RATIO · ‖r_v‖ is noise around θ_t:
+    # ‖tiny_step‖ = 1e-3 is under 1 % of ‖r_v‖ = 0.1 · √d, and over 1 % of 0.001 · √d (d < 10,000).
+    assert runtime.layout.numel < 10_000
+    reference = torch.full((runtime.layout.numel,), 0.1)
+    assert rows.no_op(reference) == [True, True, True]
+    assert rows.no_op(reference / 100) == [True, True, False]
 
 
 def test_only_the_latest_rounds_blobs_stay_pinned() -> None:

@@ -34,6 +34,10 @@ FetchBlobs = Callable[[Sequence[Reference]], Iterator[tuple[int, bytes | bytearr
 # An update none of whose parameters moves by more than this adds nothing to the model: it scores the loss
 # cap, so it earns no weight and no reward (a free rider's zero update would otherwise tie with honest ones).
 NO_OP_TOLERANCE = 1e-7
+# Nor does one whose norm is below this fraction of the validator's own update r_v (trained from θ_t with
+# the task's settings, as every participant's): noise around θ_t, which rules that stretch an update to
+# ‖r_v‖ before probing it would otherwise score like a real step.
+MIN_NORM_RATIO = 0.01
 
 
 # The loss cap in micro-units: what an undecodable update or one that changes nothing scores.
@@ -126,13 +130,17 @@ class Rows:
                 del payload  # before the next blob is fetched: its bytes count against the budget
         return cls(indices, updates, decoded, available)
 
-    def no_op(self) -> list[bool]:
-        """Which updates decoded and move no parameter by more than NO_OP_TOLERANCE."""
+    def no_op(self, reference: torch.Tensor | None) -> list[bool]:
+        """Which updates decoded and add nothing: no parameter moves by more than NO_OP_TOLERANCE, or
+        (given the validator's reference update r_v) ‖Δ_i‖ < MIN_NORM_RATIO · ‖r_v‖."""
         if len(self.indices) == 0:
             return []
         # |Δ| ≤ tol everywhere, from the row's extremes: no temporary as large as the rows.
         low, high = torch.aminmax(self.updates, dim=1)
         still = (high <= NO_OP_TOLERANCE) & (low >= -NO_OP_TOLERANCE)  # False for NaN rows
+        if reference is not None:
+            norms = torch.linalg.vector_norm(self.updates, dim=1)
+            still |= norms < MIN_NORM_RATIO * torch.linalg.vector_norm(reference)  # False for NaN rows
         return [bool(s) for s in still]
 
 
@@ -256,7 +264,8 @@ class RoundInputs:
 
     def score(self, scorer: UpdateScorer) -> RoundScores:
         """Score every update at once."""
-        return RoundScores(scorer.score(self.updates), self.available, self.rows.no_op())
+        no_op = self.rows.no_op(scorer.reference_update)
+        return RoundScores(scorer.score(self.updates), self.available, no_op)
 
     def aggregate(self, weights: list[int]) -> bytes:
         """θ_{t+1} from the held updates (`weighted_sum`)."""

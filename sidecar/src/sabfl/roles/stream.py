@@ -113,7 +113,7 @@ class RoundStream:
         def visit(rows: Rows) -> None:
             scores.append(scorer.score(rows.updates))
             available.extend(rows.available)
-            no_op.extend(rows.no_op())
+            no_op.extend(rows.no_op(scorer.reference_update))
 
         self.each_batch(range(len(self.round_.updates)), visit)
         return RoundScores(np.concatenate(scores), available, no_op)
