@@ -135,7 +135,10 @@ func (c *benchChain) tasks(b *testing.B, n int, change func(*types.MsgCreateTask
 	f := c.f
 	msg := validCreateTask(f.creator)
 	change(msg)
-	f.bank.balances[sdk.AccAddress("creator_____________").String()] = sdk.NewCoins(msg.Budget.AddAmount(msg.Budget.Amount.MulRaw(int64(n))))
+	params, err := f.keeper.GetParams(f.ctx)
+	require.NoError(b, err)
+	perTask := msg.Budget.Add(params.TaskDeposit) // each task escrows its budget and the task deposit
+	f.bank.balances[sdk.AccAddress("creator_____________").String()] = sdk.NewCoins(perTask.AddAmount(perTask.Amount.MulRaw(int64(n))))
 	ids := make([]uint64, 0, n)
 	for range n {
 		res, err := f.msgs.CreateTask(f.ctx, msg)
