@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import yaml
+from google.protobuf.message import Message
 
 from sabfl.blobs import BlobError, BlobRef
 from sabfl.chain import ChainClient, TxError, load_keys, messages
@@ -44,6 +45,25 @@ class Sealed:
     payload: bytes
     num_samples: int
     salt: bytes
+
+
+def send_all(outgoing: list[tuple[Sealed, Message]], what: str) -> list[Sealed]:
+    """Broadcasts every entry's message from its own account, then waits for each; returns the entries
+    whose tx landed (a refusal is logged with the chain's reason)."""
+    sent = []
+    for entry, msg in outgoing:
+        try:
+            sent.append((entry, entry.client.broadcast(msg)))
+        except TxError as error:
+            log.warning("%s: %s refused: %s", entry.client.address, what, error.log)
+    landed = []
+    for entry, txhash in sent:
+        try:
+            entry.client.wait(txhash)
+            landed.append(entry)
+        except TxError as error:
+            log.warning("%s: %s %s refused: %s", entry.client.address, what, txhash, error.log)
+    return landed
 
 
 @dataclass(frozen=True)
@@ -202,7 +222,7 @@ class ParticipantRunner:
         allowed = set(task.allowed_participants)
         global_params = rt.decode(model_bytes(self.clients[0].global_model(task.id), self.fetch_blobs))
         updates = self.updates(rt, global_params, round_number)
-        sealed, sent = [], []
+        outgoing: list[tuple[Sealed, Message]] = []
         for i, (client, update) in enumerate(zip(self.clients, updates, strict=True)):
             if allowed and client.address not in allowed:
                 continue  # the task admits only its allowlist; logged when the task was prepared
@@ -220,16 +240,8 @@ class ParticipantRunner:
                 entry.num_samples,
                 entry.salt,
             )
-            try:
-                sent.append((entry, client.broadcast(msg)))
-            except TxError as error:
-                log.warning("participant %d: commitment rejected: %s", i, error.log)
-        for entry, txhash in sent:
-            try:
-                entry.client.wait(txhash)
-                sealed.append(entry)
-            except TxError as error:
-                log.warning("commitment %s rejected: %s", txhash, error.log)
+            outgoing.append((entry, msg))
+        sealed = send_all(outgoing, "commitment")
         log.info(
             "task %d round %d: committed %d updates (norms %s)",
             task.id,
@@ -242,7 +254,7 @@ class ParticipantRunner:
     def reveal(self, task: task_pb2.Task, round_number: int, sealed: list[Sealed]) -> None:
         """Opens each committed update: uploads the bytes of one above max_inline_bytes, then reveals."""
         max_inline = self.clients[0].params().max_inline_bytes
-        sent = []
+        outgoing: list[tuple[Sealed, Message]] = []
         for entry in sealed:
             try:
                 locator = publish(entry.payload, max_inline, self.blobs)
@@ -260,18 +272,11 @@ class ParticipantRunner:
                 entry.salt,
                 locator=locator,
             )
-            try:
-                sent.append((entry, entry.client.broadcast(msg)))
-            except TxError as error:
-                log.warning("%s: reveal rejected: %s", entry.client.address, error.log)
-        revealed = 0
-        for entry, txhash in sent:
-            try:
-                entry.client.wait(txhash)
-                revealed += 1
-            except TxError as error:
-                log.warning("reveal %s rejected: %s", txhash, error.log)
-        log.info("task %d round %d: revealed %d of %d updates", task.id, round_number, revealed, len(sealed))
+            outgoing.append((entry, msg))
+        revealed = send_all(outgoing, "reveal")
+        log.info(
+            "task %d round %d: revealed %d of %d updates", task.id, round_number, len(revealed), len(sealed)
+        )
 
     def run(self, stop: threading.Event) -> None:
         poll(self.tick, stop, self.config.poll_seconds, log, height=self.clients[0].height)
