@@ -43,6 +43,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # Measured with this harness's P1 on the commit before sidecars ticked on new blocks and trained their
 # reference update during SUBMIT (87066fb, `sabfl demo`, 2026-12-04, shared 2-core machine).
 BEFORE = "8.3 blocks (6–16), 6.8 s; COMMIT 3.3, REVEAL 1.8, AGGREGATE 1.7, ATTEST 1.5 blocks"
+# The same harness (`--quick`) on the commit before members attested in AGGREGATE (00fc5b7, with
+# UPDATE_REVEAL, 2026-12-04): every round spent a block in ATTEST.
+BEFORE_EARLY_ATTEST = "5 / 5 / 5 blocks, 4.0 / 4.0 / 4.1 s; ATTEST 1 / 1 / 1 blocks"
 
 
 def spread(values: list[float], unit: str = "", digits: int = 2) -> str:
@@ -144,7 +147,8 @@ def section(results: dict, machine: str, command: str) -> str:
     lines += [
         "",
         f"Before sidecars ticked on every new block, acted on a phase their own tx opened and trained their "
-        f"reference update during SUBMIT (demo task, same machine): {BEFORE}.",
+        f"reference update during SUBMIT (demo task, same machine): {BEFORE}. Before members attested in "
+        f"AGGREGATE, with the aggregate, instead of in an ATTEST block after it: {BEFORE_EARLY_ATTEST}.",
         "",
         "**P2 — the chain against the same experiment without it.** Seconds per round (min / median / max), "
         "the task's rule only in `sabfl sim`, no attackers.",

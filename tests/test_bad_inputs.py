@@ -648,6 +648,12 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
                 messages.reveal_losses(outsider.address, task_id, 1, salt, losses),
                 "not in the round's committee",
             ),
+            Case(
+                "attest: in REVEAL (before the weights)",
+                validators[first],
+                messages.attest_aggregate(first, task_id, 1, hashlib.sha256(b"a model").digest()),
+                "wrong phase",
+            ),
         ]
     )
     submit_all([(validators[a], messages.reveal_losses(a, task_id, 1, *reveals[a])) for a in (first, other)])
@@ -706,12 +712,6 @@ def test_bad_inputs_are_rejected_with_their_errors_and_the_chain_stays_in_agreem
                 validators[miner],
                 messages.submit_aggregate(miner, task_id, 1, over_inline),
                 "inline payload above max_inline_bytes",
-            ),
-            Case(
-                "attest: in AGGREGATE",
-                validators[first],
-                messages.attest_aggregate(first, task_id, 1, hashlib.sha256(aggregate).digest()),
-                "wrong phase",
             ),
         ]
     )

@@ -193,13 +193,13 @@ def test_dashboard_shows_the_running_task_and_updates_without_reload(
         first = next(t for t in state["tasks"] if t["id"] == task_id)["rounds"][0]
         assert first["phase"] == "FINALIZED" and first["miners_tried"]
         phases = [step["phase"] for step in first["timeline"]]
-        assert phases == [
+        # ATTEST only when an attestation missed the miner's block (members attest in AGGREGATE already).
+        assert [p for p in phases if p != "ATTEST"] == [
             "SUBMIT",
             "UPDATE_REVEAL",
             "COMMIT",
             "REVEAL",
             "AGGREGATE",
-            "ATTEST",
             "FINALIZED",
         ], phases
         assert {r["role"] for r in first["rewards"]} == {"participant", "committee", "miner"}

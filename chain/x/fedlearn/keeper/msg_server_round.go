@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"slices"
+	"strings"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
@@ -18,7 +19,7 @@ import (
 )
 
 // liveRound loads the task's current round and checks that msgRound is it and that it is in phase.
-func (k Keeper) liveRound(ctx context.Context, taskID, msgRound uint64, phase types.RoundPhase) (types.Task, types.Round, error) {
+func (k Keeper) liveRound(ctx context.Context, taskID, msgRound uint64, phases ...types.RoundPhase) (types.Task, types.Round, error) {
 	task, err := k.Tasks.Get(ctx, taskID)
 	if err != nil {
 		return task, types.Round{}, errorsmod.Wrapf(types.ErrTaskNotFound, "task %d", taskID)
@@ -33,21 +34,30 @@ func (k Keeper) liveRound(ctx context.Context, taskID, msgRound uint64, phase ty
 	if err != nil {
 		return task, round, errorsmod.Wrapf(types.ErrRoundNotFound, "task %d round %d", taskID, msgRound)
 	}
-	if round.Phase != phase {
-		return task, round, errorsmod.Wrapf(types.ErrWrongPhase, "round %d is in %s, not %s", msgRound, round.Phase, phase)
+	if !slices.Contains(phases, round.Phase) {
+		return task, round, errorsmod.Wrapf(types.ErrWrongPhase, "round %d is in %s, not %s", msgRound, round.Phase, phaseNames(phases))
 	}
 	return task, round, nil
+}
+
+// phaseNames lists the phases a message is accepted in, for its wrong-phase error.
+func phaseNames(phases []types.RoundPhase) string {
+	names := make([]string, len(phases))
+	for i, p := range phases {
+		names[i] = p.String()
+	}
+	return strings.Join(names, " or ")
 }
 
 // committeeRound is liveRound for a committee member's message: the signer must sit on the round's
 // committee and still be a bonded, unjailed validator (one jailed or unbonding since the draw may not act).
 // It returns the round and the member's index.
-func (k Keeper) committeeRound(ctx context.Context, signer string, taskID, msgRound uint64, phase types.RoundPhase) (types.Round, int, error) {
+func (k Keeper) committeeRound(ctx context.Context, signer string, taskID, msgRound uint64, phases ...types.RoundPhase) (types.Round, int, error) {
 	account, address, err := k.canonicalAddress(signer)
 	if err != nil {
 		return types.Round{}, -1, err
 	}
-	_, round, err := k.liveRound(ctx, taskID, msgRound, phase)
+	_, round, err := k.liveRound(ctx, taskID, msgRound, phases...)
 	if err != nil {
 		return round, -1, err
 	}
@@ -353,12 +363,14 @@ func (s msgServer) SubmitAggregate(ctx context.Context, msg *types.MsgSubmitAggr
 	})
 }
 
-// AttestAggregate records the hash a committee member recomputed; one attestation per miner attempt.
+// AttestAggregate records the hash a committee member recomputed; one attestation per miner attempt. A
+// member may attest in AGGREGATE already (it recomputes from the weights REVEAL published, not from the
+// miner's bytes), so the round can finalize in the block of the miner's aggregate.
 func (s msgServer) AttestAggregate(ctx context.Context, msg *types.MsgAttestAggregate) (*types.MsgAttestAggregateResponse, error) {
 	if err := msg.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	round, i, err := s.k.committeeRound(ctx, msg.Validator, msg.TaskId, msg.Round, types.ROUND_PHASE_ATTEST)
+	round, i, err := s.k.committeeRound(ctx, msg.Validator, msg.TaskId, msg.Round, types.ROUND_PHASE_AGGREGATE, types.ROUND_PHASE_ATTEST)
 	if err != nil {
 		return nil, err
 	}

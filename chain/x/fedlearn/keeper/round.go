@@ -136,39 +136,55 @@ func (k Keeper) advanceRound(ctx context.Context, task *types.Task, round *types
 		}
 		return k.enterPhase(ctx, round, types.ROUND_PHASE_AGGREGATE, task.Phases.Aggregate, !due)
 	case types.ROUND_PHASE_AGGREGATE:
-		if len(round.AggregateSha256) > 0 {
-			return k.enterPhase(ctx, round, types.ROUND_PHASE_ATTEST, task.Phases.Attest, !due)
+		if len(round.AggregateSha256) == 0 {
+			if !due {
+				return nil
+			}
+			// The miner's own fault: no aggregate within its window.
+			return k.replaceMiner(ctx, task, round, params, "no aggregate within its window")
 		}
-		if !due {
-			return nil
+		// Members recompute the aggregate from the weights REVEAL published, so their attestations may land
+		// with the miner's aggregate: a quorum either way settles the round here, without an ATTEST block.
+		if settled, err := k.settleAttestations(ctx, task, round, params); err != nil || settled {
+			return err
 		}
-		// The miner's own fault: no aggregate within its window.
-		return k.replaceMiner(ctx, task, round, params, "no aggregate within its window")
+		return k.enterPhase(ctx, round, types.ROUND_PHASE_ATTEST, task.Phases.Attest, !due)
 	case types.ROUND_PHASE_ATTEST:
+		if settled, err := k.settleAttestations(ctx, task, round, params); err != nil || settled || !due {
+			return err
+		}
+		// The deadline passed without a quorum either way: the absent members are at fault, not the miner.
 		attested, err := k.attestations(ctx, collections.Join(round.TaskId, round.Round))
 		if err != nil {
 			return err
 		}
-		matches := func(m types.CommitteeMember) bool { return bytes.Equal(attested[m.Address], round.AggregateSha256) }
-		// 2/3 of the committee's power recomputed the miner's hash: the round is done.
-		if hasQuorum(*round, matches) {
-			return k.finalizeRound(ctx, task, round, params)
-		}
-		// Over 1/3 of the power recomputed another hash: with fewer than 1/3 faulty, an honest miner is never
-		// contradicted, so the miner is at fault.
-		if overThird(*round, func(m types.CommitteeMember) bool { return attested[m.Address] != nil && !matches(m) }) {
-			return k.replaceMiner(ctx, task, round, params, "aggregate contradicted by over 1/3 of the committee")
-		}
-		if !due {
-			return nil
-		}
-		// The deadline passed without a quorum either way: the absent members are at fault, not the miner.
 		if err := k.markMissed(ctx, round, params, func(m types.CommitteeMember) bool { return attested[m.Address] == nil }, "attest"); err != nil {
 			return err
 		}
 		return k.failRound(ctx, task, round, "attest quorum not reached: too few members attested")
 	}
 	return fmt.Errorf("round %d of task %d is in unexpected phase %s", round.Round, task.Id, round.Phase)
+}
+
+// settleAttestations ends the round's attestation once the miner's aggregate is in and a quorum either way
+// has attested (whether settled): 2/3 of the committee's power on the miner's hash finalizes the round; over
+// 1/3 on another hash replaces the miner.
+func (k Keeper) settleAttestations(ctx context.Context, task *types.Task, round *types.Round, params types.Params) (bool, error) {
+	attested, err := k.attestations(ctx, collections.Join(round.TaskId, round.Round))
+	if err != nil {
+		return false, err
+	}
+	matches := func(m types.CommitteeMember) bool { return bytes.Equal(attested[m.Address], round.AggregateSha256) }
+	// 2/3 of the committee's power recomputed the miner's hash: the round is done.
+	if hasQuorum(*round, matches) {
+		return true, k.finalizeRound(ctx, task, round, params)
+	}
+	// Over 1/3 of the power recomputed another hash: with fewer than 1/3 faulty, an honest miner is never
+	// contradicted, so the miner is at fault.
+	if overThird(*round, func(m types.CommitteeMember) bool { return attested[m.Address] != nil && !matches(m) }) {
+		return true, k.replaceMiner(ctx, task, round, params, "aggregate contradicted by over 1/3 of the committee")
+	}
+	return false, nil
 }
 
 func allMembers(round types.Round, pred func(types.CommitteeMember) bool) bool {

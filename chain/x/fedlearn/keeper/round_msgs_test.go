@@ -452,7 +452,7 @@ func TestRoundMessageRejections(t *testing.T) {
 			err:   types.ErrDuplicate,
 		},
 		{
-			name: "attest: wrong phase", at: types.ROUND_PHASE_AGGREGATE,
+			name: "attest: wrong phase", at: types.ROUND_PHASE_REVEAL,
 			msg: func(t *testing.T, d driver) sdk.Msg { return d.attestMsg(t, d.members(t)[0], otherHash[:]) },
 			err: types.ErrWrongPhase,
 		},

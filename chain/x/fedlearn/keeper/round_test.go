@@ -99,6 +99,31 @@ func TestPhaseTransitions(t *testing.T) {
 			to:   types.ROUND_PHASE_ATTEST, early: true,
 		},
 		{
+			name: "aggregate finalizes in the miner's block when 2/3 of the power attested with it",
+			from: types.ROUND_PHASE_AGGREGATE,
+			act: func(t *testing.T, d driver) {
+				aggregate := d.aggregateMsg(t, "on time")
+				d.attest(t, aggregate.ModelSha256, d.f.validators[:2]...) // before the miner's tx: recomputed
+				require.NoError(t, d.f.deliver(aggregate))
+			},
+			to: types.ROUND_PHASE_FINALIZED, early: true,
+		},
+		{
+			name: "aggregate passes to the next miner at once when over 1/3 of the power attested another hash",
+			from: types.ROUND_PHASE_AGGREGATE,
+			act: func(t *testing.T, d driver) {
+				d.attest(t, otherHash[:], d.f.validators[1:3]...)
+				require.NoError(t, d.f.deliver(d.aggregateMsg(t, "on time")))
+			},
+			to: types.ROUND_PHASE_AGGREGATE, early: true,
+		},
+		{
+			name: "aggregate without its aggregate waits for its deadline, whatever was attested",
+			from: types.ROUND_PHASE_AGGREGATE,
+			act:  func(t *testing.T, d driver) { d.attest(t, otherHash[:], d.members(t)...) },
+			to:   types.ROUND_PHASE_AGGREGATE,
+		},
+		{
 			name: "aggregate window of a silent miner passes to the next miner at its deadline",
 			from: types.ROUND_PHASE_AGGREGATE, act: func(*testing.T, driver) {},
 			to: types.ROUND_PHASE_AGGREGATE,
@@ -314,4 +339,41 @@ func TestTasksAdvanceIndependently(t *testing.T) {
 	require.Equal(t, idleRound, round, "only its deadline moved")
 	require.Equal(t, types.TASK_STATUS_ACTIVE, idle.task(t).Status)
 	idle.driveTo(t, types.ROUND_PHASE_FINALIZED)
+}
+
+func TestAttestationsInAggregateBelongToTheMinerAttempt(t *testing.T) {
+	f := newFixture(t)
+	d := f.startTask(t, nil)
+	d.driveTo(t, types.ROUND_PHASE_AGGREGATE)
+	first := d.miner(t)
+	otherHash := sha256.Sum256([]byte("a model the miner did not build"))
+	// Every member attests before the miner's aggregate; the miner stays silent until its deadline.
+	d.attest(t, otherHash[:], d.members(t)...)
+	err := d.f.deliver(d.attestMsg(t, d.members(t)[0], otherHash[:]))
+	require.ErrorIs(t, err, types.ErrDuplicate, "one attestation per member and miner attempt, in AGGREGATE too")
+	d.advanceTo(t, types.ROUND_PHASE_AGGREGATE) // still there: the next miner's window
+	for d.miner(t) == first {
+		f.endBlock(t)
+	}
+	for _, m := range d.members(t) {
+		attested, err := f.keeper.Attestations.Has(f.ctx, collections.Join(d.key(t), m))
+		require.NoError(t, err)
+		require.False(t, attested, "the silent miner's attempt and its attestations are dropped")
+	}
+
+	// The next miner's aggregate and every member still active attesting it, in one block (the jailed
+	// miner counts in no quorum): FINALIZED in that block.
+	aggregate := d.aggregateMsg(t, "second miner")
+	require.NoError(t, d.f.deliver(aggregate))
+	for _, m := range d.members(t) {
+		if f.active(t, m) {
+			d.attest(t, aggregate.ModelSha256, m)
+		}
+	}
+	advanced := eventsOf[*types.EventPhaseAdvanced](t, f.endBlock(t))
+	require.Len(t, advanced, 1)
+	require.Equal(t, types.ROUND_PHASE_AGGREGATE, advanced[0].From)
+	require.Equal(t, types.ROUND_PHASE_FINALIZED, advanced[0].To)
+	require.Equal(t, types.ROUND_PHASE_FINALIZED, d.round(t).Phase)
+	require.Equal(t, aggregate.ModelSha256, d.round(t).AggregateSha256)
 }

@@ -653,7 +653,8 @@ func (m *EventAggregateAccepted) GetSha256() []byte {
 	return nil
 }
 
-// EventAggregateAttested is emitted for each attestation.
+// EventAggregateAttested is emitted for each attestation. An attestation may come in AGGREGATE, before the
+// miner's aggregate: matches_miner is then false (the miner's hash is not known yet).
 type EventAggregateAttested struct {
 	TaskId       uint64 `protobuf:"varint,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
 	Round        uint64 `protobuf:"varint,2,opt,name=round,proto3" json:"round,omitempty"`

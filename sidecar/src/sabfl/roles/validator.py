@@ -389,21 +389,24 @@ class ValidatorSidecar:
             and not round_.aggregate_sha256
             and entry.get("mined_attempt") != round_.miner_attempt
         ):
-            self.mine(rt, round_)
-        elif round_.phase == PHASE.ROUND_PHASE_ATTEST and round_.miner_attempt not in entry.get(
-            "attested", []
-        ):
+            self.mine(rt, round_, entry)
+        elif round_.phase in (
+            PHASE.ROUND_PHASE_AGGREGATE,
+            PHASE.ROUND_PHASE_ATTEST,
+        ) and round_.miner_attempt not in entry.get("attested", []):
+            # Recomputed from the weights REVEAL published: it may land with the miner's aggregate, and the
+            # round then finalizes in that block.
             self.attest(rt, round_, entry)
         else:
             return False
         return True
 
-    def send(self, task_id: int, kind: str, msg: Message) -> str:
-        """Execute an operator's message from the hot account (x/authz MsgExec); returns the tx hash. A
-        step abandoned past its time budget (its task declined) sends nothing more."""
+    def send(self, task_id: int, kind: str, *msgs: Message) -> str:
+        """Execute an operator's messages in one tx from the hot account (x/authz MsgExec); returns the tx
+        hash. A step abandoned past its time budget (its task declined) sends nothing more."""
         if self.scheduler.declined(task_id):
             raise SpecRefused(f"task {task_id} was declined while its step ran")
-        response = self.client.submit(messages.exec_msgs(self.client.address, msg))
+        response = self.client.submit(messages.exec_msgs(self.client.address, *msgs))
         TXS.labels(kind).inc()
         return str(response.txhash)
 
@@ -497,48 +500,55 @@ class ValidatorSidecar:
     def aggregate_bytes(self, rt: TaskRuntime, round_: round_pb2.Round) -> bytes:
         return self.inputs(rt, round_).aggregate(list(round_.weights))
 
-    def mine(self, rt: TaskRuntime, round_: round_pb2.Round) -> None:
+    def mine(self, rt: TaskRuntime, round_: round_pb2.Round, entry: dict) -> None:
+        """Submit the aggregate and, in the same tx, this member's attestation of it."""
         payload = self.aggregate_bytes(rt, round_)
         if self.config.misbehave == "wrong_aggregate":
-            payload = rt.encode(self.inputs(rt, round_).base + 0.01)
+            payload = rt.encode(self.inputs(rt, round_).base + 0.01)  # and vouch for it (a lying miner)
+        digest = hashlib.sha256(payload).digest()
         locator = self.store_model(rt.task_id, round_.round, payload)  # a store that fails: retried
-        self.journal.record(rt.task_id, round_.round, mined_attempt=round_.miner_attempt)
-        msg = messages.submit_aggregate(self.address, rt.task_id, round_.round, payload, locator=locator)
-        self.send(rt.task_id, "aggregate", msg)
-        log.info(
-            "task %d round %d: submitted aggregate %s as miner",
+        self.journal.record(
             rt.task_id,
             round_.round,
-            hashlib.sha256(payload).hexdigest()[:16],
+            mined_attempt=round_.miner_attempt,
+            attested=[*entry.get("attested", []), round_.miner_attempt],
+        )
+        self.send(
+            rt.task_id,
+            "aggregate",
+            messages.submit_aggregate(self.address, rt.task_id, round_.round, payload, locator=locator),
+            messages.attest_aggregate(self.address, rt.task_id, round_.round, digest),
+        )
+        log.info(
+            "task %d round %d: submitted and attested aggregate %s as miner",
+            rt.task_id,
+            round_.round,
+            digest.hex()[:16],
         )
 
     def attest(self, rt: TaskRuntime, round_: round_pb2.Round, entry: dict) -> None:
-        if self.config.misbehave == "wrong_aggregate" and entry.get("mined_attempt") == round_.miner_attempt:
-            digest = bytes(round_.aggregate_sha256)  # a lying miner vouches for its own aggregate
-        else:
-            payload = self.aggregate_bytes(rt, round_)
-            digest = hashlib.sha256(payload).digest()
-            try:
-                # The same bytes give the same content address: the next global model stays fetchable
-                # when the miner's store goes away.
-                self.store_model(rt.task_id, round_.round, payload)
-            except (NoBlobStore, BlobError) as error:
-                log.warning(
-                    "task %d round %d: no copy of the aggregate kept: %s", rt.task_id, round_.round, error
-                )
+        payload = self.aggregate_bytes(rt, round_)
+        digest = hashlib.sha256(payload).digest()
+        try:
+            # The same bytes give the same content address: the next global model stays fetchable when the
+            # miner's store goes away.
+            self.store_model(rt.task_id, round_.round, payload)
+        except (NoBlobStore, BlobError) as error:
+            log.warning(
+                "task %d round %d: no copy of the aggregate kept: %s", rt.task_id, round_.round, error
+            )
         attested = [*entry.get("attested", []), round_.miner_attempt]
         self.journal.record(rt.task_id, round_.round, attested=attested)
         self.send(
             rt.task_id, "attest", messages.attest_aggregate(self.address, rt.task_id, round_.round, digest)
         )
-        agrees = digest == round_.aggregate_sha256
-        log.info(
-            "task %d round %d: attested %s (%s the miner)",
-            rt.task_id,
-            round_.round,
-            digest.hex()[:16],
-            "agrees with" if agrees else "DISAGREES with",
-        )
+        if not round_.aggregate_sha256:
+            verdict = "before the miner's aggregate"
+        elif digest == round_.aggregate_sha256:
+            verdict = "agrees with the miner"
+        else:
+            verdict = "DISAGREES with the miner"
+        log.info("task %d round %d: attested %s (%s)", rt.task_id, round_.round, digest.hex()[:16], verdict)
 
     def store_model(self, task_id: int, round_number: int, payload: bytes) -> str:
         """Upload and pin a model that travels by reference and return its locator ("" for one that travels
