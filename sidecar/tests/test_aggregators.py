@@ -159,3 +159,35 @@ def test_bucketing_averages_pairs_and_adds_their_sample_counts():
 def test_nnm_then_trimmed_mean_resists_the_outlier():
     assert (run("nnm+trimmed_mean") - HONEST.mean(0)).norm() < 0.5
     assert (run("arc+median") - HONEST.mean(0)).norm() < 0.2
+
+
+def test_tuning_variants_apply_their_knob():
+    # Multi-Krum averages the ⌈share · n⌉ best-scored updates: with m = 3 of 6, the outlier is out and the
+    # result is the mean of three honest updates, unlike m = n − f = 5.
+    half = make_aggregator("multikrum_half", 6, 1)
+    assert half.num_selected == 3
+    assert not torch.allclose(run("multikrum_half"), run("multikrum"))
+    # Trimmed mean trims ⌊βn⌋ per side whatever f is: at n = 20, β = 0.25 trims 5.
+    updates = torch.arange(20.0)[:, None]
+    result = make_aggregator("trimmed_mean_b25", 20, 0)(inputs(updates))
+    torch.testing.assert_close(result, updates[5:15].mean(dim=0))
+    # Centered clipping's radius is the q-quantile of the offsets: a larger q lets the outlier pull further.
+    low, high = run("centered_clipping_q25"), run("centered_clipping_q90")
+    assert (high - HONEST.mean(dim=0)).norm() > (low - HONEST.mean(dim=0)).norm()
+    # Bucketing's bucket size: 6 updates in buckets of 3 hand 2 on.
+    assert PRE_REGISTRY["bucketing3"](6, 1).output_size(6, 1) == (2, 1)
+
+
+def test_every_family_member_is_a_rule_and_the_on_chain_family_is_the_softmax_rules():
+    from sabfl.aggregators.softmax import SOFTMAX_RULES
+    from sabfl.aggregators.tuning import FAMILIES, ON_CHAIN, families
+
+    names = aggregator_names()
+    assert all(member in names for members in FAMILIES.values() for member in members)
+    assert FAMILIES[ON_CHAIN] == tuple(SOFTMAX_RULES)
+    found = families(["fedavg", "softmax_step", "mine", "trimmed_mean_b10"], ["mine"])
+    assert found == {
+        ON_CHAIN: ["softmax_step", "mine"],
+        "trimmed_mean": ["trimmed_mean_b10"],
+        "fedavg": ["fedavg"],
+    }

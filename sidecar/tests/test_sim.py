@@ -114,7 +114,8 @@ def test_grid_marks_rules_that_could_not_run_as_not_applicable(tmp_path):
 def test_grid_selects_rules_on_validation_accuracy_not_test(tmp_path):
     grid = GridConfig(SimConfig(), attacks=("sf", "lf"), byzantine=(0.4,), alphas=(1.0,), seeds=(0,))
     # softmax_paper wins on test, softmax_step on validation; fedavg's validation is best but it is not a
-    # rule the chain runs, and median is not applicable under one attack.
+    # rule the chain runs, and median is not applicable under one attack. Centered clipping's family picks
+    # its q25 variant on validation although q90 tests better.
     records = [
         record(
             "sf",
@@ -128,15 +129,20 @@ def test_grid_selects_rules_on_validation_accuracy_not_test(tmp_path):
             {"median": "bulyan-like precondition"},
         ),
     ]
+    for r, (q25, q90) in zip(records, [(0.6, 0.9), (0.62, 0.91)], strict=True):
+        r["test_accuracy"] |= {"centered_clipping_q25": q25, "centered_clipping_q90": q90}
+        r["validation_accuracy"] |= {"centered_clipping_q25": 0.7, "centered_clipping_q90": 0.6}
     write_grid(grid, records, tmp_path)
     rows = {(r["scope"], r["candidates"]): r for r in csv.DictReader((tmp_path / "selection.csv").open())}
-    chosen = rows[("all cells", "on-chain rules")]
-    assert (chosen["selected"], chosen["validation_worst_case"], chosen["test_worst_case"]) == (
-        "softmax_step",
-        "0.7000",
-        "0.8000",
-    )
+    chosen = rows[("all cells", "softmax (on chain)")]
+    fields = ("selected", "budget", "validation_worst_case", "test_worst_case")
+    assert tuple(chosen[k] for k in fields) == ("softmax_step", "2", "0.7000", "0.8000")
     assert rows[("f=0.4 a=1", "all rules")]["selected"] == "fedavg"
+    assert rows[("all cells", "centered_clipping")]["selected"] == "centered_clipping_q25"
+    families = {r["family"]: r for r in csv.DictReader((tmp_path / "families.csv").open())}
+    assert families["centered_clipping"]["f=0.4 a=1"] == "0.6000 (sf)"
+    assert families["softmax (on chain)"]["selected"] == "softmax_step"
+    assert "median" not in families, "not applicable under one attack: never selected"
 
 
 def test_a_grid_resumes_without_rerunning_finished_cells(tmp_path):
@@ -149,6 +155,19 @@ def test_a_grid_resumes_without_rerunning_finished_cells(tmp_path):
     assert finished_runs(grid, tmp_path) == [finished]
     with pytest.raises(ValueError, match="other base settings"):
         run_grid(dataclasses.replace(grid, base=dataclasses.replace(base, rounds=2)), tmp_path)
+
+
+def test_a_rule_added_to_a_grid_runs_alone_in_its_finished_cells(tmp_path):
+    base = SimConfig(rounds=1, participants=6, validators=2, aggregators=("fedavg",))
+    grid = GridConfig(base, attacks=("sf",), byzantine=(0.0,), alphas=(1.0,), seeds=(0,))
+    finished = {**record("none", {"fedavg": 0.5}, {"fedavg": 0.4}), "f": 0.0}
+    write_grid(grid, [finished], tmp_path)
+    wider = dataclasses.replace(grid, base=dataclasses.replace(base, aggregators=("fedavg", "median")))
+    run_grid(wider, tmp_path)
+    [merged] = finished_runs(wider, tmp_path)
+    assert merged["test_accuracy"]["fedavg"] == 0.5, "the finished rule is not run again"
+    alone = run_simulation(dataclasses.replace(wider.runs[0], aggregators=("median",)), progress=False)
+    assert merged["test_accuracy"]["median"] == alone.test_accuracy["median"]
 
 
 def test_byzantine_validators_are_outvoted():

@@ -30,7 +30,7 @@ from sabfl.aggregators.composed import ComposedAggregator
 from sabfl.aggregators.softmax import DEFAULT_SOFTMAX_RULE, SOFTMAX_RULES, SoftmaxAggregator, SoftmaxRule
 
 # The composed baselines `all` runs besides every registered rule: NNM before the rules its paper pairs it
-# with, ARC before the coordinate-wise rules, bucketing before the median.
+# with, ARC before the coordinate-wise rules, bucketing (bucket sizes 2, 3, 4) before the median.
 COMPOSED_BASELINES = (
     "nnm+trimmed_mean",
     "nnm+krum",
@@ -39,6 +39,8 @@ COMPOSED_BASELINES = (
     "arc+median",
     "arc+nnm+trimmed_mean",
     "bucketing+median",
+    "bucketing3+median",
+    "bucketing4+median",
 )
 
 

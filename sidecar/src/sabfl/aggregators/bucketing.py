@@ -1,8 +1,10 @@
 """Bucketing (Karimireddy, He & Jaggi, ICLR 2022), a pre-aggregation: shuffle the n updates, cut them into
 ⌈n/s⌉ buckets of s (the last may be smaller) and replace each bucket by its mean; a bucket's sample count
 is the sum of its members'. At most f buckets hold a Byzantine update, so the rule that follows is built
-for ⌈n/s⌉ updates with at most min(f, ⌈n/s⌉) Byzantine. s = 2 as in the paper's experiments; the shuffle
-comes from the step's own generator (seeded once), so a run is reproducible.
+for ⌈n/s⌉ updates with at most min(f, ⌈n/s⌉) Byzantine. `bucketing`: s = 2 as in the paper's experiments;
+s is its tuning knob (`bucketing3`, `bucketing4`, chosen on validation like the softmax rules,
+sabfl.aggregators.tuning). The shuffle comes from the step's own generator (seeded once), so a run is
+reproducible.
 """
 
 from __future__ import annotations
@@ -33,6 +35,11 @@ class Bucketing(PreAggregation):
         return means, torch.stack([num_samples[bucket].sum() for bucket in buckets])
 
 
-@register_pre("bucketing")
-def make_bucketing(num_updates: int, num_byzantine: int) -> Bucketing:
-    return Bucketing()
+def _register(name: str, bucket_size: int) -> None:
+    @register_pre(name)
+    def make(num_updates: int, num_byzantine: int) -> Bucketing:
+        return Bucketing(bucket_size)
+
+
+for _name, _size in {"bucketing": 2, "bucketing3": 3, "bucketing4": 4}.items():
+    _register(_name, _size)

@@ -2,10 +2,14 @@
 
 score(i) = Σ of squared distances from Δ_i to its n − f − 2 nearest other updates; Krum returns the
 update with the lowest score, Multi-Krum the mean of the m lowest (m = n − f by default).
-Precondition: n > 2f + 2.
+Precondition: n > 2f + 2. m is Multi-Krum's tuning knob: `multikrum_half` (m = ⌈n/2⌉), `multikrum_quarter`
+(m = ⌈n/4⌉) and Krum (m = 1) are its other candidates, chosen on validation like the softmax rules
+(sabfl.aggregators.tuning).
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 
@@ -49,3 +53,21 @@ def make_multikrum(num_updates: int, num_byzantine: int) -> MultiKrum:
         f"multikrum: needs n > 2f + 2, got n={num_updates}, f={num_byzantine}",
     )
     return MultiKrum(num_byzantine, None, "multikrum")
+
+
+# The share of the n updates each registered Multi-Krum variant averages: m = ⌈share · n⌉.
+SHARES = {"multikrum_half": 0.5, "multikrum_quarter": 0.25}
+
+
+def _register(name: str, share: float) -> None:
+    @register(name)
+    def make(num_updates: int, num_byzantine: int) -> MultiKrum:
+        require(
+            num_updates > 2 * num_byzantine + 2,
+            f"{name}: needs n > 2f + 2, got n={num_updates}, f={num_byzantine}",
+        )
+        return MultiKrum(num_byzantine, math.ceil(share * num_updates), name)
+
+
+for _name, _share in SHARES.items():
+    _register(_name, _share)

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from sabfl.sim.config import GridConfig, SimConfig
 from sabfl.sim.grid_tables import write_grid
-from sabfl.sim.runner import run_simulation
+from sabfl.sim.runner import custom_softmax_rules, resolve_aggregators, run_simulation
 
 
 def run_key(run: SimConfig | dict) -> tuple:
@@ -50,31 +50,61 @@ def _init_worker(threads: int) -> None:
 
 def finished_runs(grid: GridConfig, out: Path) -> list[dict]:
     """The runs of this grid an earlier, interrupted invocation left in ``out/runs.json``; ValueError if
-    that file holds a grid with other base settings."""
+    that file holds a grid with other base settings (other rules are fine: the missing ones are run)."""
     path = out / "runs.json"
     if not path.is_file():
         return []
     stored = json.loads(path.read_text())
     base = json.loads(json.dumps(dataclasses.asdict(grid.base)))
-    if stored.get("base") != base:
+    if _settings(stored.get("base", {})) != _settings(base):
         raise ValueError(f"{path} holds a grid with other base settings; choose another output directory")
     wanted = {run_key(run) for run in grid.runs}
     return [record for record in stored["runs"] if run_key(record) in wanted]
 
 
+def _settings(base: dict) -> dict:
+    return {key: value for key, value in base.items() if key != "aggregators"}
+
+
+def missing_rules(grid: GridConfig, record: dict) -> tuple[str, ...]:
+    """The grid's rules a finished run has no result for (neither an accuracy nor a reason it could not
+    run): rules added to the grid after that run."""
+    names = resolve_aggregators(grid.base.aggregators, custom_softmax_rules(grid.base.softmax_rules))
+    return tuple(n for n in names if n not in record["test_accuracy"] and n not in record["skipped"])
+
+
+def _merge(record: dict, extra: dict) -> dict:
+    """A finished run's record with the results of its missing rules added (every per-rule field)."""
+    merged = dict(record)
+    for field, value in extra.items():
+        if isinstance(value, dict):
+            merged[field] = {**record.get(field, {}), **value}
+    return merged
+
+
 def run_grid(grid: GridConfig, out: Path, *, workers: int = 1, threads: int = 1) -> str:
-    """Run every cell of ``grid`` whose results are not in ``out`` yet; results are rewritten after each
-    run, so an interrupted grid resumes where it stopped."""
+    """Run every cell of ``grid`` whose results are not in ``out`` yet, and in the finished ones only the
+    rules added since (a rule's result does not depend on the other rules of its run); results are
+    rewritten after each run, so an interrupted grid resumes where it stopped."""
     out.mkdir(parents=True, exist_ok=True)
-    records = finished_runs(grid, out)
-    done = {run_key(record) for record in records}
-    todo = [run for run in grid.runs if run_key(run) not in done]
-    summary = write_grid(grid, records, out) if records else ""
+    records = {run_key(record): record for record in finished_runs(grid, out)}
+    todo = []
+    for run in grid.runs:
+        record = records.get(run_key(run))
+        if record is None:
+            todo.append(run)
+        elif missing := missing_rules(grid, record):
+            todo.append(dataclasses.replace(run, aggregators=missing))
+    summary = write_grid(grid, _ordered(records), out) if records else ""
     if not todo:
         return summary
     with multiprocessing.get_context("spawn").Pool(workers, _init_worker, (threads,)) as pool:
-        for record in tqdm(pool.imap_unordered(_run_one, todo), total=len(todo), desc=grid.name):
-            records.append(record)
-            records.sort(key=lambda r: (r["f"], -r["alpha"], r["attack"], r["seed"]))
-            summary = write_grid(grid, records, out)
+        for result in tqdm(pool.imap_unordered(_run_one, todo), total=len(todo), desc=grid.name):
+            key = run_key(result)
+            records[key] = _merge(records[key], result) if key in records else result
+            summary = write_grid(grid, _ordered(records), out)
     return summary
+
+
+def _ordered(records: dict[tuple, dict]) -> list[dict]:
+    return sorted(records.values(), key=lambda r: (r["f"], -r["alpha"], r["attack"], r["seed"]))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sabfl.aggregators import SOFTMAX_RULES
+from sabfl.aggregators.tuning import families
 from sabfl.sim.config import GridConfig
 from sabfl.sim.plots import plot_heatmap
 
@@ -68,7 +68,8 @@ def cell_means(records: list[dict], metric: str) -> CellMeans:
 
 def write_grid(grid: GridConfig, records: list[dict], out: Path) -> str:
     """runs.json/runs.csv (every run), cells.csv and cells_validation.csv (mean over seeds), worst_case.csv
-    (min over the attacks where the rule applies), not_applicable.csv, selection.csv, heatmap, and for
+    (min over the attacks where the rule applies), not_applicable.csv, selection.csv, families.csv, heatmap,
+    and for
     backdoor runs attack_success.csv (mean attack success rate over seeds)."""
     (out / "runs.json").write_text(
         json.dumps({"base": dataclasses.asdict(grid.base), "runs": records}, indent=1) + "\n"
@@ -111,7 +112,7 @@ def write_grid(grid: GridConfig, records: list[dict], out: Path) -> str:
             row.append(f"{_fmt(found[0])} ({found[1]})" if found else NOT_APPLICABLE)
         rows.append(row)
     _write_csv(out / "worst_case.csv", ["aggregator", *labels], rows)
-    write_selection(grid, aggregators, test, validation, out / "selection.csv")
+    write_selection(grid, aggregators, test, validation, out)
     plot_heatmap(
         worst,
         aggregators,
@@ -123,31 +124,55 @@ def write_grid(grid: GridConfig, records: list[dict], out: Path) -> str:
 
 
 def write_selection(
-    grid: GridConfig, aggregators: list[str], test: CellMeans, validation: CellMeans, path: Path
+    grid: GridConfig, aggregators: list[str], test: CellMeans, validation: CellMeans, out: Path
 ) -> None:
-    """Per (f, α) column and over all columns: the rule with the best worst case over attacks of its
-    *validation* accuracy, among the rules the chain can run (softmax rules) and among all rules; with its
-    test worst case beside it. A rule not applicable under some attack of the scope is not eligible."""
-    on_chain = [a for a in aggregators if a in SOFTMAX_RULES or a in grid.base.softmax_rules]
+    """selection.csv: per (f, α) column and over all columns, the rule with the best worst case over attacks
+    of its *validation* accuracy within each rule family (the same tuning budget for every family:
+    sabfl.aggregators.tuning; the softmax family is what the chain can run) and among all rules, with its
+    test worst case beside it. families.csv: each family's rule chosen over all columns, with its test
+    worst case (and the attack) per column. A rule not applicable under some attack of the scope is not
+    eligible."""
+    groups = families(aggregators, list(grid.base.softmax_rules))
     columns = test.columns()
     scopes = [([column], f"f={column[0]} a={column[1]:g}") for column in columns] + [(columns, "all cells")]
     rows = []
+    chosen_overall: dict[str, str] = {}
     for scope, label in scopes:
-        for candidates, kind in ((on_chain, "on-chain rules"), (aggregators, "all rules")):
-            scored = {}
-            for name in candidates:
-                if not all(validation.applies_everywhere(column, name) for column in scope):
-                    continue
-                worst = [validation.worst(column, name) for column in scope]
-                if all(w is not None for w in worst):
-                    scored[name] = min(w[0] for w in worst)
-            if not scored:
+        for kind, candidates in [*groups.items(), ("all rules", aggregators)]:
+            chosen = _select(candidates, scope, validation)
+            if chosen is None:
                 continue
-            chosen = max(scored, key=scored.get)
-            tested = [test.worst(column, chosen) for column in scope]
+            name, validation_worst = chosen
+            tested = [test.worst(column, name) for column in scope]
             test_worst = min(w[0] for w in tested if w is not None)
-            rows.append([label, kind, chosen, _fmt(scored[chosen]), _fmt(test_worst)])
-    _write_csv(path, ["scope", "candidates", "selected", "validation_worst_case", "test_worst_case"], rows)
+            rows.append([label, kind, len(candidates), name, _fmt(validation_worst), _fmt(test_worst)])
+            if label == "all cells" and kind in groups:
+                chosen_overall[kind] = name
+    header = ["scope", "candidates", "budget", "selected", "validation_worst_case", "test_worst_case"]
+    _write_csv(out / "selection.csv", header, rows)
+    labels = [f"f={f} a={alpha:g}" for f, alpha in columns]
+    family_rows = []
+    for family, name in chosen_overall.items():
+        worst = [test.worst(column, name) for column in columns]
+        cells = [f"{_fmt(w[0])} ({w[1]})" if w else NOT_APPLICABLE for w in worst]
+        family_rows.append([family, len(groups[family]), name, *cells])
+    _write_csv(out / "families.csv", ["family", "budget", "selected", *labels], family_rows)
+
+
+def _select(candidates: list[str], scope: list[Column], validation: CellMeans) -> tuple[str, float] | None:
+    """The candidate with the best validation worst case over the scope's columns and attacks, and that
+    worst case; None when no candidate applies under every attack of the scope."""
+    scored = {}
+    for name in candidates:
+        if not all(validation.applies_everywhere(column, name) for column in scope):
+            continue
+        worst = [validation.worst(column, name) for column in scope]
+        if all(w is not None for w in worst):
+            scored[name] = min(w[0] for w in worst)
+    if not scored:
+        return None
+    chosen = max(scored, key=scored.get)
+    return chosen, scored[chosen]
 
 
 def format_worst_case(aggregators: list[str], labels: list[str], worst: np.ndarray) -> str:
