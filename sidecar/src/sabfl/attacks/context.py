@@ -3,13 +3,13 @@ scoring) and, only when an attack is explicitly told, the validators' held-out d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import nn
 
-from sabfl.ml.scoring import ScoringRule, score_updates, stake_weighted_median
+from sabfl.ml.scoring import ScoringRule, UpdateScorer, stake_weighted_median
 
 
 @dataclass
@@ -20,17 +20,18 @@ class AttackContext:
     scoring: ScoringRule
     heldout: list[tuple[torch.Tensor, torch.Tensor]]
     references: torch.Tensor
+    scorers: list[UpdateScorer] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Prepared once per round and rule: a camouflage search scores dozens of candidates against them.
+        self.scorers = [
+            UpdateScorer.prepare(self.model, self.scoring, self.params, x, y, self.num_classes, reference)
+            for (x, y), reference in zip(self.heldout, self.references, strict=True)
+        ]
 
     def estimated_losses(self, updates: torch.Tensor) -> np.ndarray:
         """The chain's per-update loss L_i (median over validators of their scores) the attacker expects."""
-        scores = np.stack(
-            [
-                score_updates(
-                    self.model, self.scoring, self.params, updates, x, y, self.num_classes, reference
-                )
-                for (x, y), reference in zip(self.heldout, self.references, strict=True)
-            ]
-        )
+        scores = np.stack([scorer.score(updates) for scorer in self.scorers])
         return stake_weighted_median(scores, np.ones(len(scores)))
 
 
