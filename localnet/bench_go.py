@@ -66,6 +66,11 @@ def size(size_bytes: float) -> str:
     return f"{size_bytes:.0f} B"
 
 
+def span(ordered: list[str]) -> str:
+    """The first and last of formatted values in ascending order: `a–b`, or `a` when they read the same."""
+    return ordered[0] if ordered[0] == ordered[-1] else f"{ordered[0]}–{ordered[-1]}"
+
+
 def allocations(result: Result) -> str:
     return f"{size(result.metrics['B/op'])}, {result.metrics['allocs/op']:,.0f} allocs"
 
@@ -129,9 +134,9 @@ def endblocker_section(results: list[Result], header: str) -> str:
         'model records all still in state); "due" tasks reach their SUBMIT deadline with no update, so each '
         "step extends the window. The EndBlocker reads only the due entries of its (height, task) index: "
         "completed and idle tasks run no step, "
-        f"{duration(min(times))}–{duration(max(times))} and {min(allocs):,.0f}–{max(allocs):,.0f} "
+        f"{span([duration(t) for t in sorted(times)])} and {span([f'{a:,.0f}' for a in sorted(allocs)])} "
         "allocations whatever their number (times differ by run-to-run noise on a shared machine). Due tasks "
-        f"cost {duration(min(per_step))}–{duration(max(per_step))} a step, and a block runs at most "
+        f"cost {span([duration(t) for t in sorted(per_step)])} a step, and a block runs at most "
         "`max_task_steps_per_block` steps (the oldest first); the rest run in the next blocks.",
     ]
     return "\n".join(lines)

@@ -15,8 +15,9 @@ does not finish in time ends its mode's grid (the larger ones would not either).
 
 P5 (scale): the same runs' round time (seconds and blocks) against participants; and the demo task on
 the demo's localnet (`demo.start_network`): the application state's size (`sabfld export` of a copy of
-node3's home taken while the node was paused, and of the stopped node at the end; the JSON's bytes and
-its fedlearn module's part) and node3's data directory on disk (`du`) after a number of finalized rounds.
+node3's home taken while the node was stopped for a moment, and of the stopped node at the end; the
+JSON's bytes and its fedlearn module's part) and node3's data directory on disk (`du`) after a number of
+finalized rounds.
 
 Writes the bench-scale section of BENCHMARKS.md and prints it. `make bench-scale` (or `make bench-quick`).
 """
@@ -32,6 +33,7 @@ import platform
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 import tomllib
@@ -57,7 +59,7 @@ MAX_INLINE = {"inline": 2 << 20, "by reference": 64 << 10}
 # Phases end as soon as all has arrived; the long SUBMIT and UPDATE_REVEAL leave 100 participants time to
 # train and send their txs.
 PHASES = (100, 100, 40, 40, 40, 40)
-SNAPSHOT_NODE = 3  # the node paused and copied for its state: 3 of 4 validators keep the chain going
+SNAPSHOT_NODE = 3  # the node stopped and copied for its state: 3 of 4 validators keep the chain going
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ class Grid:
     state_rounds: tuple[int, ...]
 
 
-FULL = Grid((10, 25, 50, 100), ("100 KB", "1 MB"), ("inline", "by reference"), 3, 300.0, (10, 50, 100))
+FULL = Grid((10, 25, 50, 100), ("100 KB", "1 MB"), ("inline", "by reference"), 2, 300.0, (10, 50, 100))
 QUICK = Grid((10, 25), ("100 KB",), ("inline",), 2, 180.0, (3, 6))
 
 
@@ -167,7 +169,8 @@ def one_task(out: Path, keys_file: Path, grid: Grid, key: tuple[str, str, int], 
 
 class Snapshots(threading.Thread):
     """Copies node3's home (without its kubo repo) each time the task's finalized rounds reach the next
-    of `targets`, pausing the node (SIGSTOP … SIGCONT) for the copy, and notes the height."""
+    of `targets`, stopping the node for the copy (3 of 4 validators keep the chain going), and notes the
+    height."""
 
     def __init__(self, keys_file: Path, out: Path, targets: tuple[int, ...]) -> None:
         super().__init__(daemon=True)
@@ -184,23 +187,32 @@ class Snapshots(threading.Thread):
                 if finalized >= self.targets[0]:
                     target = self.targets.pop(0)
                     height = client.height()
-                    self.taken[target] = (copy_paused(home, self.out / f"rounds-{target}"), height)
+                    self.taken[target] = (copy_stopped(home, self.out / f"rounds-{target}"), height)
 
 
 def node_home(keys_file: Path) -> Path:
     return Path(json.loads(keys_file.read_text())["nodes"][SNAPSHOT_NODE]["home"])
 
 
-def copy_paused(home: Path, dest: Path) -> Path:
-    """A copy of a node's home taken while the node is paused (as after a crash: what a restart reads)."""
+def copy_stopped(home: Path, dest: Path) -> Path:
+    """A copy of a node's home taken while the node is stopped (SIGTERM, as `localnet.py stop`), then the
+    node started again (`localnet.py start --node`); a copy of a running or paused node does not export."""
     pid = int((home / "sabfld.pid").read_text())
-    os.kill(pid, signal.SIGSTOP)
-    try:
-        shutil.rmtree(dest, ignore_errors=True)
-        shutil.copytree(home, dest, ignore=shutil.ignore_patterns("ipfs", "sabfld.pid", "*.log"))
-    finally:
-        os.kill(pid, signal.SIGCONT)
+    os.killpg(pid, signal.SIGTERM)
+    while Path(f"/proc/{pid}").exists() and "zombie" not in status_of(pid):
+        time.sleep(0.1)
+    (home / "sabfld.pid").unlink()  # a zombie still answers kill(pid, 0): `start` would take it for running
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(home, dest, ignore=shutil.ignore_patterns("ipfs", "sabfld.pid", "*.log"))
+    demo.localnet("start", "--dir", str(home.parent), "--node", home.name)
     return dest
+
+
+def status_of(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().lower()
+    except OSError:
+        return "zombie"
 
 
 def state_of(home: Path) -> dict:
@@ -316,9 +328,9 @@ def section(results: dict, states: dict, prune: str, grid: Grid, header: str) ->
         "**P5 — state and disk against finalized rounds.** The demo task (digits, logistic regression, 10 "
         "participants, 2,600-byte updates inline) on the demo's localnet, one task of "
         f"{max(grid.state_rounds)} rounds. State = `sabfld export` of node3 (JSON bytes, compact; of which "
-        "the fedlearn module's part), taken from a copy of its home made while the node was paused for a "
-        "moment, and of the stopped node after the last round; disk = `du` of node3's `data` directory at "
-        f"the same moments. Pruning, from the localnet's app.toml: {prune}.",
+        "the fedlearn module's part), taken from a copy of its home made while the node was stopped for a "
+        "moment (then restarted), and of the stopped node after the last round; disk = `du` of node3's "
+        f"`data` directory at the same moments. Pruning, from the localnet's app.toml: {prune}.",
         "",
         "| finalized rounds | height | exported state | of which fedlearn | node data on disk |",
         "|---|---|---|---|---|",
@@ -331,25 +343,34 @@ def section(results: dict, states: dict, prune: str, grid: Grid, header: str) ->
     return "\n".join(lines)
 
 
+def counts(text: str) -> tuple[int, ...]:
+    """`10,50,100` → (10, 50, 100), ascending."""
+    return tuple(sorted(int(part) for part in text.split(",")))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help=f"{QUICK}")
+    parser.add_argument("--participants", type=counts, help="participant counts of P3, e.g. 10,50,100")
+    parser.add_argument("--state-rounds", type=counts, help="P5's finalized rounds, e.g. 10,50,100")
     parser.add_argument("--port-offset", type=int, default=7000)
     parser.add_argument("--out", type=Path, default=ROOT / "out" / "bench-scale")
     parser.add_argument("--benchmarks", type=Path, default=ROOT / "BENCHMARKS.md")
     args = parser.parse_args()
     grid = QUICK if args.quick else FULL
+    overrides = {"participants": args.participants, "state_rounds": args.state_rounds}
+    grid = dataclasses.replace(grid, **{k: v for k, v in overrides.items() if v})
     args.out = args.out.resolve()
     started = datetime.datetime.now(datetime.UTC)
     clock = time.monotonic()
     load = os.getloadavg()
-    results = ingest(args.out / "ingest", grid, args.port_offset)
     states, prune = state_growth(args.out / "state", grid.state_rounds, args.port_offset)
+    results = ingest(args.out / "ingest", grid, args.port_offset)
     end_load = os.getloadavg()
     version = subprocess.run([SABFLD, "version"], capture_output=True, text=True).stdout.strip()
-    command = "python localnet/bench_scale.py" + (" --quick" if args.quick else "")
+    command = " ".join(["python localnet/bench_scale.py", *sys.argv[1:]])
     header = (
         f"`{command}` ({'`make bench-quick`' if args.quick else '`make bench-scale`'}). Machine: "
         f"{os.cpu_count()} cores, shared with other jobs (load average {load[0]:.1f} / {load[1]:.1f} / "

@@ -18,12 +18,12 @@ spec.loader.exec_module(bench_go)
 OUTPUT = """goos: linux
 goarch: amd64
 pkg: github.com/sabfl/sabfl/chain/x/fedlearn/keeper
-cpu: AMD EPYC 7B13
-BenchmarkEndBlocker/completed=10000-2 87254 13512 ns/op 0 steps/op 7432 B/op 75 allocs/op
-BenchmarkEndBlocker/idle=1-2 92866 12907 ns/op 0 steps/op 7432 B/op 75 allocs/op
-BenchmarkEndBlocker/due=10000-2 187 6412345 ns/op 200.0 steps/op 2112345 B/op 26179 allocs/op
+cpu: AMD EPYC
+BenchmarkEndBlocker/completed=10000-2 72679 23443 ns/op 0 steps/op 7416 B/op 75 allocs/op
+BenchmarkEndBlocker/idle=1-2 95728 22610 ns/op 0 steps/op 7416 B/op 75 allocs/op
+BenchmarkEndBlocker/due=10000-2 405 7717177 ns/op 200.0 steps/op 2087996 B/op 26178 allocs/op
 PASS
-ok  	github.com/sabfl/sabfl/chain/x/fedlearn/keeper	250.123s
+ok  	github.com/sabfl/sabfl/chain/x/fedlearn/keeper	84.886s
 """
 
 
@@ -35,13 +35,14 @@ def test_parse_reads_every_result_line_with_its_metrics() -> None:
         "EndBlocker/due=10000",
     ]
     due = results[2]
-    assert due.iterations == 187
-    assert due.metrics == {"ns/op": 6412345, "steps/op": 200.0, "B/op": 2112345, "allocs/op": 26179}
+    assert due.iterations == 405
+    assert due.metrics == {"ns/op": 7717177, "steps/op": 200.0, "B/op": 2087996, "allocs/op": 26178}
 
 
 def test_endblocker_section_rows_and_cost_per_step() -> None:
     text = bench_go.endblocker_section(bench_go.parse(OUTPUT), "header")
-    assert "| 10,000 completed | 13.5 µs | 0 | 7.4 KB, 75 allocs |" in text
-    assert "| 1 active, idle in SUBMIT (deadline 10,000 blocks ahead) | 12.9 µs | 0 |" in text
-    assert "| 10,000 active, all due in this block | 6.41 ms | 200 | 2.1 MB, 26,179 allocs |" in text
-    assert "cost 32.1 µs–32.1 µs a step" in text  # 6,412,345 ns ÷ 200 steps
+    assert "| 10,000 completed | 23.4 µs | 0 | 7.4 KB, 75 allocs |" in text
+    assert "| 1 active, idle in SUBMIT (deadline 10,000 blocks ahead) | 22.6 µs | 0 |" in text
+    assert "| 10,000 active, all due in this block | 7.72 ms | 200 | 2.1 MB, 26,178 allocs |" in text
+    assert "run no step, 22.6 µs–23.4 µs and 75 allocations" in text
+    assert "cost 38.6 µs a step" in text  # 7,717,177 ns ÷ 200 steps
