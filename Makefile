@@ -170,7 +170,9 @@ bench-rounds: install
 	$(PY) $(ROOT)/localnet/bench_rounds.py
 
 # P3 and P5: updates per second to FINALIZED for 100 KB and 1 MB updates, inline and by reference, 10 to 100
-# participants; round time against participants; state and disk after 10, 50 and 100 rounds (≈ 20 min).
+# participants; round time against participants; state and disk after 10, 50 and 100 rounds (30 min on the
+# shared 2-core machine: 12.5 for the 100 rounds, 17.5 for the 16 ingest tasks; trim with --participants and
+# --state-rounds).
 bench-scale: install
 	$(PY) $(ROOT)/localnet/bench_scale.py
 

@@ -203,7 +203,7 @@ def copy_stopped(home: Path, dest: Path) -> Path:
         time.sleep(0.1)
     (home / "sabfld.pid").unlink()  # a zombie still answers kill(pid, 0): `start` would take it for running
     shutil.rmtree(dest, ignore_errors=True)
-    shutil.copytree(home, dest, ignore=shutil.ignore_patterns("ipfs", "sabfld.pid", "*.log"))
+    shutil.copytree(home, dest, ignore=shutil.ignore_patterns("ipfs", "sabfld.pid", "sabfld.log"))
     demo.localnet("start", "--dir", str(home.parent), "--node", home.name)
     return dest
 
@@ -369,13 +369,15 @@ def main() -> None:
     states, prune = state_growth(args.out / "state", grid.state_rounds, args.port_offset)
     results = ingest(args.out / "ingest", grid, args.port_offset)
     end_load = os.getloadavg()
-    version = subprocess.run([SABFLD, "version"], capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
     command = " ".join(["python localnet/bench_scale.py", *sys.argv[1:]])
     header = (
         f"`{command}` ({'`make bench-quick`' if args.quick else '`make bench-scale`'}). Machine: "
         f"{os.cpu_count()} cores, shared with other jobs (load average {load[0]:.1f} / {load[1]:.1f} / "
         f"{load[2]:.1f} at the start, {end_load[0]:.1f} / {end_load[1]:.1f} / {end_load[2]:.1f} at the end); "
-        f"sabfld {version}, {platform.python_implementation()} {platform.python_version()}, torch "
+        f"sabfl at commit {commit}, {platform.python_implementation()} {platform.python_version()}, torch "
         f"{torch.__version__}; one run, {started:%Y-%m-%d %H:%M} UTC, {(time.monotonic() - clock) / 60:.1f} "
         "min in all."
     )
