@@ -41,7 +41,7 @@ FUZZ_TARGETS := x/fedlearn/consensus:FuzzSoftmaxWeights x/fedlearn/consensus:Fuz
 GO_SOURCES := $(shell find chain -name '*.go' -not -path '*/testdata/*') chain/go.mod chain/go.sum
 gomod_version = $(shell cd chain && go list -m -f '{{.Version}}' $(1))
 
-.PHONY: bench bench-quick bench-go bench-rounds bench-blobs bench-flower demo build previous-build install system-deps python-deps proto proto-tools blob-tools \
+.PHONY: bench bench-quick bench-go bench-rounds bench-scale bench-blobs bench-flower demo build previous-build install system-deps python-deps proto proto-tools blob-tools \
         s3-tools net-tools localnet localnet-netns localnet-stop localnet-status localnet-reset test test-go test-python lint clean
 
 build: $(SABFLD)
@@ -153,19 +153,28 @@ demo: install
 
 # Every benchmark, each rewriting its section of BENCHMARKS.md: the consensus maths and x/fedlearn's
 # EndBlocker against the number of tasks (Go), rounds through the chain against `sabfl sim` (P1, P2, P4:
-# the demo task and fmnist-cnn), one round's blobs through kubo, and sabfl's rule inside Flower.
-bench: bench-go bench-rounds bench-blobs bench-flower
+# the demo task and fmnist-cnn), ingest and scale against participants, update size and rounds (P3, P5),
+# one round's blobs through kubo, and sabfl's rule inside Flower.
+bench: bench-go bench-rounds bench-scale bench-blobs bench-flower
 
-# In minutes: the Go benchmarks and the demo task's rounds (3 of them).
+# In minutes: the Go benchmarks, the demo task's rounds (3 of them) and a small ingest and state grid.
 bench-quick: bench-go
 	$(PY) $(ROOT)/localnet/bench_rounds.py --quick
+	$(PY) $(ROOT)/localnet/bench_scale.py --quick
 
+# Runs the consensus and EndBlocker benchmarks and rewrites their two sections of BENCHMARKS.md.
 bench-go: install
-	cd chain && go test -run '^$$' -bench . -benchmem ./x/fedlearn/consensus/
-	cd chain && go test -run '^$$' -bench BenchmarkEndBlocker -benchmem ./x/fedlearn/keeper/
+	$(PY) $(ROOT)/localnet/bench_go.py
 
 bench-rounds: install
 	$(PY) $(ROOT)/localnet/bench_rounds.py
+
+# P3 and P5: updates per second to FINALIZED for 100 KB and 1 MB updates, inline and by reference, 10 to 100
+# participants; round time against participants; state and disk after 10, 50 and 100 rounds (30 min on the
+# shared 2-core machine: 12.5 for the 100 rounds, 17.5 for the 16 ingest tasks; trim with --participants and
+# --state-rounds).
+bench-scale: install
+	$(PY) $(ROOT)/localnet/bench_scale.py
 
 # One round's blob traffic through kubo: 20 updates of 1, 10 and 100 MB uploaded and fetched-and-verified by
 # 4 validators' daemons, against the inline path's sidecar cost; writes its section of BENCHMARKS.md. Needs

@@ -321,9 +321,12 @@ def report(out: Path, spec: TaskSpec, args: argparse.Namespace, run: ChainRun, w
 
 
 def serving(spec: TaskSpec) -> SpecLimits:
-    """The demo's validators and participants serve its task's model, beside the default ones."""
+    """The demo's validators and participants serve its task's model, beside the default ones (a model by
+    entry point, e.g. a built-in with params, is served when its factory's alias is)."""
     limits = SpecLimits()
-    return dataclasses.replace(limits, models=tuple(dict.fromkeys((*limits.models, spec.experiment.model))))
+    model = spec.experiment.model
+    added = (model,) if isinstance(model, str) else ()
+    return dataclasses.replace(limits, models=tuple(dict.fromkeys((*limits.models, *added))))
 
 
 def attackers(roster: Path) -> set[str]:
