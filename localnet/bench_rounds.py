@@ -130,7 +130,7 @@ def p1_rows(name: str, timings: list[RoundTiming]) -> list[str]:
 
 def section(results: dict, machine: str, command: str) -> str:
     lines = [
-        "## Rounds through the chain (`make bench`: P1, P2, P4)",
+        "## Rounds through the chain (`make bench-rounds`: P1, P2, P4)",
         "",
         f"`{command}`. {machine}",
         "",
@@ -180,7 +180,7 @@ def section(results: dict, machine: str, command: str) -> str:
     lines += [
         "",
         "P3 (ingest against participants and update size) and P5 (round time against participants; state "
-        "and disk against finalized rounds) are not measured yet.",
+        "and disk against finalized rounds): the next section, `make bench-scale`.",
     ]
     return "\n".join(lines)
 
