@@ -150,7 +150,7 @@ def test_a_grid_resumes_without_rerunning_finished_cells(tmp_path):
     grid = GridConfig(base, attacks=("sf",), byzantine=(0.0,), alphas=(1.0,), seeds=(0,))
     finished = {**record("none", {"fedavg": 0.5}, {"fedavg": 0.4}), "f": 0.0}
     write_grid(grid, [finished], tmp_path)
-    # Every cell is in runs.json: nothing runs (a run would not give exactly 0.5), the tables are rebuilt.
+    # Every cell is in runs/: nothing runs (a run would not give exactly 0.5), the tables are rebuilt.
     assert "0.5000" in run_grid(grid, tmp_path)
     assert finished_runs(grid, tmp_path) == [finished]
     with pytest.raises(ValueError, match="other base settings"):

@@ -49,17 +49,19 @@ def _init_worker(threads: int) -> None:
 
 
 def finished_runs(grid: GridConfig, out: Path) -> list[dict]:
-    """The runs of this grid an earlier, interrupted invocation left in ``out/runs.json``; ValueError if
-    that file holds a grid with other base settings (other rules are fine: the missing ones are run)."""
-    path = out / "runs.json"
-    if not path.is_file():
-        return []
-    stored = json.loads(path.read_text())
+    """The runs of this grid an earlier, interrupted invocation left in ``out/runs/`` (or an older
+    ``out/runs.json``); ValueError if they belong to a grid with other base settings (other rules are fine:
+    the missing ones are run)."""
+    paths = sorted((out / "runs").glob("*.json")) + [p for p in [out / "runs.json"] if p.is_file()]
     base = json.loads(json.dumps(dataclasses.asdict(grid.base)))
-    if _settings(stored.get("base", {})) != _settings(base):
-        raise ValueError(f"{path} holds a grid with other base settings; choose another output directory")
     wanted = {run_key(run) for run in grid.runs}
-    return [record for record in stored["runs"] if run_key(record) in wanted]
+    records = []
+    for path in paths:
+        stored = json.loads(path.read_text())
+        if _settings(stored.get("base", {})) != _settings(base):
+            raise ValueError(f"{path} holds a grid with other base settings; choose another output directory")
+        records += [record for record in stored["runs"] if run_key(record) in wanted]
+    return records
 
 
 def _settings(base: dict) -> dict:

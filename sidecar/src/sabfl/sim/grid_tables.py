@@ -67,13 +67,11 @@ def cell_means(records: list[dict], metric: str) -> CellMeans:
 
 
 def write_grid(grid: GridConfig, records: list[dict], out: Path) -> str:
-    """runs.json/runs.csv (every run), cells.csv and cells_validation.csv (mean over seeds), worst_case.csv
+    """runs/ and runs.csv (every run), cells.csv and cells_validation.csv (mean over seeds), worst_case.csv
     (min over the attacks where the rule applies), not_applicable.csv, selection.csv, families.csv, heatmap,
     and for
     backdoor runs attack_success.csv (mean attack success rate over seeds)."""
-    (out / "runs.json").write_text(
-        json.dumps({"base": dataclasses.asdict(grid.base), "runs": records}, indent=1) + "\n"
-    )
+    write_runs(grid, records, out)
     aggregators = list(dict.fromkeys(name for r in records for name in [*r["test_accuracy"], *r["skipped"]]))
     _write_csv(
         out / "runs.csv",
@@ -121,6 +119,21 @@ def write_grid(grid: GridConfig, records: list[dict], out: Path) -> str:
         title=f"{grid.name}: worst-case test accuracy over attacks (mean of {len(grid.seeds)} seeds)",
     )
     return format_worst_case(aggregators, labels, worst)
+
+
+def write_runs(grid: GridConfig, records: list[dict], out: Path) -> None:
+    """Every run's record, one compact JSON file per (f, α) column under ``out/runs/`` (each stays small
+    as a grid grows), with the grid's base settings in each; an older single ``runs.json`` is replaced."""
+    columns: dict[Column, list[dict]] = defaultdict(list)
+    for record in records:
+        columns[(record["f"], record["alpha"])].append(record)
+    folder = out / "runs"
+    folder.mkdir(exist_ok=True)
+    base = dataclasses.asdict(grid.base)
+    for (f, alpha), runs in columns.items():
+        path = folder / f"f{f:g}_a{alpha:g}.json"
+        path.write_text(json.dumps({"base": base, "runs": runs}, separators=(",", ":")) + "\n")
+    (out / "runs.json").unlink(missing_ok=True)
 
 
 def write_selection(
