@@ -145,19 +145,16 @@ func (k Keeper) advanceRound(ctx context.Context, task *types.Task, round *types
 		}
 		// Members recompute the aggregate from the weights REVEAL published, so their attestations may land
 		// with the miner's aggregate: a quorum either way settles the round here, without an ATTEST block.
-		if settled, err := k.settleAttestations(ctx, task, round, params); err != nil || settled {
+		if _, settled, err := k.settleAttestations(ctx, task, round, params); err != nil || settled {
 			return err
 		}
 		return k.enterPhase(ctx, round, types.ROUND_PHASE_ATTEST, task.Phases.Attest, !due)
 	case types.ROUND_PHASE_ATTEST:
-		if settled, err := k.settleAttestations(ctx, task, round, params); err != nil || settled || !due {
+		attested, settled, err := k.settleAttestations(ctx, task, round, params)
+		if err != nil || settled || !due {
 			return err
 		}
 		// The deadline passed without a quorum either way: the absent members are at fault, not the miner.
-		attested, err := k.attestations(ctx, collections.Join(round.TaskId, round.Round))
-		if err != nil {
-			return err
-		}
 		if err := k.markMissed(ctx, round, params, func(m types.CommitteeMember) bool { return attested[m.Address] == nil }, "attest"); err != nil {
 			return err
 		}
@@ -167,24 +164,24 @@ func (k Keeper) advanceRound(ctx context.Context, task *types.Task, round *types
 }
 
 // settleAttestations ends the round's attestation once the miner's aggregate is in and a quorum either way
-// has attested (whether settled): 2/3 of the committee's power on the miner's hash finalizes the round; over
-// 1/3 on another hash replaces the miner.
-func (k Keeper) settleAttestations(ctx context.Context, task *types.Task, round *types.Round, params types.Params) (bool, error) {
+// has attested (settled): 2/3 of the committee's power on the miner's hash finalizes the round; over 1/3 on
+// another hash replaces the miner. It returns the attestations it counted (member → hash).
+func (k Keeper) settleAttestations(ctx context.Context, task *types.Task, round *types.Round, params types.Params) (map[string][]byte, bool, error) {
 	attested, err := k.attestations(ctx, collections.Join(round.TaskId, round.Round))
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
 	matches := func(m types.CommitteeMember) bool { return bytes.Equal(attested[m.Address], round.AggregateSha256) }
 	// 2/3 of the committee's power recomputed the miner's hash: the round is done.
 	if hasQuorum(*round, matches) {
-		return true, k.finalizeRound(ctx, task, round, params)
+		return attested, true, k.finalizeRound(ctx, task, round, params)
 	}
 	// Over 1/3 of the power recomputed another hash: with fewer than 1/3 faulty, an honest miner is never
 	// contradicted, so the miner is at fault.
 	if overThird(*round, func(m types.CommitteeMember) bool { return attested[m.Address] != nil && !matches(m) }) {
-		return true, k.replaceMiner(ctx, task, round, params, "aggregate contradicted by over 1/3 of the committee")
+		return attested, true, k.replaceMiner(ctx, task, round, params, "aggregate contradicted by over 1/3 of the committee")
 	}
-	return false, nil
+	return attested, false, nil
 }
 
 func allMembers(round types.Round, pred func(types.CommitteeMember) bool) bool {
