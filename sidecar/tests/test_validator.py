@@ -365,7 +365,9 @@ def test_a_round_over_the_memory_budget_is_scored_and_aggregated_as_one_that_fit
     gone = hashlib.sha256(b"gone").digest()
     outcomes = []
     for budget in (1 << 30, 600_000):  # the second holds less than one scoring chunk: read in batches
-        settings = {"blob_stores": ({"kind": "inline"},), "blob_memory_bytes": budget}
+        # A fixed private seed: unset, each run draws its own held-out rows, and with some draws the
+        # default rule scores most of these updates alike (0), which the losses' spread below rules out.
+        settings = {"blob_stores": ({"kind": "inline"},), "blob_memory_bytes": budget, "data_seed": 1}
         sidecar = ValidatorSidecar(dataclasses.replace(config, **settings))
         rt = sidecar.runtime(task)
         generator = torch.Generator().manual_seed(0)
