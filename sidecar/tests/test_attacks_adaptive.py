@@ -4,7 +4,7 @@ import torch
 
 from sabfl.aggregators import DEFAULT_SOFTMAX_RULE
 from sabfl.attacks.backdoor import apply_trigger
-from sabfl.attacks.context import AttackContext
+from sabfl.attacks.context import AttackContext, camouflage
 from sabfl.attacks.registry import make_participant_attack
 from sabfl.ml.data import load_dataset
 from sabfl.sim.config import SimConfig
@@ -71,6 +71,22 @@ def test_leaked_variant_pulls_a_detectable_attack_back_among_the_honest_scores()
     assert context.estimated_losses(plain).min() > threshold
     assert context.estimated_losses(leaked).max() <= threshold + 1e-3
     assert simulation.setup.attack.name == "sf+leaked"
+
+
+def test_camouflage_looking_ahead_finds_the_one_step_bisections_gamma():
+    simulation, updates, context = round_context("sf+leaked")
+    bad = torch.from_numpy(simulation.setup.byzantine)
+    honest = updates[~bad]
+    # Targets on both sides of the threshold: some pass at γ = max, the others need the bisection.
+    mean = honest.mean(0)
+    targets = torch.cat([-4 * updates[bad], mean[None]])
+    one_step = camouflage(context, honest, targets, 1.0, lookahead=1)
+    looking_ahead = camouflage(context, honest, targets, 1.0, lookahead=4)
+    assert torch.equal(one_step, looking_ahead)
+    assert torch.equal(one_step[-1], mean + 1.0 * (targets[-1] - mean))
+    assert (one_step[:-1] - targets[:-1]).norm(dim=1).min() > 0.1 * targets[0].norm()
+    alone = torch.stack([camouflage(context, honest, row[None], 1.0, iterations=7)[0] for row in targets])
+    assert torch.equal(alone, camouflage(context, honest, targets, 1.0, iterations=7, lookahead=3))
 
 
 def test_sybils_are_distinct_near_copies_of_one_malicious_update():

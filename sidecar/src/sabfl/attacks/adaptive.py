@@ -37,7 +37,7 @@ class ScoreAware(ParticipantAttack):
         mean, spread = honest.mean(0), honest.std(0, correction=0)
         direction = spread / spread.norm().clamp(min=1e-12)
         target = mean - mean.norm() * direction
-        forged = camouflage(context, honest, target, self.max_gamma)
+        forged = camouflage(context, honest, target[None], self.max_gamma)[0]
         noise = torch.randn(own.shape, generator=generator, dtype=own.dtype)
         return forged + noise * (self.jitter * forged.norm() / np.sqrt(own.shape[1]))
 
@@ -67,6 +67,9 @@ class Leaked(ParticipantAttack):
     ) -> torch.Tensor:
         context = self.require_context(context)
         forged = self.base.forge(own, honest, generator, context)
-        return torch.stack(
-            [camouflage(context, honest, row, 1.0) if torch.isfinite(row).all() else row for row in forged]
-        )
+        finite = torch.isfinite(forged).all(dim=1)
+        if not finite.any():
+            return forged
+        pulled = forged.clone()
+        pulled[finite] = camouflage(context, honest, forged[finite], 1.0)
+        return pulled
