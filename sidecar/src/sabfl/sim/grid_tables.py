@@ -13,6 +13,7 @@ import numpy as np
 
 from sabfl.aggregators.tuning import families
 from sabfl.sim.config import GridConfig
+from sabfl.sim.grid_summary import write_summary
 from sabfl.sim.plots import plot_heatmap
 
 # A rule whose precondition failed (e.g. Bulyan at f = 0.4n, Krum after non-finite updates were dropped).
@@ -68,9 +69,9 @@ def cell_means(records: list[dict], metric: str) -> CellMeans:
 
 def write_grid(grid: GridConfig, records: list[dict], out: Path) -> str:
     """runs/ and runs.csv (every run), cells.csv and cells_validation.csv (mean over seeds), worst_case.csv
-    (min over the attacks where the rule applies), not_applicable.csv, selection.csv, families.csv, heatmap,
-    and for
-    backdoor runs attack_success.csv (mean attack success rate over seeds)."""
+    (min over the attacks where the rule applies), not_applicable.csv, selection.csv, families.csv,
+    summary.md (the headline tables with spreads over seeds), the heatmap, and for backdoor runs
+    attack_success.csv (mean attack success rate over seeds)."""
     write_runs(grid, records, out)
     aggregators = list(dict.fromkeys(name for r in records for name in [*r["test_accuracy"], *r["skipped"]]))
     _write_csv(
@@ -110,7 +111,8 @@ def write_grid(grid: GridConfig, records: list[dict], out: Path) -> str:
             row.append(f"{_fmt(found[0])} ({found[1]})" if found else NOT_APPLICABLE)
         rows.append(row)
     _write_csv(out / "worst_case.csv", ["aggregator", *labels], rows)
-    write_selection(grid, aggregators, test, validation, out)
+    chosen = write_selection(grid, aggregators, test, validation, out)
+    write_summary(records, chosen, len(grid.seeds), out)
     plot_heatmap(
         worst,
         aggregators,
@@ -138,13 +140,13 @@ def write_runs(grid: GridConfig, records: list[dict], out: Path) -> None:
 
 def write_selection(
     grid: GridConfig, aggregators: list[str], test: CellMeans, validation: CellMeans, out: Path
-) -> None:
+) -> dict[str, str]:
     """selection.csv: per (f, α) column and over all columns, the rule with the best worst case over attacks
     of its *validation* accuracy within each rule family (the same tuning budget for every family:
     sabfl.aggregators.tuning; the softmax family is what the chain can run) and among all rules, with its
     test worst case beside it. families.csv: each family's rule chosen over all columns, with its test
     worst case (and the attack) per column. A rule not applicable under some attack of the scope is not
-    eligible."""
+    eligible. Returns each family's rule chosen over all columns."""
     groups = families(aggregators, list(grid.base.softmax_rules))
     columns = test.columns()
     scopes = [([column], f"f={column[0]} a={column[1]:g}") for column in columns] + [(columns, "all cells")]
@@ -170,6 +172,7 @@ def write_selection(
         cells = [f"{_fmt(w[0])} ({w[1]})" if w else NOT_APPLICABLE for w in worst]
         family_rows.append([family, len(groups[family]), name, *cells])
     _write_csv(out / "families.csv", ["family", "budget", "selected", *labels], family_rows)
+    return chosen_overall
 
 
 def _select(candidates: list[str], scope: list[Column], validation: CellMeans) -> tuple[str, float] | None:
