@@ -233,6 +233,7 @@ def test_grid_summary_gives_spreads_the_worst_attack_clean_ratio_backdoor_succes
             r |= {"f": f, "seed": seed}
             if attack == "backdoor":
                 r["attack_success_rate"] = {n: v[seed] for n, v in success.items()}
+                r["skipped"] = {"krum": "krum: needs n > 2f + 2"}
             records.append(r)
     write_grid(grid, records, tmp_path)
     summary = (tmp_path / "summary.md").read_text()
@@ -242,6 +243,7 @@ def test_grid_summary_gives_spreads_the_worst_attack_clean_ratio_backdoor_succes
     assert rows["fedavg"][2:4] == ["0.400 ± 0.100", "sf"]
     # FLTrust beats the default under the backdoor (0.89 vs 0.85, beyond both spreads) but not under sf;
     # clean, FedAvg and FLTrust both do.
+    assert "applies under every attack (not_applicable.csv): multikrum." in summary
     losses = summary.split("## Where the default loses")[1]
     assert "| 0.4 | 1 | backdoor | 0.850 ± 0.000 | fltrust | 0.890 ± 0.010 | 0.040 | yes | 1 |" in losses
     assert "| 0 | 1 | none | 0.910 ± 0.010 | fedavg | 0.950 ± 0.000 | 0.040 | yes | 2 |" in losses

@@ -49,11 +49,14 @@ def spread(values: list[float] | None, seeds: int) -> str:
     return f"{np.mean(values):.3f} ± {np.std(values):.3f}{short}"
 
 
-def write_summary(records: list[dict], chosen: dict[str, str], seeds: int, out: Path) -> None:
+def write_summary(
+    records: list[dict], chosen: dict[str, str], unplaced: list[str], seeds: int, out: Path
+) -> None:
     """summary.md: per (f, α) with f > 0, each family's chosen rule and the default rule with its worst case
     over attacks (mean ± std over seeds of that attack's runs), its clean accuracy (f = 0) and that ÷
-    FedAvg's, and the backdoor's attack success rate; then every (f, α, attack) where a rule outside the
-    on-chain family has a higher mean test accuracy than the default, with both spreads."""
+    FedAvg's, and the backdoor's attack success rate; the families none of whose rules applies everywhere
+    (``unplaced``); then every (f, α, attack) where a rule outside the on-chain family has a higher mean
+    test accuracy than the default, with both spreads."""
     test = SeedValues(records, "test_accuracy")
     success = SeedValues([r for r in records if r.get("attack_success_rate")], "attack_success_rate")
     rows = {DEFAULT_SOFTMAX_RULE: "default (on chain)", **{name: family for family, name in chosen.items()}}
@@ -65,6 +68,13 @@ def write_summary(records: list[dict], chosen: dict[str, str], seeds: int, out: 
         "validation accuracy over all cells (selection.csv); the default is the chain's default rule,",
         f"`{DEFAULT_SOFTMAX_RULE}`. Clean is f = 0 at the same α; ÷ FedAvg divides the means.",
     ]
+    if unplaced:
+        lines += [
+            "",
+            "No rule of these families applies under every attack (not_applicable.csv): "
+            + ", ".join(unplaced)
+            + ".",
+        ]
     for f, alpha in columns:
         clean_fedavg = test.get((0.0, alpha, "none"), "fedavg")
         lines += ["", f"## f = {f:g}, α = {alpha:g}", ""]

@@ -112,7 +112,9 @@ def write_grid(grid: GridConfig, records: list[dict], out: Path) -> str:
         rows.append(row)
     _write_csv(out / "worst_case.csv", ["aggregator", *labels], rows)
     chosen = write_selection(grid, aggregators, test, validation, out)
-    write_summary(records, chosen, len(grid.seeds), out)
+    groups = families(aggregators, list(grid.base.softmax_rules))
+    unplaced = [family for family in groups if family not in chosen]
+    write_summary(records, chosen, unplaced, len(grid.seeds), out)
     plot_heatmap(
         worst,
         aggregators,
