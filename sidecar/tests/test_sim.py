@@ -224,6 +224,7 @@ def test_grid_summary_gives_spreads_the_worst_attack_clean_ratio_backdoor_succes
         ("none", 0.0): {default: [0.90, 0.92], "fedavg": [0.95, 0.95], "fltrust": [0.93, 0.93]},
         ("sf", 0.4): {default: [0.80, 0.84], "fedavg": [0.30, 0.50], "fltrust": [0.70, 0.70]},
         ("backdoor", 0.4): {default: [0.85, 0.85], "fedavg": [0.60, 0.60], "fltrust": [0.88, 0.90]},
+        ("sf+leaked", 0.4): {default: [0.70, 0.70], "fedavg": [0.45, 0.45], "fltrust": [0.65, 0.65]},
     }
     success = {default: [0.5, 0.7], "fedavg": [1.0, 1.0], "fltrust": [0.0, 0.1]}
     records = []
@@ -238,13 +239,15 @@ def test_grid_summary_gives_spreads_the_worst_attack_clean_ratio_backdoor_succes
     write_grid(grid, records, tmp_path)
     summary = (tmp_path / "summary.md").read_text()
     rows = {line.split(" | ")[1]: line.split(" | ") for line in summary.splitlines() if line.startswith("| ")}
-    # The worst attack is the lowest mean (sf for the default, 0.82 ± 0.02); clean ÷ FedAvg's clean 0.95.
-    assert rows[default][2:7] == ["0.820 ± 0.020", "sf", "0.910 ± 0.010", "0.958", "0.600 ± 0.100 |"]
-    assert rows["fedavg"][2:4] == ["0.400 ± 0.100", "sf"]
+    # The worst attack is the lowest mean (sf+leaked for the default; sf, 0.82 ± 0.02, among the attacks not
+    # told the validators' data); clean ÷ FedAvg's clean 0.95.
+    assert rows[default][2:6] == ["0.700 ± 0.000", "sf+leaked", "0.820 ± 0.020", "sf"]
+    assert rows[default][6:9] == ["0.910 ± 0.010", "0.958", "0.600 ± 0.100 |"]
+    assert rows["fedavg"][2:6] == ["0.400 ± 0.100", "sf", "0.400 ± 0.100", "sf"]
     # FLTrust beats the default under the backdoor (0.89 vs 0.85, beyond both spreads) but not under sf;
     # clean, FedAvg and FLTrust both do.
     assert "applies under every attack (not_applicable.csv): multikrum." in summary
     losses = summary.split("## Where the default loses")[1]
     assert "| 0.4 | 1 | backdoor | 0.850 ± 0.000 | fltrust | 0.890 ± 0.010 | 0.040 | yes | 1 |" in losses
     assert "| 0 | 1 | none | 0.910 ± 0.010 | fedavg | 0.950 ± 0.000 | 0.040 | yes | 2 |" in losses
-    assert " sf " not in losses and "2 of 3 cells, 2 of them" in losses
+    assert " sf " not in losses and "2 of 4 cells, 2 of them" in losses

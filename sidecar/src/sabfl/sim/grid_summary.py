@@ -11,6 +11,7 @@ import numpy as np
 
 from sabfl.aggregators import DEFAULT_SOFTMAX_RULE
 from sabfl.aggregators.softmax import SOFTMAX_RULES
+from sabfl.attacks.registry import make_participant_attack
 
 Cell = tuple[float, float, str]  # (f, α, attack)
 
@@ -32,13 +33,27 @@ class SeedValues:
     def get(self, cell: Cell, name: str) -> list[float] | None:
         return self.values.get((*cell, name))
 
-    def worst(self, f: float, alpha: float, name: str) -> tuple[list[float], str] | None:
-        """The seeds' values in the attack of the (f, α) column with the lowest mean, and that attack."""
-        scored = {c[2]: v for c in self.cells if c[:2] == (f, alpha) and (v := self.get(c, name)) is not None}
+    def worst(
+        self, f: float, alpha: float, name: str, private: bool = False
+    ) -> tuple[list[float], str] | None:
+        """The seeds' values in the attack of the (f, α) column with the lowest mean, and that attack; with
+        ``private``, only among the attacks not told the validators' data."""
+        scored = {
+            c[2]: v
+            for c in self.cells
+            if c[:2] == (f, alpha) and (v := self.get(c, name)) is not None and not (private and told(c[2]))
+        }
         if not scored:
             return None
         attack = min(scored, key=lambda a: np.mean(scored[a]))
         return scored[attack], attack
+
+
+def told(attack: str) -> bool:
+    """Whether the attack is given the validators' held-out data (``score_aware``, ``+leaked``): an upper
+    bound on what leaked validator data would cost, not something a participant can know."""
+    forged = make_participant_attack(attack, 20, 8)
+    return forged.needs_context and forged.knows_validators_data
 
 
 def spread(values: list[float] | None, seeds: int) -> str:
@@ -66,7 +81,9 @@ def write_summary(
         "",
         "Test accuracy: the mean of the last rounds, mean ± std over seeds. Each family's rule was chosen on",
         "validation accuracy over all cells (selection.csv); the default is the chain's default rule,",
-        f"`{DEFAULT_SOFTMAX_RULE}`. Clean is f = 0 at the same α; ÷ FedAvg divides the means.",
+        f"`{DEFAULT_SOFTMAX_RULE}`. Clean is f = 0 at the same α; ÷ FedAvg divides the means. The worst case",
+        "with the validators' data private leaves out the attacks told it (score_aware, +leaked): on chain",
+        "that data never leaves the validators' sidecars.",
     ]
     if unplaced:
         lines += [
@@ -78,15 +95,18 @@ def write_summary(
     for f, alpha in columns:
         clean_fedavg = test.get((0.0, alpha, "none"), "fedavg")
         lines += ["", f"## f = {f:g}, α = {alpha:g}", ""]
-        lines += ["| family | rule | worst case | worst attack | clean | clean ÷ FedAvg | backdoor success |"]
-        lines += ["|---|---|---|---|---|---|---|"]
+        header = ["family", "rule", "worst case", "worst attack", "worst, validators' data private", "attack"]
+        header += ["clean", "clean ÷ FedAvg", "backdoor success"]
+        lines += ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
         for name, family in rows.items():
             found = test.worst(f, alpha, name)
             clean = test.get((0.0, alpha, "none"), name)
             ratio = f"{np.mean(clean) / np.mean(clean_fedavg):.3f}" if clean and clean_fedavg else "n/a"
             worst, attack = found if found else (None, "n/a")
+            private, private_attack = test.worst(f, alpha, name, private=True) or (None, "n/a")
             asr = spread(success.get((f, alpha, "backdoor"), name), seeds)
-            cells = [family, name, spread(worst, seeds), attack, spread(clean, seeds), ratio, asr]
+            cells = [family, name, spread(worst, seeds), attack, spread(private, seeds), private_attack]
+            cells += [spread(clean, seeds), ratio, asr]
             lines.append("| " + " | ".join(cells) + " |")
     lines += _losses(test, seeds)
     (out / "summary.md").write_text("\n".join(lines) + "\n")
