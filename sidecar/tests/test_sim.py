@@ -1,5 +1,9 @@
 import csv
 import dataclasses
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -251,3 +255,52 @@ def test_grid_summary_gives_spreads_the_worst_attack_clean_ratio_backdoor_succes
     assert "| 0.4 | 1 | backdoor | 0.850 ± 0.000 | fltrust | 0.890 ± 0.010 | 0.040 | yes | 1 |" in losses
     assert "| 0 | 1 | none | 0.910 ± 0.010 | fedavg | 0.950 ± 0.000 | 0.040 | yes | 2 |" in losses
     assert " sf " not in losses and "2 of 4 cells, 2 of them" in losses
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text()
+    except OSError:
+        return ""
+
+
+def test_a_terminated_grid_takes_its_workers_down(tmp_path):
+    config = tmp_path / "grid.yaml"
+    config.write_text(
+        "name: long\nbase: {dataset: digits, rounds: 500, aggregators: fedavg}\n"
+        "grid: {attacks: [sf], byzantine: [0.2], alphas: [1.0], seeds: [0, 1]}\n"
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "sabfl.cli",
+        "sim",
+        "--config",
+        str(config),
+        "--out",
+        str(tmp_path / "out"),
+    ]
+    grid = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not (workers := [p for p in _children(grid.pid) if "spawn_main" in _command_line(p)]):
+        assert time.monotonic() < deadline and grid.poll() is None, "the grid started no worker"
+        time.sleep(0.2)
+    time.sleep(1.0)  # the worker is inside its run
+    grid.terminate()
+    assert grid.wait(timeout=30) != 0
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{p}").exists() for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(Path(f"/proc/{p}").exists() for p in workers), "a worker outlived its grid"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import multiprocessing
+import signal
 from pathlib import Path
 
 import torch
@@ -100,12 +101,22 @@ def run_grid(grid: GridConfig, out: Path, *, workers: int = 1, threads: int = 1)
     summary = write_grid(grid, _ordered(records), out) if records else ""
     if not todo:
         return summary
-    with multiprocessing.get_context("spawn").Pool(workers, _init_worker, (threads,)) as pool:
-        for result in tqdm(pool.imap_unordered(_run_one, todo), total=len(todo), desc=grid.name):
-            key = run_key(result)
-            records[key] = _merge(records[key], result) if key in records else result
-            summary = write_grid(grid, _ordered(records), out)
+    # A SIGTERM (kill, a CI timeout) leaves through the pool's exit, which terminates its workers: they
+    # would otherwise run their cell to the end for a parent that is gone.
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        with multiprocessing.get_context("spawn").Pool(workers, _init_worker, (threads,)) as pool:
+            for result in tqdm(pool.imap_unordered(_run_one, todo), total=len(todo), desc=grid.name):
+                key = run_key(result)
+                records[key] = _merge(records[key], result) if key in records else result
+                summary = write_grid(grid, _ordered(records), out)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return summary
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _ordered(records: dict[tuple, dict]) -> list[dict]:
