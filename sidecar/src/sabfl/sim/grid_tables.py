@@ -13,13 +13,12 @@ import numpy as np
 
 from sabfl.aggregators.tuning import families
 from sabfl.sim.config import GridConfig
-from sabfl.sim.grid_summary import write_summary
+from sabfl.sim.grid_summary import Cell, write_summary
 from sabfl.sim.plots import plot_heatmap
 
 # A rule whose precondition failed (e.g. Bulyan at f = 0.4n, Krum after non-finite updates were dropped).
 NOT_APPLICABLE = "n/a"
 
-Cell = tuple[float, float, str]  # (f, α, attack)
 Column = tuple[float, float]  # (f, α)
 
 
