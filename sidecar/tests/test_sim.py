@@ -17,6 +17,7 @@ from sabfl.sim.config import GridConfig, SimConfig, load_config, preset_path
 from sabfl.sim.grid import finished_runs, run_grid
 from sabfl.sim.grid_tables import write_grid
 from sabfl.sim.runner import Simulation, run_simulation
+from sabfl.sim.selection import select_over_grids
 
 DIGITS = load_dataset("digits")
 
@@ -304,3 +305,25 @@ def test_a_terminated_grid_takes_its_workers_down(tmp_path):
     while any(Path(f"/proc/{p}").exists() for p in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(Path(f"/proc/{p}").exists() for p in workers), "a worker outlived its grid"
+
+
+def test_rules_are_selected_on_validation_over_every_grid_at_once(tmp_path):
+    grid = GridConfig(SimConfig(), attacks=("sf",), byzantine=(0.4,), alphas=(1.0,), seeds=(0,))
+    # softmax_step has the best validation on digits but the worst on the other grid; softmax_paper's
+    # minimum over both grids is higher. median is n/a in the second grid: not eligible anywhere.
+    validation = {
+        "digits": {"softmax_step": 0.9, "softmax_paper": 0.8, "median": 0.95},
+        "other": {"softmax_step": 0.5, "softmax_paper": 0.7},
+    }
+    for name, values in validation.items():
+        skipped = {"median": "precondition"} if name == "other" else {}
+        test = {rule: value - 0.01 for rule, value in values.items()}
+        (tmp_path / name).mkdir()
+        write_grid(grid, [record("sf", test, values, skipped)], tmp_path / name)
+    text = select_over_grids([tmp_path / "digits", tmp_path / "other"], tmp_path)
+    rows = {r["family"]: r for r in csv.DictReader((tmp_path / "selection_over_grids.csv").open())}
+    chosen = rows["softmax (on chain)"]
+    assert (chosen["selected"], chosen["validation_worst_case"]) == ("softmax_paper", "0.7000")
+    assert (chosen["digits_test_worst_case"], chosen["other_test_worst_case"]) == ("0.7900", "0.6900")
+    assert rows["all rules"]["selected"] == "softmax_paper"
+    assert "median" not in rows and "every grid: median" in text

@@ -65,6 +65,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--workers", type=int, default=1, help="parallel grid runs (processes)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per process")
     parser.add_argument("--histogram", action="store_true", help="print each participant's label histogram")
+    parser.add_argument(
+        "--select-over",
+        nargs="+",
+        type=Path,
+        metavar="GRID_DIR",
+        help="choose each rule family's rule on validation over these finished grids (writes --out)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log per-round accuracy to stderr")
     leak = parser.add_argument_group("leakage study (--leakage, sim/leakage.py)")
     leak.add_argument("--leakage", action="store_true", help="probe a validator's class mix instead of a run")
@@ -99,6 +106,11 @@ def run(args: argparse.Namespace) -> int:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         logger.addHandler(handler)
 
+    if args.select_over:
+        from sabfl.sim.selection import select_over_grids
+
+        print(select_over_grids(args.select_over, args.out))
+        return 0
     config_path = preset_path(args.preset) if args.preset else args.config
     config = load_config(config_path) if config_path else SimConfig()
     if args.leakage:

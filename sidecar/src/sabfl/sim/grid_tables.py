@@ -73,7 +73,7 @@ def write_grid(grid: GridConfig, records: list[dict], out: Path) -> str:
     attack_success.csv (mean attack success rate over seeds)."""
     write_runs(grid, records, out)
     aggregators = list(dict.fromkeys(name for r in records for name in [*r["test_accuracy"], *r["skipped"]]))
-    _write_csv(
+    write_csv(
         out / "runs.csv",
         ["f", "alpha", "attack", "seed", *aggregators],
         (
@@ -82,7 +82,7 @@ def write_grid(grid: GridConfig, records: list[dict], out: Path) -> str:
             for r in records
         ),
     )
-    _write_csv(
+    write_csv(
         out / "not_applicable.csv",
         ["f", "alpha", "attack", "seed", "aggregator", "reason"],
         (
@@ -107,9 +107,9 @@ def write_grid(grid: GridConfig, records: list[dict], out: Path) -> str:
             found = test.worst(column, name)
             if found is not None:
                 worst[r, c] = found[0]
-            row.append(f"{_fmt(found[0])} ({found[1]})" if found else NOT_APPLICABLE)
+            row.append(f"{fmt(found[0])} ({found[1]})" if found else NOT_APPLICABLE)
         rows.append(row)
-    _write_csv(out / "worst_case.csv", ["aggregator", *labels], rows)
+    write_csv(out / "worst_case.csv", ["aggregator", *labels], rows)
     chosen = write_selection(grid, aggregators, test, validation, out)
     groups = families(aggregators, list(grid.base.softmax_rules))
     unplaced = [family for family in groups if family not in chosen]
@@ -161,31 +161,33 @@ def write_selection(
             name, validation_worst = chosen
             tested = [test.worst(column, name) for column in scope]
             test_worst = min(w[0] for w in tested if w is not None)
-            rows.append([label, kind, len(candidates), name, _fmt(validation_worst), _fmt(test_worst)])
+            rows.append([label, kind, len(candidates), name, fmt(validation_worst), fmt(test_worst)])
             if label == "all cells" and kind in groups:
                 chosen_overall[kind] = name
     header = ["scope", "candidates", "budget", "selected", "validation_worst_case", "test_worst_case"]
-    _write_csv(out / "selection.csv", header, rows)
+    write_csv(out / "selection.csv", header, rows)
     labels = [f"f={f} a={alpha:g}" for f, alpha in columns]
     family_rows = []
     for family, name in chosen_overall.items():
         worst = [test.worst(column, name) for column in columns]
-        cells = [f"{_fmt(w[0])} ({w[1]})" if w else NOT_APPLICABLE for w in worst]
+        cells = [f"{fmt(w[0])} ({w[1]})" if w else NOT_APPLICABLE for w in worst]
         family_rows.append([family, len(groups[family]), name, *cells])
-    _write_csv(out / "families.csv", ["family", "budget", "selected", *labels], family_rows)
+    write_csv(out / "families.csv", ["family", "budget", "selected", *labels], family_rows)
     return chosen_overall
+
+
+def worst_over(means: CellMeans, scope: list[Column], name: str) -> float | None:
+    """The rule's worst case over every attack of the scope's columns; None unless it applies under all."""
+    if not all(means.applies_everywhere(column, name) for column in scope):
+        return None
+    worst = [means.worst(column, name) for column in scope]
+    return min(w[0] for w in worst) if all(w is not None for w in worst) else None
 
 
 def _select(candidates: list[str], scope: list[Column], validation: CellMeans) -> tuple[str, float] | None:
     """The candidate with the best validation worst case over the scope's columns and attacks, and that
     worst case; None when no candidate applies under every attack of the scope."""
-    scored = {}
-    for name in candidates:
-        if not all(validation.applies_everywhere(column, name) for column in scope):
-            continue
-        worst = [validation.worst(column, name) for column in scope]
-        if all(w is not None for w in worst):
-            scored[name] = min(w[0] for w in worst)
+    scored = {name: w for name in candidates if (w := worst_over(validation, scope, name)) is not None}
     if not scored:
         return None
     chosen = max(scored, key=scored.get)
@@ -199,7 +201,7 @@ def format_worst_case(aggregators: list[str], labels: list[str], worst: np.ndarr
         f"{'aggregator':<24}" + "".join(f"{label:>{width}}" for label in labels),
     ]
     lines += [
-        f"{name:<24}" + "".join(f"{_fmt(v) or NOT_APPLICABLE:>{width}}" for v in row)
+        f"{name:<24}" + "".join(f"{fmt(v) or NOT_APPLICABLE:>{width}}" for v in row)
         for name, row in zip(aggregators, worst, strict=True)
     ]
     return "\n".join(lines)
@@ -211,10 +213,10 @@ def _write_cells(path: Path, means: CellMeans, aggregators: list[str]) -> None:
         [*cell, *(_cell(means.get(cell, a), (*cell, a) in means.missing) for a in aggregators)]
         for cell in cells
     )
-    _write_csv(path, ["f", "alpha", "attack", *aggregators], rows)
+    write_csv(path, ["f", "alpha", "attack", *aggregators], rows)
 
 
-def _write_csv(path: Path, header: list[str], rows) -> None:
+def write_csv(path: Path, header: list[str], rows) -> None:
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
@@ -223,8 +225,8 @@ def _write_csv(path: Path, header: list[str], rows) -> None:
 
 def _cell(value: float | None, skipped: bool) -> str:
     """A CSV cell: the accuracy, or "n/a" where the rule's precondition failed."""
-    return NOT_APPLICABLE if skipped else _fmt(value)
+    return NOT_APPLICABLE if skipped else fmt(value)
 
 
-def _fmt(value: float | None) -> str:
+def fmt(value: float | None) -> str:
     return "" if value is None or not np.isfinite(value) else f"{value:.4f}"
