@@ -41,7 +41,7 @@ def camouflage(
     targets: torch.Tensor,
     max_gamma: float,
     iterations: int = 12,
-    lookahead: int = 4,
+    lookahead: int = 2,
 ) -> torch.Tensor:
     """For each row t of ``targets`` [k, d]: μ + γ (t − μ) with μ the honest mean and the largest
     γ ∈ [0, max_gamma] (bisection) whose estimated loss is at most the median estimated loss of the honest
@@ -50,7 +50,10 @@ def camouflage(
     The bisection looks ``lookahead`` levels ahead: one scoring of every row's 2^lookahead − 1 midpoints it
     could visit next (and of γ = max_gamma first), then a walk down each row's tree. It finds the γ a
     one-midpoint-at-a-time bisection finds (the same midpoints, and a row's score does not depend on the
-    rows scored beside it) in ⌈iterations / lookahead⌉ + 2 scorings instead of k (iterations + 2)."""
+    rows scored beside it) in ⌈iterations / lookahead⌉ + 2 scorings instead of k (iterations + 2). Looking
+    further ahead scores more candidates that are never visited: 2 levels (3 a row) was fastest on digits
+    and Fashion-MNIST logistic regression (a Fashion-MNIST `sf+leaked` run: 20.3 s at 2, 23.6 s at 3,
+    28.2 s at 4, 21.6 s at 1)."""
     mean = honest.mean(0)
     threshold = float(np.median(context.estimated_losses(honest)))
 
